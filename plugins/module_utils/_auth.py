@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one authentication layer: msal client credentials with a token cache
+that outlives a single module process, so a playbook asks for one token per
+resource instead of one per task."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+
+try:
+    import msal
+    HAS_MSAL = True
+except ImportError:
+    HAS_MSAL = False
+
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_access_token import AccessTokenCredential
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateCredential
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_client_secret import ClientSecretCredential
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+
+
+def select_credential(params):
+    """The credential the options name; connection_errors() has ruled out ambiguity."""
+    if params.get('access_token'):
+        return AccessTokenCredential(params)
+    if params.get('client_certificate_path'):
+        return CertificateCredential(params)
+    return ClientSecretCredential(params)
+
+
+def default_cache_dir():
+    base = os.environ.get('XDG_CACHE_HOME') or os.path.join(os.path.expanduser('~'), '.cache')
+    return os.path.join(base, 'bookingsone.office365')
+
+
+def token_claims(token):
+    """The claims of a JWT access token, unverified (the service verifies it)."""
+    try:
+        payload = token.split('.')[1]
+        payload += '=' * (-len(payload) % 4)
+        return json.loads(base64.urlsafe_b64decode(payload.encode('ascii')))
+    except (IndexError, ValueError, TypeError):
+        return {}
+
+
+class _CacheFile(object):
+    """msal's serializable cache kept in a private file, written atomically."""
+
+    def __init__(self, directory, key):
+        self.path = os.path.join(directory, 'msal-%s.json' % key)
+        self.cache = msal.SerializableTokenCache()
+        try:
+            with open(self.path) as handle:
+                self.cache.deserialize(handle.read())
+        except (IOError, OSError, ValueError):
+            pass  # no cache yet, or unreadable: start empty
+
+    def save(self):
+        if not self.cache.has_state_changed:
+            return
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
+            os.makedirs(directory, 0o700)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.msal-')  # created 0600
+        try:
+            with os.fdopen(fd, 'w') as handle:
+                handle.write(self.cache.serialize())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+        except Exception:
+            os.unlink(tmp)
+            raise
+
+    def forget_access_tokens(self):
+        for item in list(self.cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+            self.cache.remove_at(item)
+
+
+class TokenProvider(object):
+    """Hands out bearer tokens for 'graph' and 'exchange'."""
+
+    def __init__(self, params, endpoints, verify, timeout):
+        self._params = params
+        self._endpoints = endpoints
+        self._verify = verify
+        self._timeout = timeout
+        self._credential = select_credential(params)
+        self._app = None
+        self._cache_file = None
+        self.tenant_id = params['tenant_id']
+
+    def _client_app(self):
+        if self._app is None:
+            cache = None
+            if self._params.get('token_cache', True):
+                key = hashlib.sha256('|'.join([
+                    self._endpoints.login, self._params['tenant_id'].lower(),
+                    self._params['client_id'].lower(), self._credential.fingerprint(),
+                ]).encode('utf-8')).hexdigest()[:40]
+                self._cache_file = _CacheFile(self._params.get('token_cache_dir') or default_cache_dir(), key)
+                cache = self._cache_file.cache
+            try:
+                self._app = msal.ConfidentialClientApplication(
+                    self._params['client_id'],
+                    client_credential=self._credential.msal_credential(),
+                    authority='%s/%s' % (self._endpoints.login, self._params['tenant_id']),
+                    token_cache=cache,
+                    instance_discovery=None if self._endpoints.login_is_known else False,
+                    verify=self._verify,
+                    timeout=self._timeout,
+                )
+            except ValueError as exc:
+                # msal says so for an unreadable authority document or an unusable certificate.
+                raise MicrosoftApiError('login', None, 'ClientConfigurationError', str(exc))
+        return self._app
+
+    def token(self, service, refresh=False):
+        """A token for the service; refresh=True skips cached tokens (after a 401)."""
+        if isinstance(self._credential, AccessTokenCredential):
+            return self._remember(self._credential.token())
+        app = self._client_app()
+        if refresh and self._cache_file:
+            self._cache_file.forget_access_tokens()
+        result = app.acquire_token_for_client(scopes=[self._endpoints.scope(service)])
+        if self._cache_file:
+            self._cache_file.save()
+        if 'access_token' not in result:
+            raise MicrosoftApiError(
+                'login', None, result.get('error') or 'token_error',
+                result.get('error_description') or 'the identity platform returned no token',
+                request_id=result.get('correlation_id') or result.get('trace_id'),
+            )
+        return self._remember(result['access_token'])
+
+    def _remember(self, token):
+        tid = token_claims(token).get('tid')
+        if tid:
+            self.tenant_id = tid
+        return token

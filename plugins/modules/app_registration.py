@@ -1,0 +1,271 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: app_registration
+short_description: Ensure a Microsoft Entra app registration and its Microsoft Graph application permissions
+version_added: 0.1.0
+description:
+  - Creates, updates or deletes an app registration (a Microsoft Graph C(application) object).
+  - The app is found by O(app_id), else by O(unique_name), else by O(display_name); when several apps
+    share the display name the module fails and lists them instead of guessing.
+  - Only the properties given are managed; an empty list is managed too and clears the value.
+  - Microsoft Graph application permissions are named (for example C(User.Read.All)) and resolved
+    from the Microsoft Graph service principal of the tenant. Requesting a permission does not
+    consent to it; see M(bookingsone.office365.admin_consent).
+author:
+  - Bookings ONE engineering
+options:
+  state:
+    description: Whether the app registration should exist.
+    type: str
+    choices: [present, absent]
+    default: present
+  display_name:
+    description:
+      - Display name of the app. Required to create an app.
+    type: str
+  app_id:
+    description:
+      - Application (client) ID of an existing app to manage.
+    type: str
+  unique_name:
+    description:
+      - Immutable unique name of the app. When given, the app is created with an upsert, so a
+        repeated or retried run can never create a second app.
+    type: str
+  sign_in_audience:
+    description: Which accounts may sign in to the app.
+    type: str
+    choices: [AzureADMyOrg, AzureADMultipleOrgs, AzureADandPersonalMicrosoftAccount, PersonalMicrosoftAccount]
+    default: AzureADMultipleOrgs
+  web_redirect_uris:
+    description:
+      - The exact list of redirect URIs of the Web platform. Each must be an https URL
+        (http is accepted for localhost only).
+      - Not managed when omitted.
+    type: list
+    elements: str
+  graph_permissions:
+    description:
+      - The exact list of Microsoft Graph application permissions (app roles) the app requests.
+      - Delegated permissions and other APIs' permissions are kept as they are.
+      - Not managed when omitted.
+    type: list
+    elements: str
+extends_documentation_fragment:
+  - bookingsone.office365.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+'''
+
+EXAMPLES = r'''
+- name: Ensure the Bookings ONE app registration
+  bookingsone.office365.app_registration:
+    tenant_id: contoso.onmicrosoft.com
+    client_id: "{{ operator_client_id }}"
+    client_secret: "{{ operator_client_secret }}"
+    display_name: Bookings ONE
+    unique_name: bookingsone
+    web_redirect_uris:
+      - https://app.bookingsone.example/auth/callback
+    graph_permissions:
+      - Calendars.ReadWrite
+      - Group.Read.All
+      - Mail.Send
+      - Place.Read.All
+      - User.Read.All
+  register: app
+
+- name: Remove it
+  bookingsone.office365.app_registration:
+    tenant_id: contoso.onmicrosoft.com
+    app_id: "{{ app.app_id }}"
+    state: absent
+'''
+
+RETURN = r'''
+app_id:
+  description: Application (client) ID; null when the app was (or would be) created in check mode or is absent.
+  returned: always
+  type: str
+  sample: 3fa85f64-5717-4562-b3fc-2c963f66afa6
+object_id:
+  description: Object ID of the application object.
+  returned: always
+  type: str
+tenant_id:
+  description: The tenant's GUID, as the access token states it.
+  returned: always
+  type: str
+display_name:
+  description: Display name of the app.
+  returned: when state is present
+  type: str
+sign_in_audience:
+  description: Which accounts may sign in.
+  returned: when state is present
+  type: str
+web_redirect_uris:
+  description: Redirect URIs of the Web platform, sorted.
+  returned: when state is present
+  type: list
+  elements: str
+graph_permissions:
+  description: Microsoft Graph application permissions the app requests, by name, sorted.
+  returned: when state is present
+  type: list
+  elements: str
+'''
+
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._validate import check_redirect_uri
+
+
+def find_app(module):
+    params = module.params
+    if params['app_id']:
+        return api.get_application(module.graph, app_id=params['app_id'])
+    if params['unique_name']:
+        return api.get_application(module.graph, unique_name=params['unique_name'])
+    matches = api.find_applications(module.graph, params['display_name'])
+    if len(matches) > 1:
+        raise InputError('%d app registrations are named %r (appId %s); name the one to manage with app_id '
+                         'or unique_name' % (len(matches), params['display_name'],
+                                             ', '.join(sorted(app['appId'] for app in matches))))
+    return matches[0] if matches else None
+
+
+def graph_role_ids(app):
+    for entry in app.get('requiredResourceAccess') or []:
+        if entry.get('resourceAppId') == api.MICROSOFT_GRAPH_APP_ID:
+            return [access['id'] for access in entry.get('resourceAccess') or [] if access.get('type') == 'Role']
+    return []
+
+
+def view(app, names_by_id):
+    """The app in the module's own terms, normalised so order never counts as drift."""
+    return dict(
+        display_name=app.get('displayName'),
+        sign_in_audience=app.get('signInAudience'),
+        web_redirect_uris=sorted((app.get('web') or {}).get('redirectUris') or []),
+        graph_permissions=sorted(names_by_id.get(i, i) for i in graph_role_ids(app)),
+    )
+
+
+def with_graph_roles(current_rra, role_ids):
+    """requiredResourceAccess with Graph's application permissions replaced by role_ids."""
+    entries = [dict(e) for e in current_rra or [] if e.get('resourceAppId') != api.MICROSOFT_GRAPH_APP_ID]
+    graph = [e for e in current_rra or [] if e.get('resourceAppId') == api.MICROSOFT_GRAPH_APP_ID]
+    access = [a for e in graph for a in e.get('resourceAccess') or [] if a.get('type') != 'Role']
+    access += [dict(id=role_id, type='Role') for role_id in sorted(role_ids)]
+    if access:
+        entries.append(dict(resourceAppId=api.MICROSOFT_GRAPH_APP_ID, resourceAccess=access))
+    return entries
+
+
+def to_graph(changes, current, catalog):
+    """The Graph request body for changed options of the module's view."""
+    body = {}
+    if 'display_name' in changes:
+        body['displayName'] = changes['display_name']
+    if 'sign_in_audience' in changes:
+        body['signInAudience'] = changes['sign_in_audience']
+    if 'web_redirect_uris' in changes:
+        # web is a complex property: send it whole so its other settings are kept.
+        body['web'] = dict(current.get('web') or {}, redirectUris=changes['web_redirect_uris'])
+    if 'graph_permissions' in changes:
+        body['requiredResourceAccess'] = with_graph_roles(
+            current.get('requiredResourceAccess'), api.resolve_permissions(catalog, changes['graph_permissions']))
+    return body
+
+
+def main_logic(module):
+    params = module.params
+    for uri in params['web_redirect_uris'] or []:
+        check_redirect_uri(uri, 'web_redirect_uris')
+    current = find_app(module)
+    module.result.update(app_id=None, object_id=None)
+
+    if params['state'] == 'absent':
+        module.ensure.absent(current, lambda app: api.delete_application(module.graph, app['id']))
+        module.result['tenant_id'] = module.tenant_id
+        if current and module.check_mode:
+            module.result.update(app_id=current['appId'], object_id=current['id'])
+        return
+
+    if current is None and not params['display_name']:
+        raise InputError('display_name is required to create an app registration (none matched %s)'
+                         % ('app_id %r' % params['app_id'] if params['app_id'] else
+                            'unique_name %r' % params['unique_name']))
+    if current is None and params['app_id']:
+        raise InputError('no app registration has app_id %r; an app id is assigned by Microsoft Entra, '
+                         'so create the app by display_name or unique_name' % params['app_id'])
+
+    catalog = {}
+    if params['graph_permissions'] is not None or current is not None:
+        catalog = api.application_roles(module.graph)
+        api.resolve_permissions(catalog, params['graph_permissions'] or [])  # fails before any write
+    names_by_id = dict((role_id, name) for name, role_id in catalog.items())
+
+    desired = dict(
+        display_name=params['display_name'],
+        sign_in_audience=params['sign_in_audience'],
+        web_redirect_uris=sorted(set(params['web_redirect_uris'])) if params['web_redirect_uris'] is not None
+        else None,
+        graph_permissions=sorted(set(params['graph_permissions'])) if params['graph_permissions'] is not None
+        else None,
+    )
+
+    def create(want):
+        body = to_graph(dict((k, v) for k, v in want.items() if v is not None), {}, catalog)
+        if params['unique_name']:
+            body['uniqueName'] = params['unique_name']
+            created = api.upsert_application(module.graph, params['unique_name'], body)
+            return created or api.get_application(module.graph, unique_name=params['unique_name'])
+        return api.create_application(module.graph, body)
+
+    def update(changes):
+        api.update_application(module.graph, current['id'], to_graph(changes, current, catalog))
+
+    if current is None:
+        created = module.ensure.present(None, desired, create, update)
+        state = dict((k, v) for k, v in desired.items() if v is not None)
+        if created:
+            module.result.update(app_id=created['appId'], object_id=created['id'])
+    else:
+        state = module.ensure.present(view(current, names_by_id), desired, create, update)
+        module.result.update(app_id=current['appId'], object_id=current['id'])
+    module.result['tenant_id'] = module.tenant_id
+    module.result.update(state)
+
+
+def main():
+    module = M365Module(
+        argument_spec=dict(
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            display_name=dict(type='str'),
+            app_id=dict(type='str'),
+            unique_name=dict(type='str'),
+            sign_in_audience=dict(type='str', default='AzureADMultipleOrgs',
+                                  choices=['AzureADMyOrg', 'AzureADMultipleOrgs',
+                                           'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount']),
+            web_redirect_uris=dict(type='list', elements='str'),
+            graph_permissions=dict(type='list', elements='str'),
+        ),
+        required_one_of=[('display_name', 'app_id', 'unique_name')],
+    )
+    module.run(main_logic)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,160 @@
+"""The shared HTTP layer: retries, Retry-After, token refresh, error mapping."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._exchange import ExchangeClient
+from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import parse_retry_after
+
+from .fakes import FakeClock, FakeResponse, FakeTokens, ScriptedSession, graph_error, policy
+
+
+def graph(session, clock, **kwargs):
+    return GraphClient('https://graph.example', FakeTokens(), session, policy=policy(clock, **kwargs))
+
+
+def test_429_waits_for_fractional_retry_after_then_succeeds():
+    clock = FakeClock()
+    session = ScriptedSession(
+        graph_error(429, 'TooManyRequests', 'slow down', headers={'Retry-After': '0.25'}),
+        FakeResponse(200, {'id': 'x'}))
+    assert graph(session, clock).get('/applications/x') == {'id': 'x'}
+    assert clock.sleeps == [0.25]
+    assert len(session.calls) == 2
+
+
+def test_503_and_504_without_retry_after_back_off_exponentially_with_jitter():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(503, 'ServiceUnavailable', 'x'), graph_error(504, 'GatewayTimeout', 'x'),
+                              graph_error(503, 'ServiceUnavailable', 'x'), FakeResponse(200, {}))
+    graph(session, clock, base_delay=1.0).get('/x')
+    # jitter 0.5 of 1, 2, 4 seconds
+    assert clock.sleeps == [0.5, 1.0, 2.0]
+
+
+def test_retry_after_is_capped():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '3600'}),
+                              FakeResponse(200, {}))
+    graph(session, clock, max_retry_after=10, max_total=100).get('/x')
+    assert clock.sleeps == [10]
+
+
+def test_gives_up_after_max_attempts_with_the_services_code_and_request_id():
+    clock = FakeClock()
+    throttled = [graph_error(429, 'TooManyRequests', 'Too many requests', request_id='rid-%d' % i,
+                             headers={'Retry-After': '1'}) for i in range(3)]
+    session = ScriptedSession(*throttled)
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock, max_attempts=3).get('/x')
+    assert (err.value.status, err.value.code, err.value.request_id) == (429, 'TooManyRequests', 'rid-2')
+    assert len(session.calls) == 3 and clock.sleeps == [1, 1]
+
+
+def test_total_time_budget_stops_retries():
+    clock = FakeClock()
+    session = ScriptedSession(*[graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '40'})
+                                for _ in range(10)])
+    with pytest.raises(MicrosoftApiError):
+        graph(session, clock, max_attempts=10, max_total=100, max_retry_after=60).get('/x')
+    assert clock.sleeps == [40, 40]  # a third wait would pass 100 s
+
+
+def test_client_errors_are_not_retried():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(400, 'Request_BadRequest', 'bad'))
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock).post('/applications', {})
+    assert err.value.code == 'Request_BadRequest' and err.value.message == 'bad'
+    assert err.value.method == 'POST' and err.value.url == 'https://graph.example/v1.0/applications'
+    assert len(session.calls) == 1 and clock.sleeps == []
+
+
+def test_connection_errors_retried_for_reads():
+    clock = FakeClock()
+    session = ScriptedSession(requests.exceptions.ConnectionError('refused'),
+                              requests.exceptions.ReadTimeout('slow'), FakeResponse(200, {'ok': 1}))
+    assert graph(session, clock).get('/x') == {'ok': 1}
+    assert len(session.calls) == 3
+
+
+def test_read_timeout_on_a_write_is_not_repeated():
+    """The write may have happened; repeating a POST could create a second object."""
+    clock = FakeClock()
+    session = ScriptedSession(requests.exceptions.ReadTimeout('slow'), FakeResponse(201, {}))
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock).post('/applications', {'displayName': 'x'})
+    assert err.value.code == 'ConnectionError' and len(session.calls) == 1
+
+
+def test_connect_failure_on_a_write_is_repeated():
+    clock = FakeClock()
+    session = ScriptedSession(requests.exceptions.ConnectionError('refused'), FakeResponse(201, {'id': 1}))
+    assert graph(session, clock).post('/applications', {}) == {'id': 1}
+
+
+def test_401_refreshes_the_token_once():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(401, 'InvalidAuthenticationToken', 'expired'), FakeResponse(200, {}))
+    client = graph(session, clock)
+    client.get('/x')
+    assert client.tokens.calls == [('graph', False), ('graph', True)]
+    assert session.calls[0]['headers']['Authorization'] == 'Bearer token-1'
+    assert session.calls[1]['headers']['Authorization'] == 'Bearer token-2'
+
+
+def test_second_401_is_an_error():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(401, 'InvalidAuthenticationToken', 'no'),
+                              graph_error(401, 'InvalidAuthenticationToken', 'still no'))
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock).get('/x')
+    assert err.value.status == 401 and err.value.message == 'still no'
+
+
+def test_each_request_carries_a_client_request_id():
+    clock = FakeClock()
+    session = ScriptedSession(FakeResponse(200, {}), FakeResponse(200, {}))
+    client = graph(session, clock)
+    client.get('/a')
+    client.get('/b')
+    ids = [call['headers']['client-request-id'] for call in session.calls]
+    assert len(set(ids)) == 2 and all(len(i) == 36 for i in ids)
+
+
+def test_error_without_json_body_still_maps():
+    clock = FakeClock()
+    response = FakeResponse(502, None, {'request-id': 'hdr-id'})
+    session = ScriptedSession(response)
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock).get('/x')
+    assert (err.value.code, err.value.request_id) == ('HTTP502', 'hdr-id')
+
+
+@pytest.mark.parametrize('value,expected', [('2', 2.0), ('0.5', 0.5), (None, None), ('soon', None)])
+def test_parse_retry_after_seconds(value, expected):
+    assert parse_retry_after(value) == expected
+
+
+def test_parse_retry_after_http_date():
+    assert parse_retry_after('Thu, 01 Jan 2026 00:00:30 GMT', now=1767225600.0) == 30.0
+
+
+def test_exchange_error_details_give_code_and_exception_type():
+    clock = FakeClock()
+    body = {'error': {'code': 'NotFound', 'message': 'summary',
+                      'details': [{'code': 'Context', 'message':
+                                   "Ex6F9304|Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException|"
+                                   "The operation couldn't be performed because object 'x' couldn't be found."}]}}
+    session = ScriptedSession(FakeResponse(404, body))
+    client = ExchangeClient('https://exo.example', 'contoso.onmicrosoft.com', FakeTokens(), session,
+                            policy=policy(clock))
+    with pytest.raises(MicrosoftApiError) as err:
+        client.invoke('Get-CalendarProcessing', {'Identity': 'x'})
+    assert err.value.code == 'Ex6F9304'
+    assert err.value.details == ['Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException']
+    assert err.value.message.startswith("The operation couldn't be performed")
