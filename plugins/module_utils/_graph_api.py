@@ -42,6 +42,31 @@ def find_applications(graph, display_name):
     return graph.list('/applications', params={'$filter': 'displayName eq %s' % odata_quote(display_name)})
 
 
+def find_app(graph, app_id=None, unique_name=None, display_name=None):
+    """The app named by the first key given; None when absent.
+
+    A display name is not unique in Entra: several matches fail rather than guess.
+    """
+    if app_id:
+        return get_application(graph, app_id=app_id)
+    if unique_name:
+        return get_application(graph, unique_name=unique_name)
+    matches = find_applications(graph, display_name)
+    if len(matches) > 1:
+        raise InputError('%d app registrations are named %r (appId %s); name the one to manage with app_id '
+                         'or unique_name' % (len(matches), display_name,
+                                             ', '.join(sorted(app['appId'] for app in matches))))
+    return matches[0] if matches else None
+
+
+def graph_role_ids(app):
+    """Ids of the Microsoft Graph application permissions an app requests."""
+    for entry in app.get('requiredResourceAccess') or []:
+        if entry.get('resourceAppId') == MICROSOFT_GRAPH_APP_ID:
+            return [access['id'] for access in entry.get('resourceAccess') or [] if access.get('type') == 'Role']
+    return []
+
+
 # https://learn.microsoft.com/graph/api/application-post-applications
 def create_application(graph, body):
     return graph.post('/applications', body)
@@ -94,3 +119,49 @@ def resolve_permissions(catalog, names, api='Microsoft Graph'):
         raise InputError('unknown %s application permission(s) %s; valid names: %s'
                          % (api, ', '.join(sorted(unknown)), ', '.join(sorted(catalog))))
     return [catalog[name] for name in names]
+
+
+# https://learn.microsoft.com/graph/api/application-addpassword
+def add_password(graph, object_id, display_name, end_date_time):
+    return graph.post('/applications/%s/addPassword' % quote(object_id),
+                      {'passwordCredential': {'displayName': display_name, 'endDateTime': end_date_time}})
+
+
+# https://learn.microsoft.com/graph/api/application-removepassword
+def remove_password(graph, object_id, key_id):
+    graph.request('POST', '/applications/%s/removePassword' % quote(object_id), body={'keyId': key_id})
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals
+def create_service_principal(graph, app_id):
+    return graph.post('/servicePrincipals', {'appId': app_id})
+
+
+def find_service_principals(graph, display_name):
+    return graph.list('/servicePrincipals', params={'$filter': 'displayName eq %s' % odata_quote(display_name)})
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments
+def app_role_assignments(graph, principal_id):
+    return graph.list('/servicePrincipals/%s/appRoleAssignments' % quote(principal_id))
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
+def grant_request(resource_id, principal_id, app_role_id):
+    """A $batch request granting one application permission (admin consent)."""
+    return dict(method='POST', url='/servicePrincipals/%s/appRoleAssignedTo' % resource_id,
+                headers={'Content-Type': 'application/json'},
+                body=dict(principalId=principal_id, resourceId=resource_id, appRoleId=app_role_id))
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto
+def revoke_request(resource_id, assignment_id):
+    return dict(method='DELETE', url='/servicePrincipals/%s/appRoleAssignedTo/%s' % (resource_id, assignment_id))
+
+
+def run_batch(graph, requests):
+    """Send requests through $batch; the first failed one raises its own error."""
+    numbered = [dict(request, id=str(number)) for number, request in enumerate(requests, 1)]
+    for request, response in zip(numbered, graph.batch(numbered)):
+        if not response.get('status') or response['status'] >= 400:
+            raise graph.inner_error(response, request)

@@ -131,34 +131,13 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._module impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import check_redirect_uri
 
 
-def find_app(module):
-    params = module.params
-    if params['app_id']:
-        return api.get_application(module.graph, app_id=params['app_id'])
-    if params['unique_name']:
-        return api.get_application(module.graph, unique_name=params['unique_name'])
-    matches = api.find_applications(module.graph, params['display_name'])
-    if len(matches) > 1:
-        raise InputError('%d app registrations are named %r (appId %s); name the one to manage with app_id '
-                         'or unique_name' % (len(matches), params['display_name'],
-                                             ', '.join(sorted(app['appId'] for app in matches))))
-    return matches[0] if matches else None
-
-
-def graph_role_ids(app):
-    for entry in app.get('requiredResourceAccess') or []:
-        if entry.get('resourceAppId') == api.MICROSOFT_GRAPH_APP_ID:
-            return [access['id'] for access in entry.get('resourceAccess') or [] if access.get('type') == 'Role']
-    return []
-
-
 def view(app, names_by_id):
     """The app in the module's own terms, normalised so order never counts as drift."""
     return dict(
         display_name=app.get('displayName'),
         sign_in_audience=app.get('signInAudience'),
         web_redirect_uris=sorted((app.get('web') or {}).get('redirectUris') or []),
-        graph_permissions=sorted(names_by_id.get(i, i) for i in graph_role_ids(app)),
+        graph_permissions=sorted(names_by_id.get(i, i) for i in api.graph_role_ids(app)),
     )
 
 
@@ -193,7 +172,7 @@ def main_logic(module):
     params = module.params
     for uri in params['web_redirect_uris'] or []:
         check_redirect_uri(uri, 'web_redirect_uris')
-    current = find_app(module)
+    current = api.find_app(module.graph, params['app_id'], params['unique_name'], params['display_name'])
     module.result.update(app_id=None, object_id=None)
 
     if params['state'] == 'absent':

@@ -1,0 +1,199 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: admin_consent
+short_description: Grant admin consent for an app's application permissions in a tenant
+version_added: 0.1.0
+description:
+  - Ensures the app's service principal exists in the tenant, creating it from the app ID when
+    missing (also for a multitenant app registered in another tenant). Right after an app is
+    created Microsoft Entra may not know it yet; creation is retried for O(replication_timeout) seconds.
+  - Admin consent for application permissions is an app role assignment from the resource API's
+    service principal to the app's. Missing permissions are granted; with O(exclusive=true), granted
+    permissions that were not asked for are revoked.
+  - Permission names are resolved from the resource API's app roles; an unknown name fails before
+    anything is written.
+author:
+  - Bookings ONE engineering
+options:
+  app_id:
+    description: Application (client) ID of the app that receives the permissions.
+    type: str
+    required: true
+  resource_app_id:
+    description:
+      - Application ID of the resource API whose permissions are granted.
+      - Defaults to Microsoft Graph (C(00000003-0000-0000-c000-000000000000)) unless
+        O(resource_display_name) is given.
+    type: str
+  resource_display_name:
+    description: Display name of the resource API's service principal, instead of O(resource_app_id).
+    type: str
+  permissions:
+    description: Names of the application permissions (app role values), for example C(User.Read.All).
+    type: list
+    elements: str
+    required: true
+  exclusive:
+    description: Revoke granted permissions of this resource API that are not in O(permissions).
+    type: bool
+    default: false
+  state:
+    description: V(present) grants O(permissions); V(absent) revokes them.
+    type: str
+    choices: [present, absent]
+    default: present
+  replication_timeout:
+    description: Seconds to keep retrying the creation of a service principal for a just-created app.
+    type: int
+    default: 120
+extends_documentation_fragment:
+  - bookingsone.office365.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+'''
+
+EXAMPLES = r'''
+- name: Consent to the Microsoft Graph permissions of Bookings ONE
+  bookingsone.office365.admin_consent:
+    app_id: "{{ app.app_id }}"
+    permissions: [Calendars.ReadWrite, Group.Read.All, Mail.Send, Place.Read.All, User.Read.All]
+    exclusive: true
+'''
+
+RETURN = r'''
+service_principal_id:
+  description: Object ID of the app's service principal in the tenant; null if it would be created in check mode.
+  returned: always
+  type: str
+permissions:
+  description: Names of the permissions granted on the resource API after the run.
+  returned: always
+  type: list
+  elements: str
+granted:
+  description: Names of the permissions granted (or that would be granted) by this run.
+  returned: always
+  type: list
+  elements: str
+revoked:
+  description: Names of the permissions revoked (or that would be revoked) by this run.
+  returned: always
+  type: list
+  elements: str
+tenant_id:
+  description: The tenant's GUID.
+  returned: always
+  type: str
+'''
+
+import time
+
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils._connection import is_guid
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+
+SP_FIELDS = ['id', 'appId', 'displayName', 'appRoles']
+
+
+def resource_principal(module):
+    params = module.params
+    if params['resource_display_name']:
+        found = api.find_service_principals(module.graph, params['resource_display_name'])
+        if len(found) != 1:
+            raise InputError('%d service principals are named %r; give resource_app_id instead'
+                             % (len(found), params['resource_display_name']))
+        return found[0]
+    app_id = params['resource_app_id'] or api.MICROSOFT_GRAPH_APP_ID
+    principal = api.get_service_principal(module.graph, app_id, select=SP_FIELDS)
+    if principal is None:
+        raise InputError('no service principal of resource_app_id %r in this tenant' % app_id)
+    return principal
+
+
+def create_principal(module):
+    """POST /servicePrincipals, retried while Entra has not replicated a new app yet.
+
+    Graph answers 400 Request_BadRequest until the app object is visible
+    (https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals).
+    """
+    deadline = time.time() + module.params['replication_timeout']
+    pause = 1.0
+    while True:
+        try:
+            return api.create_service_principal(module.graph, module.params['app_id'])
+        except MicrosoftApiError as exc:
+            if exc.code != 'Request_BadRequest' or time.time() + pause > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 10.0)
+
+
+def main_logic(module):
+    params = module.params
+    if not is_guid(params['app_id']):
+        raise InputError('app_id %r is not a GUID' % params['app_id'])
+    resource = resource_principal(module)
+    catalog = dict((role['value'], role['id']) for role in resource.get('appRoles') or []
+                   if 'Application' in (role.get('allowedMemberTypes') or []))
+    api.resolve_permissions(catalog, params['permissions'], api=resource.get('displayName') or 'the resource API')
+    names_by_id = dict((role_id, name) for name, role_id in catalog.items())
+
+    client = api.get_service_principal(module.graph, params['app_id'], select=['id', 'appId', 'displayName'])
+    assignments = []
+    if client is None:
+        module.record_change(dict(service_principal=None), dict(service_principal=params['app_id']),
+                             header='service principal')
+        if not module.check_mode:
+            client = create_principal(module)
+    if client is not None:
+        assignments = [a for a in api.app_role_assignments(module.graph, client['id'])
+                       if a.get('resourceId') == resource['id']]
+    held = dict((names_by_id.get(a['appRoleId'], a['appRoleId']), a) for a in assignments)
+    wanted = set(params['permissions'])
+
+    if params['state'] == 'present':
+        grant = sorted(wanted - set(held))
+        revoke = sorted(set(held) - wanted) if params['exclusive'] else []
+    else:
+        grant, revoke = [], sorted(wanted & set(held))
+    after = sorted((set(held) | set(grant)) - set(revoke))
+    module.result.update(service_principal_id=client and client['id'], granted=grant, revoked=revoke,
+                         permissions=after)
+    if grant or revoke:
+        module.record_change(dict(permissions=sorted(held)), dict(permissions=after),
+                             header='%s permissions' % (resource.get('displayName') or 'resource'))
+        if not module.check_mode:
+            api.run_batch(module.graph,
+                          [api.grant_request(resource['id'], client['id'], catalog[name]) for name in grant] +
+                          [api.revoke_request(resource['id'], held[name]['id']) for name in revoke])
+    module.result['tenant_id'] = module.tenant_id
+
+
+def main():
+    module = M365Module(
+        argument_spec=dict(
+            app_id=dict(type='str', required=True),
+            resource_app_id=dict(type='str'),
+            resource_display_name=dict(type='str'),
+            permissions=dict(type='list', elements='str', required=True),
+            exclusive=dict(type='bool', default=False),
+            state=dict(type='str', default='present', choices=['present', 'absent']),
+            replication_timeout=dict(type='int', default=120),
+        ),
+        mutually_exclusive=[('resource_app_id', 'resource_display_name')],
+    )
+    module.run(main_logic)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,148 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: app_registration_info
+short_description: Read an app registration, its secrets' metadata and its consent state
+version_added: 0.1.0
+description:
+  - Reads one app registration and reports what an audit needs - sign-in audience, redirect URIs,
+    client secrets (metadata only, never values) with days to expiry, the Microsoft Graph
+    application permissions it requests and those granted by admin consent in this tenant.
+  - Changes nothing; safe in check mode.
+author:
+  - Bookings ONE engineering
+options:
+  app_id:
+    description: Application (client) ID of the app.
+    type: str
+  unique_name:
+    description: Unique name of the app.
+    type: str
+  display_name:
+    description: Display name of the app; several apps of that name make the module fail.
+    type: str
+extends_documentation_fragment:
+  - bookingsone.office365.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: Read the Bookings ONE app
+  bookingsone.office365.app_registration_info:
+    unique_name: bookingsone
+  register: info
+
+- name: Fail when a requested permission lacks consent
+  ansible.builtin.assert:
+    that: info.app.consent.values() | select('equalto', false) | list | length == 0
+'''
+
+RETURN = r'''
+exists:
+  description: Whether the app registration exists.
+  returned: always
+  type: bool
+tenant_id:
+  description: The tenant's GUID.
+  returned: always
+  type: str
+app:
+  description: The app registration; empty when it does not exist.
+  returned: always
+  type: dict
+  contains:
+    app_id:
+      description: Application (client) ID.
+      type: str
+    object_id:
+      description: Object ID of the application object.
+      type: str
+    display_name:
+      description: Display name.
+      type: str
+    sign_in_audience:
+      description: Which accounts may sign in.
+      type: str
+    web_redirect_uris:
+      description: Web platform redirect URIs, sorted.
+      type: list
+      elements: str
+    secrets:
+      description: Client secrets' metadata (key_id, display_name, hint, start_date_time, end_date_time, days_left).
+      type: list
+      elements: dict
+    requested_permissions:
+      description: Microsoft Graph application permissions the app requests, by name.
+      type: list
+      elements: str
+    granted_permissions:
+      description: Microsoft Graph application permissions granted to the app in this tenant, by name.
+      type: list
+      elements: str
+    consent:
+      description: For each requested permission, whether it is granted.
+      type: dict
+    service_principal_id:
+      description: Object ID of the app's service principal in this tenant, or null.
+      type: str
+'''
+
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
+from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+
+
+def main_logic(module):
+    params = module.params
+    app = api.find_app(module.graph, params['app_id'], params['unique_name'], params['display_name'])
+    module.result.update(exists=app is not None, app={})
+    if app is not None:
+        catalog = api.application_roles(module.graph)
+        names_by_id = dict((role_id, name) for name, role_id in catalog.items())
+        graph_sp = api.get_service_principal(module.graph, api.MICROSOFT_GRAPH_APP_ID, select=['id'])
+        client = api.get_service_principal(module.graph, app['appId'], select=['id'])
+        granted = []
+        if client is not None:
+            granted = sorted(names_by_id.get(a['appRoleId'], a['appRoleId'])
+                             for a in api.app_role_assignments(module.graph, client['id'])
+                             if a.get('resourceId') == graph_sp['id'])
+        requested = sorted(names_by_id.get(i, i) for i in api.graph_role_ids(app))
+        now = secrets.utcnow()
+        module.result['app'] = dict(
+            app_id=app['appId'],
+            object_id=app['id'],
+            display_name=app.get('displayName'),
+            sign_in_audience=app.get('signInAudience'),
+            web_redirect_uris=sorted((app.get('web') or {}).get('redirectUris') or []),
+            secrets=[secrets.describe(c, now) for c in app.get('passwordCredentials') or []],
+            requested_permissions=requested,
+            granted_permissions=granted,
+            consent=dict((name, name in granted) for name in requested),
+            service_principal_id=client and client['id'],
+        )
+    module.result['tenant_id'] = module.tenant_id
+
+
+def main():
+    module = M365Module(
+        argument_spec=dict(
+            app_id=dict(type='str'),
+            unique_name=dict(type='str'),
+            display_name=dict(type='str'),
+        ),
+        required_one_of=[('app_id', 'unique_name', 'display_name')],
+    )
+    module.run(main_logic)
+
+
+if __name__ == '__main__':
+    main()
