@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 
 try:
     import msal
@@ -93,6 +94,7 @@ class TokenProvider(object):
         self._credential = select_credential(params)
         self._app = None
         self._cache_file = None
+        self._lock = threading.Lock()  # modules fan out over threads; one token request serves them all
         self.tenant_id = params['tenant_id']
 
     def _client_app(self):
@@ -124,6 +126,10 @@ class TokenProvider(object):
         """A token for the service; refresh=True skips cached tokens (after a 401)."""
         if isinstance(self._credential, AccessTokenCredential):
             return self._remember(self._credential.token())
+        with self._lock:
+            return self._acquire(service, refresh)
+
+    def _acquire(self, service, refresh):
         app = self._client_app()
         if refresh and self._cache_file:
             self._cache_file.forget_access_tokens()

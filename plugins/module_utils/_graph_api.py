@@ -165,3 +165,11 @@ def run_batch(graph, requests):
     for request, response in zip(numbered, graph.batch(numbered)):
         if not response.get('status') or response['status'] >= 400:
             raise graph.inner_error(response, request)
+
+
+# https://learn.microsoft.com/graph/api/place-list
+def rooms(graph, room_list=None):
+    """Rooms of the tenant, or of one room list (by its email address)."""
+    if room_list:
+        return graph.list('/places/%s/microsoft.graph.roomlist/rooms' % quote(room_list, safe='@'))
+    return graph.list('/places/microsoft.graph.room')

@@ -1,0 +1,104 @@
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Thin Exchange Online cmdlet calls for room mailboxes.
+
+Parameter names and values are the cmdlets' own (shared/reference/exchange,
+https://learn.microsoft.com/powershell/module/exchange/).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import first_error, run_all
+
+# Module option -> Set-/Get-CalendarProcessing parameter.
+CALENDAR_PROCESSING = dict(
+    automate_processing='AutomateProcessing',
+    all_book_in_policy='AllBookInPolicy',
+    all_request_in_policy='AllRequestInPolicy',
+    all_request_out_of_policy='AllRequestOutOfPolicy',
+    forward_requests_to_delegates='ForwardRequestsToDelegates',
+    schedule_only_during_work_hours='ScheduleOnlyDuringWorkHours',
+    enforce_scheduling_horizon='EnforceSchedulingHorizon',
+    booking_window_in_days='BookingWindowInDays',
+    maximum_duration_in_minutes='MaximumDurationInMinutes',
+    allow_conflicts='AllowConflicts',
+    allow_recurring_meetings='AllowRecurringMeetings',
+    resource_delegates='ResourceDelegates',
+)
+
+NOT_FOUND = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException'
+
+
+def is_not_found(exc):
+    return isinstance(exc, MicrosoftApiError) and (NOT_FOUND in exc.details or exc.status == 404)
+
+
+def read_each(read, items, workers, what):
+    """[(item, result)] of a read per item; any unknown item fails, naming them all.
+
+    Used before any write, so bad input leaves every object unchanged.
+    """
+    outcomes = run_all(read, items, workers)
+    missing = [item for item, _result, exc in outcomes if is_not_found(exc)]
+    if missing:
+        raise InputError('unknown %s %s; nothing was changed' % (what, ', '.join(missing)))
+    error = first_error(outcomes)
+    if error:
+        raise error
+    return [(item, result) for item, result, _exc in outcomes]
+
+
+# https://learn.microsoft.com/powershell/module/exchange/get-recipient
+def get_recipient(exo, identity):
+    """The recipient, or None when Exchange knows no such identity."""
+    try:
+        found = exo.invoke('Get-Recipient', {'Identity': identity})
+    except MicrosoftApiError as exc:
+        if is_not_found(exc):
+            return None
+        raise
+    return found[0] if found else None
+
+
+# https://learn.microsoft.com/powershell/module/exchange/get-mailbox
+def room_mailboxes(exo):
+    return exo.invoke('Get-Mailbox', {'RecipientTypeDetails': 'RoomMailbox', 'ResultSize': 'Unlimited'})
+
+
+# https://learn.microsoft.com/powershell/module/exchange/get-calendarprocessing
+def get_calendar_processing(exo, room):
+    found = exo.invoke('Get-CalendarProcessing', {'Identity': room}, anchor=room)
+    return found[0] if found else None
+
+
+# https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing
+def set_calendar_processing(exo, room, parameters):
+    exo.invoke('Set-CalendarProcessing', dict(parameters, Identity=room), anchor=room)
+
+
+# https://learn.microsoft.com/powershell/module/exchange/get-mailboxpermission
+def get_mailbox_permission(exo, mailbox, user=None):
+    """Permission entries on a mailbox, of one user or of everyone."""
+    parameters = {'Identity': mailbox, 'User': user} if user else {'Identity': mailbox}
+    return exo.invoke('Get-MailboxPermission', parameters, anchor=mailbox)
+
+
+# https://learn.microsoft.com/powershell/module/exchange/add-mailboxpermission
+def add_mailbox_permission(exo, mailbox, user, rights, automapping):
+    exo.invoke('Add-MailboxPermission', {'Identity': mailbox, 'User': user, 'AccessRights': rights,
+                                         'InheritanceType': 'All', 'AutoMapping': automapping}, anchor=mailbox)
+
+
+# https://learn.microsoft.com/powershell/module/exchange/remove-mailboxpermission
+def remove_mailbox_permission(exo, mailbox, user, rights):
+    exo.invoke('Remove-MailboxPermission', {'Identity': mailbox, 'User': user, 'AccessRights': rights,
+                                            'InheritanceType': 'All'}, anchor=mailbox)
+
+
+def recipient_names(recipient):
+    """Every form in which Exchange may show this recipient in a list (lower case)."""
+    keys = ('Identity', 'Name', 'Alias', 'DisplayName', 'PrimarySmtpAddress', 'UserPrincipalName',
+            'WindowsLiveID', 'ExternalDirectoryObjectId', 'DistinguishedName', 'Guid')
+    return set(str(recipient[k]).lower() for k in keys if recipient.get(k))

@@ -1,0 +1,232 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: calendar_processing
+short_description: Set how room mailboxes process booking requests, for many rooms in one task
+version_added: 0.1.0
+description:
+  - Reads each room's calendar processing (C(Get-CalendarProcessing)) through the Exchange Online
+    admin API, compares it with the options given, and sets only the parameters that differ
+    (C(Set-CalendarProcessing)). Options left out are not managed.
+  - Every room is read, and every delegate resolved, before anything is written, so an unknown room
+    or delegate fails the task with nothing changed.
+  - Rooms are handled with bounded concurrency; throttled requests wait for Exchange's C(Retry-After).
+  - No PowerShell is needed.
+author:
+  - Bookings ONE engineering
+options:
+  rooms:
+    description: Room mailboxes, by email address or any identity Exchange accepts.
+    type: list
+    elements: str
+    required: true
+  automate_processing:
+    description: C(AutomateProcessing) - V(AutoAccept) lets the resource booking attendant and delegates process requests.
+    type: str
+    choices: [None, AutoUpdate, AutoAccept]
+  resource_delegates:
+    description:
+      - Users who accept or decline booking requests (C(ResourceDelegates)), by email address.
+      - Each must exist in Exchange Online.
+    type: list
+    elements: str
+  resource_delegates_mode:
+    description:
+      - V(add) adds missing delegates and keeps the others; V(exact) makes the list exactly O(resource_delegates).
+    type: str
+    choices: [add, exact]
+    default: add
+  all_book_in_policy:
+    description: C(AllBookInPolicy) - in-policy requests from everyone are approved automatically.
+    type: bool
+  all_request_in_policy:
+    description: C(AllRequestInPolicy) - everyone may submit in-policy requests (approved by a delegate).
+    type: bool
+  all_request_out_of_policy:
+    description: C(AllRequestOutOfPolicy) - everyone may submit out-of-policy requests.
+    type: bool
+  forward_requests_to_delegates:
+    description: C(ForwardRequestsToDelegates) - forward requests to the delegates.
+    type: bool
+  schedule_only_during_work_hours:
+    description: C(ScheduleOnlyDuringWorkHours) - the portal's "Allow scheduling only during working hours".
+    type: bool
+  enforce_scheduling_horizon:
+    description: C(EnforceSchedulingHorizon) - the portal's "Automatically decline meetings outside of limits".
+    type: bool
+  booking_window_in_days:
+    description: C(BookingWindowInDays) - how far ahead the room can be booked, 0 to 1080 days.
+    type: int
+  maximum_duration_in_minutes:
+    description: C(MaximumDurationInMinutes) - longest meeting, 0 for unlimited.
+    type: int
+  allow_conflicts:
+    description: C(AllowConflicts) - accept conflicting requests.
+    type: bool
+  allow_recurring_meetings:
+    description: C(AllowRecurringMeetings) - accept recurring meetings.
+    type: bool
+  concurrency:
+    description: How many rooms are read or set at the same time.
+    type: int
+    default: 8
+extends_documentation_fragment:
+  - bookingsone.office365.connection
+attributes:
+  check_mode:
+    support: full
+    details: Reads only; no C(Set-CalendarProcessing) is sent.
+  diff_mode:
+    support: full
+    details: One diff per changed room.
+'''
+
+EXAMPLES = r'''
+- name: Booking requests of every room go to the Bookings ONE delegate
+  bookingsone.office365.calendar_processing:
+    tenant_id: contoso.onmicrosoft.com
+    rooms: "{{ rooms.rooms | map(attribute='address') }}"
+    automate_processing: AutoAccept
+    all_book_in_policy: false
+    all_request_in_policy: true
+    forward_requests_to_delegates: true
+    resource_delegates: [bookings@contoso.com]
+    schedule_only_during_work_hours: false
+    enforce_scheduling_horizon: false
+'''
+
+RETURN = r'''
+rooms:
+  description: Each room with the settings that changed (or would change).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    room:
+      description: The room as given.
+      type: str
+    changed:
+      description: Whether its settings changed.
+      type: bool
+    before:
+      description: The changed settings before, by option name.
+      type: dict
+    after:
+      description: The changed settings after, by option name.
+      type: dict
+changed_rooms:
+  description: How many rooms changed.
+  returned: always
+  type: int
+tenant_id:
+  description: The tenant as given.
+  returned: always
+  type: str
+'''
+
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils._ensure import differences
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import raise_failures, run_all
+
+
+def check_input(params):
+    window = params['booking_window_in_days']
+    if window is not None and not 0 <= window <= 1080:
+        raise InputError('booking_window_in_days %d is out of range 0 to 1080' % window)
+    duration = params['maximum_duration_in_minutes']
+    if duration is not None and not 0 <= duration <= 2147483647:
+        raise InputError('maximum_duration_in_minutes %d is out of range' % duration)
+    if params['concurrency'] < 1:
+        raise InputError('concurrency %d must be at least 1' % params['concurrency'])
+    if not params['rooms']:
+        raise InputError('rooms is empty')
+
+
+def resolve_delegates(exo, addresses):
+    """Recipients of the delegate addresses; unknown ones fail before any write."""
+    found = dict((address, exo_api.get_recipient(exo, address)) for address in addresses)
+    unknown = sorted(address for address, recipient in found.items() if recipient is None)
+    if unknown:
+        raise InputError('unknown resource delegate(s) %s: no such recipient in Exchange Online'
+                         % ', '.join(unknown))
+    return found
+
+
+def delegates_wanted(current, delegates, mode):
+    """The delegate list to set, or the current one when nothing is missing (or extra, in exact mode)."""
+    current = list(current or [])
+    matched = dict((address, [c for c in current if str(c).lower() in exo_api.recipient_names(recipient)])
+                   for address, recipient in delegates.items())
+    missing = [address for address, hits in matched.items() if not hits]
+    if mode == 'add':
+        return current + missing if missing else current
+    extra = [c for c in current if not any(c in hits for hits in matched.values())]
+    return sorted(delegates) if missing or extra else current
+
+
+def main_logic(module):
+    params = module.params
+    check_input(params)
+    exo = module.exchange
+    exo.tokens.token('exchange')  # one token request before the workers start
+    delegates = None
+    if params['resource_delegates'] is not None:
+        delegates = resolve_delegates(exo, params['resource_delegates'])
+
+    reads = exo_api.read_each(lambda room: exo_api.get_calendar_processing(exo, room), params['rooms'],
+                              params['concurrency'], 'room mailbox(es)')
+
+    plans = []
+    module.result['rooms'] = []
+    for room, current in reads:
+        have = dict((option, current.get(parameter)) for option, parameter in exo_api.CALENDAR_PROCESSING.items())
+        want = dict((option, params[option]) for option in exo_api.CALENDAR_PROCESSING if option != 'resource_delegates')
+        if delegates is not None:
+            want['resource_delegates'] = delegates_wanted(have['resource_delegates'], delegates,
+                                                          params['resource_delegates_mode'])
+        before, after = differences(have, want)
+        if after:
+            module.record_change(before, after, header=room)
+            plans.append((room, dict((exo_api.CALENDAR_PROCESSING[o], v) for o, v in after.items())))
+        module.result['rooms'].append(dict(room=room, changed=bool(after), before=before,
+                                                          after=after))
+    module.result['changed_rooms'] = len(plans)
+    module.result['tenant_id'] = params['tenant_id']
+    if plans and not module.check_mode:
+        writes = run_all(lambda plan: exo_api.set_calendar_processing(exo, plan[0], plan[1]), plans,
+                         params['concurrency'])
+        raise_failures([(plan[0], result, exc) for plan, result, exc in writes], 'setting')
+
+
+def main():
+    module = M365Module(
+        argument_spec=dict(
+            rooms=dict(type='list', elements='str', required=True),
+            automate_processing=dict(type='str', choices=['None', 'AutoUpdate', 'AutoAccept']),
+            resource_delegates=dict(type='list', elements='str'),
+            resource_delegates_mode=dict(type='str', default='add', choices=['add', 'exact']),
+            all_book_in_policy=dict(type='bool'),
+            all_request_in_policy=dict(type='bool'),
+            all_request_out_of_policy=dict(type='bool'),
+            forward_requests_to_delegates=dict(type='bool'),
+            schedule_only_during_work_hours=dict(type='bool'),
+            enforce_scheduling_horizon=dict(type='bool'),
+            booking_window_in_days=dict(type='int'),
+            maximum_duration_in_minutes=dict(type='int'),
+            allow_conflicts=dict(type='bool'),
+            allow_recurring_meetings=dict(type='bool'),
+            concurrency=dict(type='int', default=8),
+        ),
+    )
+    module.run(main_logic)
+
+
+if __name__ == '__main__':
+    main()

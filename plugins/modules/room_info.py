@@ -1,0 +1,197 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: room_info
+short_description: List a tenant's rooms, with their booking settings and Full Access holders on request
+version_added: 0.1.0
+description:
+  - Lists rooms from Microsoft Graph places (needs C(Place.Read.All)) or from Exchange Online room
+    mailboxes, selected by room list, addresses, a name pattern and exclusions.
+  - On request, adds each room's calendar processing settings and the users holding Full Access,
+    read through the Exchange Online admin API with bounded concurrency.
+  - Changes nothing; safe in check mode.
+author:
+  - Bookings ONE engineering
+options:
+  source:
+    description:
+      - V(graph) lists Microsoft Graph places (capacity, building and floor included).
+      - V(exchange) lists room mailboxes (C(Get-Mailbox -RecipientTypeDetails RoomMailbox)).
+    type: str
+    choices: [graph, exchange]
+    default: graph
+  room_list:
+    description: Only the rooms of this room list (its email address). Needs O(source=graph).
+    type: str
+  addresses:
+    description: Only these rooms, by email address. An address that is not a room fails the task.
+    type: list
+    elements: str
+  name_pattern:
+    description: Only rooms whose display name matches this shell-style pattern (case-insensitive), e.g. C(Board*).
+    type: str
+  exclude:
+    description: Rooms to leave out, by email address.
+    type: list
+    elements: str
+    default: []
+  include_calendar_processing:
+    description: Add each room's calendar processing settings.
+    type: bool
+    default: false
+  include_permissions:
+    description: Add the users holding Full Access on each room.
+    type: bool
+    default: false
+  concurrency:
+    description: How many rooms are read at the same time for the details.
+    type: int
+    default: 8
+extends_documentation_fragment:
+  - bookingsone.office365.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: Rooms of the headquarters room list, without the boardroom
+  bookingsone.office365.room_info:
+    tenant_id: contoso.onmicrosoft.com
+    room_list: hq-rooms@contoso.com
+    exclude: [boardroom@contoso.com]
+    include_calendar_processing: true
+  register: rooms
+'''
+
+RETURN = r'''
+rooms:
+  description: The selected rooms, sorted by address.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    address:
+      description: Email address of the room mailbox.
+      type: str
+    display_name:
+      description: Display name.
+      type: str
+    capacity:
+      description: Capacity, when known.
+      type: int
+    building:
+      description: Building (Graph places only).
+      type: str
+    floor:
+      description: Floor number (Graph places only).
+      type: int
+    calendar_processing:
+      description: Calendar processing settings by the option names of M(bookingsone.office365.calendar_processing).
+      type: dict
+      returned: with O(include_calendar_processing=true)
+    full_access:
+      description: Users holding Full Access explicitly.
+      type: list
+      elements: str
+      returned: with O(include_permissions=true)
+tenant_id:
+  description: The tenant as given.
+  returned: always
+  type: str
+'''
+
+import fnmatch
+
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+
+
+def discover(module):
+    params = module.params
+    if params['source'] == 'graph':
+        return [dict(address=r.get('emailAddress'), display_name=r.get('displayName'), capacity=r.get('capacity'),
+                     building=r.get('building'), floor=r.get('floorNumber'))
+                for r in api.rooms(module.graph, params['room_list'])]
+    return [dict(address=m.get('PrimarySmtpAddress'), display_name=m.get('DisplayName'),
+                 capacity=m.get('ResourceCapacity'), building=None, floor=None)
+            for m in exo_api.room_mailboxes(module.exchange)]
+
+
+def select(params, found):
+    by_address = dict((room['address'].lower(), room) for room in found if room.get('address'))
+    if params['addresses'] is not None:
+        unknown = [a for a in params['addresses'] if a.lower() not in by_address]
+        if unknown:
+            raise InputError('no room has the address(es) %s' % ', '.join(unknown))
+        chosen = [by_address[a.lower()] for a in params['addresses']]
+    else:
+        chosen = list(by_address.values())
+    if params['name_pattern']:
+        pattern = params['name_pattern'].lower()
+        chosen = [r for r in chosen if fnmatch.fnmatchcase((r['display_name'] or '').lower(), pattern)]
+    excluded = set(a.lower() for a in params['exclude'])
+    return sorted((r for r in chosen if r['address'].lower() not in excluded), key=lambda r: r['address'].lower())
+
+
+def full_access_holders(entries):
+    return sorted(set(e['User'] for e in entries if not e.get('IsInherited') and not e.get('Deny')
+                      and 'FullAccess' in (e.get('AccessRights') or []) and e.get('User') != 'NT AUTHORITY\\SELF'))
+
+
+def add_details(module, chosen):
+    params = module.params
+    exo = module.exchange
+    exo.tokens.token('exchange')
+
+    def details(room):
+        extra = {}
+        if params['include_calendar_processing']:
+            current = exo_api.get_calendar_processing(exo, room['address']) or {}
+            extra['calendar_processing'] = dict((option, current.get(parameter))
+                                                for option, parameter in exo_api.CALENDAR_PROCESSING.items())
+        if params['include_permissions']:
+            extra['full_access'] = full_access_holders(exo_api.get_mailbox_permission(exo, room['address']))
+        return extra
+
+    for room, extra in exo_api.read_each(details, chosen, params['concurrency'], 'room mailbox(es)'):
+        room.update(extra)
+
+
+def main_logic(module):
+    params = module.params
+    if params['room_list'] and params['source'] != 'graph':
+        raise InputError('room_list needs source=graph (room lists are Microsoft Graph places)')
+    chosen = select(params, discover(module))
+    if params['include_calendar_processing'] or params['include_permissions']:
+        add_details(module, chosen)
+    module.result.update(rooms=chosen, tenant_id=params['tenant_id'])
+
+
+def main():
+    module = M365Module(
+        argument_spec=dict(
+            source=dict(type='str', default='graph', choices=['graph', 'exchange']),
+            room_list=dict(type='str'),
+            addresses=dict(type='list', elements='str'),
+            name_pattern=dict(type='str'),
+            exclude=dict(type='list', elements='str', default=[]),
+            include_calendar_processing=dict(type='bool', default=False),
+            include_permissions=dict(type='bool', default=False),
+            concurrency=dict(type='int', default=8),
+        ),
+    )
+    module.run(main_logic)
+
+
+if __name__ == '__main__':
+    main()
