@@ -94,7 +94,9 @@ rooms:
       description: Floor number (Graph places only).
       type: int
     calendar_processing:
-      description: Calendar processing settings by the option names of M(bookingsone.office365.calendar_processing).
+      description:
+        - Calendar processing settings by the option names of M(bookingsone.office365.calendar_processing).
+        - C(resource_delegates) are given as email addresses where Exchange knows them.
       type: dict
       returned: with O(include_calendar_processing=true)
     full_access:
@@ -165,6 +167,22 @@ def add_details(module, chosen):
 
     for room, extra in exo_api.read_each(details, chosen, params['concurrency'], 'room mailbox(es)'):
         room.update(extra)
+    if params['include_calendar_processing']:
+        addresses = delegate_addresses(exo, chosen)
+        for room in chosen:
+            processing = room['calendar_processing']
+            processing['resource_delegates'] = [addresses.get(d, d) for d in processing['resource_delegates'] or []]
+
+
+def delegate_addresses(exo, chosen):
+    """Exchange lists delegates by identity; map each distinct one to its email address once."""
+    identities = set(d for room in chosen for d in room['calendar_processing']['resource_delegates'] or [])
+    addresses = {}
+    for identity in identities:
+        recipient = exo_api.get_recipient(exo, identity)
+        if recipient and recipient.get('PrimarySmtpAddress'):
+            addresses[identity] = recipient['PrimarySmtpAddress']
+    return addresses
 
 
 def main_logic(module):

@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Judges every tenant's controls from what the audit observed and writes the
+report as JSON, HTML and JUnit XML on the controller."""
+
+from __future__ import annotations
+
+import os
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import tenant_controls
+
+ARGSPEC = dict(
+    tenants=dict(type='list', elements='str', required=True),
+    dest=dict(type='path', required=True),
+    name=dict(type='str', default='audit'),
+)
+
+DEFAULT_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
+
+
+def expected_of(host_vars):
+    return dict(
+        callback_url=host_vars.get('bookingsone_callback_url'),
+        permissions=host_vars.get('bookingsone_graph_permissions') or DEFAULT_PERMISSIONS,
+        delegate=host_vars.get('bookingsone_delegate'),
+        rotate_before_days=int(host_vars.get('bookingsone_secret_rotate_before_days') or 30),
+        secret_display_name=host_vars.get('bookingsone_secret_display_name') or 'bookings-one',
+    )
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        validation = ArgumentSpecValidator(ARGSPEC).validate(self._task.args)
+        if validation.error_messages:
+            raise AnsibleActionFail('; '.join(validation.error_messages))
+        args = validation.validated_parameters
+        hostvars = task_vars.get('hostvars', {})
+        controls = []
+        for tenant in args['tenants']:
+            host_vars = hostvars.get(tenant) or {}
+            controls.extend(tenant_controls(tenant, expected_of(host_vars), host_vars.get('bookingsone_observed')))
+        generated = report.now()
+        if not os.path.isdir(args['dest']):
+            os.makedirs(args['dest'])
+        paths = {}
+        for kind, render, suffix in (('json', report.to_json, '.json'), ('html', report.to_html, '.html'),
+                                     ('junit', report.to_junit, '.junit.xml')):
+            paths[kind] = os.path.join(args['dest'], args['name'] + suffix)
+            with open(paths[kind], 'w') as handle:
+                handle.write(render(controls, generated))
+        summary = report.summarize(controls)
+        result.update(changed=False, paths=paths, totals=summary['totals'],
+                      tenants=dict((name, counts['status']) for name, counts in summary['tenants'].items()),
+                      failed_controls=[c for c in controls if c['status'] != 'pass'])
+        return result

@@ -1,0 +1,74 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: audit_report
+short_description: Write the Bookings ONE compliance audit report (JSON, HTML, JUnit XML)
+version_added: 0.1.0
+description:
+  - Judges every control of the Bookings ONE onboarding for each tenant - app exists, multitenant,
+    redirect URI, each permission requested and consented, a client secret with days left, secret
+    lifetime at most two years, and per room the delegate, requests routed to it, working-hours-only
+    off, auto-decline outside limits off and Full Access - as pass, fail or error with the observed
+    and expected values.
+  - Reads what the audit play observed from each tenant's C(bookingsone_observed) variable and the
+    expected values from the tenant's C(bookingsone_*) variables. A tenant or control that could
+    not be read is an error, never a pass.
+  - Writes C(NAME.json), C(NAME.html) (one self-contained page, filterable by tenant and status) and
+    C(NAME.junit.xml) under O(dest) on the controller. This is an action plugin.
+author:
+  - Bookings ONE engineering
+options:
+  tenants:
+    description: Inventory hosts (tenants) to report on.
+    type: list
+    elements: str
+    required: true
+  dest:
+    description: Directory for the report files.
+    type: path
+    required: true
+  name:
+    description: Base name of the report files.
+    type: str
+    default: audit
+attributes:
+  check_mode:
+    support: full
+    details: Writes the report files on the controller even in check mode; never writes to a tenant.
+  diff_mode:
+    support: none
+'''
+
+EXAMPLES = r'''
+- name: Write the report
+  bookingsone.office365.audit_report:
+    tenants: "{{ groups['tenants'] }}"
+    dest: "{{ playbook_dir }}/../reports"
+  run_once: true
+  delegate_to: localhost
+'''
+
+RETURN = r'''
+paths:
+  description: The files written, by kind (json, html, junit).
+  returned: always
+  type: dict
+totals:
+  description: How many controls passed, failed or were in error.
+  returned: always
+  type: dict
+tenants:
+  description: Each tenant's overall status (its worst control's).
+  returned: always
+  type: dict
+failed_controls:
+  description: The controls that did not pass.
+  returned: always
+  type: list
+  elements: dict
+'''

@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The compliance controls of a Bookings ONE tenant, judged from what the read-only
+modules observed. A control whose value could not be read is an error, never a pass."""
+
+from __future__ import annotations
+
+from ansible_collections.bookingsone.office365.plugins.module_utils._secrets import parse_datetime
+
+PASS, FAIL, ERROR = 'pass', 'fail', 'error'
+MAX_SECRET_DAYS = 730
+# Booking requests are forwarded to the delegates for approval (the portal's "delegates accept or decline").
+DELEGATE_ROUTING = dict(automate_processing='AutoAccept', all_book_in_policy=False, all_request_in_policy=True,
+                        forward_requests_to_delegates=True)
+
+
+def control(tenant, name, status, observed, expected, room=None, detail=None):
+    return dict(tenant=tenant, room=room, control=name, status=status, observed=observed, expected=expected,
+                detail=detail)
+
+
+def judge(tenant, name, observed, expected, ok, room=None):
+    """pass/fail by ok(observed); error when nothing was observed."""
+    if observed is None:
+        return control(tenant, name, ERROR, None, expected, room, 'could not be read')
+    return control(tenant, name, PASS if ok(observed) else FAIL, observed, expected, room)
+
+
+def tenant_controls(tenant, expected, observed):
+    """Controls of one tenant.
+
+    expected: callback_url, permissions, delegate, rotate_before_days
+    observed: {'error': str} when the tenant could not be read at all, else
+              {'app': app_registration_info result or None, 'rooms': room_info rooms or None,
+               'rooms_error': str or None}
+    """
+    if observed is None or observed.get('error'):
+        reason = (observed or {}).get('error') or 'the tenant was not reached'
+        return [control(tenant, 'tenant reachable', ERROR, None, 'read access', detail=reason)]
+    results = []
+    app_info = observed.get('app')
+    app = (app_info or {}).get('app') if app_info is not None else None
+    exists = None if app_info is None else bool(app_info.get('exists'))
+    results.append(judge(tenant, 'app registration exists', exists, True, lambda v: v is True))
+    if app_info is not None and not exists:
+        app = {}  # an absent app fails every app control rather than erroring them
+    get = (lambda key: None) if app is None else (lambda key: app.get(key))
+    results.append(judge(tenant, 'app is multitenant', get('sign_in_audience'), 'AzureADMultipleOrgs',
+                         lambda v: v == 'AzureADMultipleOrgs'))
+    results.append(judge(tenant, 'redirect URI is the Bookings ONE callback', get('web_redirect_uris'),
+                         [expected['callback_url']], lambda v: expected['callback_url'] in v))
+    requested = get('requested_permissions')
+    granted = get('granted_permissions')
+    for permission in expected['permissions']:
+        results.append(judge(tenant, 'permission requested: %s' % permission,
+                             None if requested is None else permission in requested, True, lambda v: v is True))
+        results.append(judge(tenant, 'admin consent: %s' % permission,
+                             None if granted is None else permission in granted, True, lambda v: v is True))
+    secrets = get('secrets')
+    if secrets is None:
+        results.append(judge(tenant, 'client secret present', None, True, bool))
+        results.append(judge(tenant, 'client secret lifetime at most 2 years', None, MAX_SECRET_DAYS, bool))
+    else:
+        mine = [s for s in secrets if s.get('display_name') == expected.get('secret_display_name')] or secrets
+        newest = max(mine, key=lambda s: s.get('days_left') or 0) if mine else None
+        days = newest['days_left'] if newest else None
+        results.append(control(tenant, 'client secret present', PASS if newest and days >= expected['rotate_before_days']
+                               else FAIL, {'days_left': days}, {'days_left': '>= %d' % expected['rotate_before_days']}))
+        longest = max([lifetime_days(s) for s in mine] or [0])
+        results.append(control(tenant, 'client secret lifetime at most 2 years', PASS if longest <= MAX_SECRET_DAYS
+                               else FAIL, {'lifetime_days': longest}, {'lifetime_days': '<= %d' % MAX_SECRET_DAYS}))
+    results.extend(room_controls(tenant, expected, observed))
+    return results
+
+
+def lifetime_days(secret):
+    try:
+        return (parse_datetime(secret['end_date_time']) - parse_datetime(secret['start_date_time'])).days
+    except (KeyError, TypeError, ValueError):
+        return 0
+
+
+def room_controls(tenant, expected, observed):
+    rooms = observed.get('rooms')
+    if rooms is None:
+        return [control(tenant, 'rooms readable', ERROR, None, 'room list', detail=observed.get('rooms_error'))]
+    delegate = (expected.get('delegate') or '').lower()
+    results = []
+    for room in rooms:
+        address = room.get('address')
+        processing = room.get('calendar_processing')
+        value = (lambda key: None) if processing is None else (lambda key: processing.get(key))
+        delegates = value('resource_delegates')
+        results.append(judge(tenant, 'delegate set', None if delegates is None else
+                             any(str(d).lower() == delegate for d in delegates), True, lambda v: v is True, address))
+        routing = None if processing is None else dict((key, value(key)) for key in DELEGATE_ROUTING)
+        results.append(judge(tenant, 'requests go to the delegate', routing, DELEGATE_ROUTING,
+                             lambda v: v == DELEGATE_ROUTING, address))
+        results.append(judge(tenant, 'working-hours-only off', value('schedule_only_during_work_hours'), False,
+                             lambda v: v is False, address))
+        results.append(judge(tenant, 'auto-decline outside limits off', value('enforce_scheduling_horizon'), False,
+                             lambda v: v is False, address))
+        holders = room.get('full_access')
+        results.append(judge(tenant, 'Full Access for the delegate', None if holders is None else
+                             any(str(h).lower() == delegate for h in holders), True, lambda v: v is True, address))
+    return results
