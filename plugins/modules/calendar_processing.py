@@ -37,9 +37,10 @@ options:
     elements: str
   resource_delegates_mode:
     description:
-      - V(add) adds missing delegates and keeps the others; V(exact) makes the list exactly O(resource_delegates).
+      - V(add) adds missing delegates and keeps the others; V(exact) makes the list exactly O(resource_delegates);
+        V(remove) takes O(resource_delegates) out of the list and keeps the others.
     type: str
-    choices: [add, exact]
+    choices: [add, exact, remove]
     default: add
   all_book_in_policy:
     description: C(AllBookInPolicy) - in-policy requests from everyone are approved automatically.
@@ -71,6 +72,13 @@ options:
   allow_recurring_meetings:
     description: C(AllowRecurringMeetings) - accept recurring meetings.
     type: bool
+  room_settings:
+    description:
+      - Per-room values that replace the common options above for that room, keyed by room (as in
+        O(rooms)) and then by option name, for example to put each room back to the values it had.
+      - When O(resource_delegates) is given it wins over a per-room C(resource_delegates).
+    type: dict
+    default: {}
   concurrency:
     description: How many rooms are read or set at the same time.
     type: int
@@ -149,6 +157,23 @@ def check_input(params):
         raise InputError('rooms is empty')
 
 
+def check_room_settings(params):
+    """Per-room overrides of known options; a per-room resource_delegates list is compared as Exchange lists it."""
+    settings = params['room_settings'] or {}
+    unknown_rooms = sorted(set(settings) - set(params['rooms']))
+    if unknown_rooms:
+        raise InputError('room_settings names room(s) not in rooms: %s' % ', '.join(unknown_rooms))
+    allowed = set(exo_api.CALENDAR_PROCESSING) - set(['resource_delegates_mode'])
+    for room, values in settings.items():
+        if not isinstance(values, dict):
+            raise InputError('room_settings[%r] must be a dictionary of options' % room)
+        unknown = sorted(set(values) - allowed)
+        if unknown:
+            raise InputError('room_settings[%r] has unknown option(s) %s; valid: %s'
+                             % (room, ', '.join(unknown), ', '.join(sorted(allowed))))
+    return settings
+
+
 def resolve_delegates(exo, addresses):
     """Recipients of the delegate addresses; unknown ones fail before any write."""
     found = dict((address, exo_api.get_recipient(exo, address)) for address in addresses)
@@ -165,6 +190,9 @@ def delegates_wanted(current, delegates, mode):
     matched = dict((address, [c for c in current if str(c).lower() in exo_api.recipient_names(recipient)])
                    for address, recipient in delegates.items())
     missing = [address for address, hits in matched.items() if not hits]
+    if mode == 'remove':
+        held = set(c for hits in matched.values() for c in hits)
+        return [c for c in current if c not in held]
     if mode == 'add':
         return current + missing if missing else current
     extra = [c for c in current if not any(c in hits for hits in matched.values())]
@@ -174,6 +202,7 @@ def delegates_wanted(current, delegates, mode):
 def main_logic(module):
     params = module.params
     check_input(params)
+    overrides = check_room_settings(params)
     exo = module.exchange
     exo.tokens.token('exchange')  # one token request before the workers start
     delegates = None
@@ -188,6 +217,7 @@ def main_logic(module):
     for room, current in reads:
         have = dict((option, current.get(parameter)) for option, parameter in exo_api.CALENDAR_PROCESSING.items())
         want = dict((option, params[option]) for option in exo_api.CALENDAR_PROCESSING if option != 'resource_delegates')
+        want.update(overrides.get(room, {}))
         if delegates is not None:
             want['resource_delegates'] = delegates_wanted(have['resource_delegates'], delegates,
                                                           params['resource_delegates_mode'])
@@ -211,7 +241,7 @@ def main():
             rooms=dict(type='list', elements='str', required=True),
             automate_processing=dict(type='str', choices=['None', 'AutoUpdate', 'AutoAccept']),
             resource_delegates=dict(type='list', elements='str'),
-            resource_delegates_mode=dict(type='str', default='add', choices=['add', 'exact']),
+            resource_delegates_mode=dict(type='str', default='add', choices=['add', 'exact', 'remove']),
             all_book_in_policy=dict(type='bool'),
             all_request_in_policy=dict(type='bool'),
             all_request_out_of_policy=dict(type='bool'),
@@ -222,6 +252,7 @@ def main():
             maximum_duration_in_minutes=dict(type='int'),
             allow_conflicts=dict(type='bool'),
             allow_recurring_meetings=dict(type='bool'),
+            room_settings=dict(type='dict', default={}),
             concurrency=dict(type='int', default=8),
         ),
     )
