@@ -24,6 +24,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._auth_access
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_client_secret import ClientSecretCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient
 
 
 def select_credential(params):
@@ -86,10 +87,10 @@ class _CacheFile(object):
 class TokenProvider(object):
     """Hands out bearer tokens for 'graph' and 'exchange'."""
 
-    def __init__(self, params, endpoints, verify, timeout):
+    def __init__(self, params, endpoints, session, timeout):
         self._params = params
         self._endpoints = endpoints
-        self._verify = verify
+        self._session = session
         self._timeout = timeout
         self._credential = select_credential(params)
         self._app = None
@@ -114,8 +115,7 @@ class TokenProvider(object):
                     authority='%s/%s' % (self._endpoints.login, self._params['tenant_id']),
                     token_cache=cache,
                     instance_discovery=None if self._endpoints.login_is_known else False,
-                    verify=self._verify,
-                    timeout=self._timeout,
+                    http_client=ExplicitVerifyClient(self._session, self._timeout),
                 )
             except ValueError as exc:
                 # msal says so for an unreadable authority document or an unusable certificate.

@@ -86,6 +86,32 @@ def new_session(verify):
     return session
 
 
+class ExplicitVerifyClient(object):
+    """The session as msal's http_client, with verify and timeout passed on every call.
+
+    requests lets REQUESTS_CA_BUNDLE override a session's verify setting; passing
+    it per request keeps the ca_bundle option in charge.
+    """
+
+    def __init__(self, session, timeout):
+        self.session = session
+        self.timeout = timeout
+
+    def _call(self, method, url, **kwargs):
+        kwargs.setdefault('verify', self.session.verify)
+        kwargs.setdefault('timeout', self.timeout)
+        return self.session.request(method, url, **kwargs)
+
+    def get(self, url, **kwargs):
+        return self._call('GET', url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self._call('POST', url, **kwargs)
+
+    def close(self):
+        self.session.close()
+
+
 class ServiceClient(object):
     """Authenticated JSON requests to one Microsoft service."""
 
@@ -133,7 +159,7 @@ class ServiceClient(object):
             send_headers.update(headers or {})
             try:
                 response = self.session.request(method, url, json=body, params=params, headers=send_headers,
-                                                timeout=self.timeout)
+                                                timeout=self.timeout, verify=self.session.verify)
             except requests.exceptions.RequestException as exc:
                 # A connect failure means nothing reached the service; a read timeout may hide a
                 # write that happened, so only idempotent requests are repeated after one.

@@ -50,7 +50,7 @@ class M365Module(AnsibleModule):
         if self._tokens is None:
             verify = (self.params['ca_bundle'] or True) if self.params['validate_certs'] else False
             self._session = _http.new_session(verify)
-            self._tokens = _auth.TokenProvider(self.params, self.endpoints, verify, self.params['request_timeout'])
+            self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session, self.params['request_timeout'])
         return dict(tokens=self._tokens, session=self._session, timeout=self.params['request_timeout'],
                     policy=RetryPolicy(max_attempts=self.params['max_retries'] + 1))
 

@@ -22,12 +22,14 @@ class FakeResponse(object):
 class ScriptedSession(object):
     """Answers requests from a list of responses (or exceptions), recording each call."""
 
+    verify = '/path/to/ca.pem'
+
     def __init__(self, *answers):
         self.answers = list(answers)
         self.calls = []
 
-    def request(self, method, url, json=None, params=None, headers=None, timeout=None):
-        self.calls.append(dict(method=method, url=url, json=json, params=params, headers=headers))
+    def request(self, method, url, json=None, params=None, headers=None, timeout=None, verify=None):
+        self.calls.append(dict(method=method, url=url, json=json, params=params, headers=headers, verify=verify))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer

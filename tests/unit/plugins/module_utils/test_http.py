@@ -25,6 +25,8 @@ def test_429_waits_for_fractional_retry_after_then_succeeds():
     assert graph(session, clock).get('/applications/x') == {'id': 'x'}
     assert clock.sleeps == [0.25]
     assert len(session.calls) == 2
+    # verify goes with every request: requests would let REQUESTS_CA_BUNDLE override the session's
+    assert [c['verify'] for c in session.calls] == ['/path/to/ca.pem'] * 2
 
 
 def test_503_and_504_without_retry_after_back_off_exponentially_with_jitter():

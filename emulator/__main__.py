@@ -1,0 +1,110 @@
+"""python -m emulator serve|start|stop — see README.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.request
+
+from emulator.server import Emulator
+
+
+def _arguments(argv):
+    parser = argparse.ArgumentParser(prog='python -m emulator', description=__doc__)
+    parser.add_argument('command', choices=['serve', 'start', 'stop'])
+    parser.add_argument('--state-dir', default='.emulator')
+    parser.add_argument('--seed', default=os.path.join(os.path.dirname(__file__), 'seeds', 'demo.yml'))
+    parser.add_argument('--reset', action='store_true', help='discard saved state and start from the seed')
+    parser.add_argument('--host', default='127.0.0.1')
+    parser.add_argument('--port', type=int, default=0, help='first of four ports (0: any free ports)')
+    parser.add_argument('--page-size', type=int, default=100)
+    parser.add_argument('--latency-ms', type=int, default=0)
+    parser.add_argument('--faults', default='{}', help='fault settings as JSON, e.g. {"throttle_rate": 0.1}')
+    return parser.parse_args(argv)
+
+
+def _pid_path(state_dir):
+    return os.path.join(state_dir, 'emulator.pid')
+
+
+def serve(args):
+    faults = json.loads(args.faults)
+    if args.latency_ms:
+        faults['latency_ms'] = args.latency_ms
+    emulator = Emulator(args.state_dir, args.seed, page_size=args.page_size, faults=faults, reset=args.reset,
+                        host=args.host, port=args.port).start()
+    with open(_pid_path(args.state_dir), 'w') as handle:
+        handle.write(str(os.getpid()))
+    print(json.dumps(emulator.endpoints), flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            time.sleep(3600)
+    except (KeyboardInterrupt, SystemExit):
+        emulator.stop()
+
+
+def start(args, argv):
+    """Serve in the background; return once it answers."""
+    endpoints_path = os.path.join(args.state_dir, 'endpoints.json')
+    if os.path.exists(endpoints_path):
+        os.remove(endpoints_path)
+    os.makedirs(args.state_dir, 0o700, exist_ok=True)
+    log = open(os.path.join(args.state_dir, 'emulator.log'), 'ab')
+    child = subprocess.Popen([sys.executable, '-m', 'emulator', 'serve'] + argv[1:], stdout=log, stderr=log,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if child.poll() is not None:
+            sys.exit('the emulator exited; see %s' % os.path.join(args.state_dir, 'emulator.log'))
+        if os.path.exists(endpoints_path):
+            with open(endpoints_path) as handle:
+                endpoints = json.load(handle)
+            context = ssl.create_default_context(cafile=endpoints['ca_bundle'])
+            try:
+                urllib.request.urlopen(endpoints['control'] + '/requests', context=context, timeout=2).read()
+                print(json.dumps(endpoints))
+                return
+            except OSError:
+                pass
+        time.sleep(0.1)
+    child.terminate()
+    sys.exit('the emulator did not answer within 30 s')
+
+
+def stop(args):
+    try:
+        with open(_pid_path(args.state_dir)) as handle:
+            pid = int(handle.read())
+        os.kill(pid, signal.SIGTERM)
+    except (OSError, ValueError):
+        print('no emulator running for %s' % args.state_dir)
+        return
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except OSError:
+            break
+        time.sleep(0.1)
+    os.remove(_pid_path(args.state_dir))
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = _arguments(argv)
+    if args.command == 'serve':
+        serve(args)
+    elif args.command == 'start':
+        start(args, argv)
+    else:
+        stop(args)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,42 @@
+"""Control listener for tests, benchmarks and the demo: the request log, fault
+settings and a state dump. Loopback only; it plays no part of Microsoft's API."""
+
+from __future__ import annotations
+
+import copy
+
+from emulator.server import Service
+
+SERVICE = Service('control', lambda request, code, message: {'error': {'code': code, 'message': message}})
+
+
+def _quiet(request):
+    request.write = False
+
+
+SERVICE.before = _quiet
+
+
+@SERVICE.route('GET', r'/requests')
+def requests(request):
+    return 200, {'value': request.emulator.requests(int(request.query.get('since') or 0))}
+
+
+@SERVICE.route('DELETE', r'/requests')
+def clear(request):
+    request.emulator.clear_requests()
+    return 204, None
+
+
+@SERVICE.route('PUT', r'/faults')
+def faults(request):
+    request.emulator.set_faults(request.json() or {})
+    return 200, request.emulator.faults.config
+
+
+@SERVICE.route('GET', r'/state')
+def state(request):
+    with request.store.lock:
+        dump = copy.deepcopy(request.store.data)
+    dump.pop('secrets', None)  # hashes only, but no reason to hand them out
+    return 200, dump
