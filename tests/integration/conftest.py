@@ -91,7 +91,7 @@ class Harness(object):
 
     def play(self, playbook, check=False, diff=True, verbosity=0, env=None, args=(), **extra_vars):
         """Run a playbook of tests/integration/playbooks against localhost."""
-        command = ['ansible-playbook', '-i', 'localhost,', '-c', 'local', os.path.join(PLAYBOOKS, playbook),
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', os.path.join(PLAYBOOKS, playbook),
                    '-e', json.dumps(extra_vars)]
         command += ['--check'] if check else []
         command += ['--diff'] if diff else []
