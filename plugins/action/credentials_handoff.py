@@ -7,6 +7,7 @@ result never holds the credentials and is always hidden from output."""
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 
@@ -72,13 +73,14 @@ class ActionModule(ActionBase):
         if self._task.check_mode:
             return result
         vault_id, secret = match_encrypt_secret(secrets, args['vault_id'])
-        plaintext = yaml.safe_dump(args['data'], default_flow_style=False, sort_keys=True)
+        data = json.loads(json.dumps(args['data']))  # plain types: templated values carry Ansible's tags
+        plaintext = yaml.safe_dump(data, default_flow_style=False, sort_keys=True)
         write_private(args['path'], VaultLib().encrypt(plaintext, secret, vault_id=vault_id), args['mode'])
         if args['url']:
             verify = (args['ca_bundle'] or True) if args['validate_certs'] else False
             client = HandoffClient(args['url'], _StaticToken(args['url_token'] or ''), new_session(verify))
             try:
-                client.request('POST', args['url'], body=args['data'])
+                client.request('POST', args['url'], body=data)
             except MicrosoftApiError as exc:
                 raise AnsibleActionFail('credentials written to %s, but the POST failed: %s' % (args['path'], exc))
             result['posted'] = True
