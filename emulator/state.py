@@ -22,6 +22,14 @@ def now_iso():
     return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
+def relative_date(value):
+    """'+10d' / '-5d' (days from now, for seeds that must stay current) or an ISO date as it is."""
+    if isinstance(value, str) and value[:1] in '+-' and value.endswith('d'):
+        moment = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=int(value[:-1]))
+        return moment.strftime('%Y-%m-%dT%H:%M:%SZ')
+    return value
+
+
 def new_id():
     return str(uuid.uuid4())
 
@@ -114,7 +122,11 @@ class Store(object):
                     resource_app_id, first_party['displayName'], 'f8cdef31-a31e-4b4a-93e4-5f571e91255a',
                     first_party['appRoles']))
             for raw in spec.get('applications') or []:
-                tenant['applications'].append(application(raw.get('displayName', 'app'), **raw))
+                app = application(raw.get('displayName', 'app'), **raw)
+                for credential in app['passwordCredentials']:
+                    credential['endDateTime'] = relative_date(credential['endDateTime'])
+                    credential['startDateTime'] = relative_date(credential.get('startDateTime') or '-0d')
+                tenant['applications'].append(app)
             tenant['exchange'] = exchange.seed_state(spec.get('exchange'), tenant['users'], spec['domain'])
             data['tenants'][spec['id']] = tenant
         for spec in seed.get('operators') or []:

@@ -44,7 +44,8 @@ def tenant_controls(tenant, expected, observed):
     exists = None if app_info is None else bool(app_info.get('exists'))
     results.append(judge(tenant, 'app registration exists', exists, True, lambda v: v is True))
     if app_info is not None and not exists:
-        app = {}  # an absent app fails every app control rather than erroring them
+        return results + [control(tenant, name, FAIL, 'app registration missing', 'present')
+                          for name in app_control_names(expected)] + room_controls(tenant, expected, observed)
     get = (lambda key: None) if app is None else (lambda key: app.get(key))
     results.append(judge(tenant, 'app is multitenant', get('sign_in_audience'), 'AzureADMultipleOrgs',
                          lambda v: v == 'AzureADMultipleOrgs'))
@@ -72,6 +73,13 @@ def tenant_controls(tenant, expected, observed):
                                else FAIL, {'lifetime_days': longest}, {'lifetime_days': '<= %d' % MAX_SECRET_DAYS}))
     results.extend(room_controls(tenant, expected, observed))
     return results
+
+
+def app_control_names(expected):
+    names = ['app is multitenant', 'redirect URI is the Bookings ONE callback']
+    for permission in expected['permissions']:
+        names += ['permission requested: %s' % permission, 'admin consent: %s' % permission]
+    return names + ['client secret present', 'client secret lifetime at most 2 years']
 
 
 def lifetime_days(secret):

@@ -1,0 +1,54 @@
+# make demo | make test — both build .venv first (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+COLLECTIONS := $(CURDIR)/build/collections
+LINK := $(COLLECTIONS)/ansible_collections/bookingsone/office365
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export PYTHONPATH := $(CURDIR):$(COLLECTIONS)
+export ANSIBLE_NOCOLOR := 1
+
+.PHONY: venv demo demo-reset test unit integration sanity lint changelog-lint benchmark clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(LINK):
+	mkdir -p $(dir $(LINK))
+	ln -sfn $(CURDIR) $(LINK)
+
+venv: $(BIN)/.installed $(LINK)
+
+demo: venv
+	$(BIN)/python tools/demo.py
+
+demo-reset: venv
+	$(BIN)/python tools/demo.py --reset
+
+unit: venv
+	$(BIN)/python -m pytest tests/unit tests/emulator
+
+integration: venv
+	$(BIN)/python -m pytest tests/integration
+
+sanity: venv
+	tools/sanity.sh
+
+lint: venv
+	$(BIN)/ansible-lint --profile production
+
+changelog-lint: venv
+	$(BIN)/antsibull-changelog lint
+
+benchmark: venv
+	$(BIN)/python tools/benchmark.py
+
+test: unit integration sanity lint changelog-lint
+
+clean:
+	rm -rf $(VENV) build .emulator reports tests/output
