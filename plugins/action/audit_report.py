@@ -27,10 +27,10 @@ DEFAULT_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Pl
 def expected_of(host_vars):
     return dict(
         callback_url=host_vars.get('bookingsone_callback_url'),
-        permissions=host_vars.get('bookingsone_graph_permissions') or DEFAULT_PERMISSIONS,
+        permissions=host_vars.get('entra_app_graph_permissions') or DEFAULT_PERMISSIONS,
         delegate=host_vars.get('bookingsone_delegate'),
-        rotate_before_days=int(host_vars.get('bookingsone_secret_rotate_before_days') or 30),
-        secret_display_name=host_vars.get('bookingsone_secret_display_name') or 'bookings-one',
+        rotate_before_days=int(host_vars.get('entra_app_secret_rotate_before_days') or 30),
+        secret_display_name=host_vars.get('entra_app_secret_display_name') or 'bookings-one',
     )
 
 

@@ -19,7 +19,7 @@ description:
   - Permission names are resolved from the resource API's app roles; an unknown name fails before
     anything is written.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   app_id:
     description: Application (client) ID of the app that receives the permissions.
@@ -54,11 +54,14 @@ options:
     default: 120
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''

@@ -18,7 +18,7 @@ description:
     from the Microsoft Graph service principal of the tenant. Requesting a permission does not
     consent to it; see M(bookingsone.office365.admin_consent).
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   state:
     description: Whether the app registration should exist.
@@ -59,11 +59,14 @@ options:
     elements: str
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''

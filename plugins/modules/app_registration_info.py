@@ -15,7 +15,7 @@ description:
     application permissions it requests and those granted by admin consent in this tenant.
   - Changes nothing; safe in check mode.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   app_id:
     description: Application (client) ID of the app.
@@ -28,11 +28,14 @@ options:
     type: str
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''

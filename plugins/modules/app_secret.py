@@ -19,7 +19,7 @@ description:
     period or on request. The secret just created, and secrets with another display name, are never
     removed.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   app_id:
     description: Application (client) ID of the app registration.
@@ -68,12 +68,15 @@ options:
     default: 7
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Reports whether it would rotate or retire, and the days left; writes nothing.
   diff_mode:
     support: full
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''
@@ -178,8 +181,8 @@ def main_logic(module):
     check_input(params)
     app = api.find_app(module.graph, params['app_id'], params['unique_name'])
     if app is None:
-        raise InputError('no app registration has %s' % ('app_id %r' % params['app_id'] if params['app_id']
-                                                          else 'unique_name %r' % params['unique_name']))
+        which = 'app_id %r' % params['app_id'] if params['app_id'] else 'unique_name %r' % params['unique_name']
+        raise InputError('no app registration has %s' % which)
     now = secrets.utcnow()
     mine = secrets.named(app, params['display_name'])
     module.result.update(app_id=app['appId'], rotated=False, retired=[])

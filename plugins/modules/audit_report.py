@@ -16,12 +16,13 @@ description:
     off, auto-decline outside limits off and Full Access - as pass, fail or error with the observed
     and expected values.
   - Reads what the audit play observed from each tenant's C(bookingsone_observed) variable and the
-    expected values from the tenant's C(bookingsone_*) variables. A tenant or control that could
+    expected values from the tenant's C(bookingsone_callback_url) and C(bookingsone_delegate) variables
+    and, where set, the C(entra_app_*) role variables. A tenant or control that could
     not be read is an error, never a pass.
   - Writes C(NAME.json), C(NAME.html) (one self-contained page, filterable by tenant and status) and
     C(NAME.junit.xml) under O(dest) on the controller. This is an action plugin.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   tenants:
     description: Inventory hosts (tenants) to report on.
@@ -36,12 +37,16 @@ options:
     description: Base name of the report files.
     type: str
     default: audit
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: Writes the report files on the controller even in check mode; never writes to a tenant.
   diff_mode:
     support: none
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''

@@ -18,7 +18,7 @@ description:
   - Rooms are handled with bounded concurrency; throttled requests wait for Exchange's C(Retry-After).
   - No PowerShell is needed.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   rooms:
     description: Room mailboxes, by email address or any identity Exchange accepts.
@@ -85,6 +85,7 @@ options:
     default: 8
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
@@ -92,6 +93,8 @@ attributes:
   diff_mode:
     support: full
     details: One diff per changed room.
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''
@@ -225,8 +228,7 @@ def main_logic(module):
         if after:
             module.record_change(before, after, header=room)
             plans.append((room, dict((exo_api.CALENDAR_PROCESSING[o], v) for o, v in after.items())))
-        module.result['rooms'].append(dict(room=room, changed=bool(after), before=before,
-                                                          after=after))
+        module.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after))
     module.result['changed_rooms'] = len(plans)
     module.result['tenant_id'] = params['tenant_id']
     if plans and not module.check_mode:

@@ -18,7 +18,7 @@ description:
   - The task's output is always hidden, as with C(no_log); the result never contains O(data).
   - This is an action plugin; it runs on the controller.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   path:
     description: File to write on the controller.
@@ -48,11 +48,15 @@ options:
     description: Whether to verify the TLS certificate of O(url).
     type: bool
     default: true
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''

@@ -16,7 +16,7 @@ description:
   - Every mailbox is read before anything is written, so an unknown mailbox or user fails the
     task with nothing changed.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   mailboxes:
     description: Mailboxes, by email address or any identity Exchange accepts.
@@ -51,11 +51,14 @@ options:
     default: 8
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: full
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''

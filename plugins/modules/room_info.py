@@ -16,7 +16,7 @@ description:
     read through the Exchange Online admin API with bounded concurrency.
   - Changes nothing; safe in check mode.
 author:
-  - Bookings ONE engineering
+  - Bookings ONE engineering (@bookingsone)
 options:
   source:
     description:
@@ -54,11 +54,14 @@ options:
     default: 8
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
   diff_mode:
     support: none
+  platform:
+    platforms: all
 '''
 
 EXAMPLES = r'''

@@ -46,7 +46,7 @@ def tenant_controls(tenant, expected, observed):
     if app_info is not None and not exists:
         return results + [control(tenant, name, FAIL, 'app registration missing', 'present')
                           for name in app_control_names(expected)] + room_controls(tenant, expected, observed)
-    get = (lambda key: None) if app is None else (lambda key: app.get(key))
+    get = (app or {}).get
     results.append(judge(tenant, 'app is multitenant', get('sign_in_audience'), 'AzureADMultipleOrgs',
                          lambda v: v == 'AzureADMultipleOrgs'))
     results.append(judge(tenant, 'redirect URI is the Bookings ONE callback', get('web_redirect_uris'),
@@ -98,7 +98,7 @@ def room_controls(tenant, expected, observed):
     for room in rooms:
         address = room.get('address')
         processing = room.get('calendar_processing')
-        value = (lambda key: None) if processing is None else (lambda key: processing.get(key))
+        value = (processing or {}).get
         delegates = value('resource_delegates')
         results.append(judge(tenant, 'delegate set', None if delegates is None else
                              any(str(d).lower() == delegate for d in delegates), True, lambda v: v is True, address))

@@ -23,9 +23,9 @@ def vault(harness, tmp_path):
 
 
 def role_vars(harness, tmp_path, unique, tenant_index=1, **extra):
-    values = dict(bookingsone_tenant_id=harness.tenant(tenant_index), bookingsone_callback_url=CALLBACK,
-                  bookingsone_app_unique_name=unique, bookingsone_app_display_name='Bookings ONE %s' % unique,
-                  handoff_dir=str(tmp_path / 'handoff'))
+    values = dict(entra_app_tenant_id=harness.tenant(tenant_index), entra_app_callback_url=CALLBACK,
+                  entra_app_unique_name=unique, entra_app_display_name='Bookings ONE %s' % unique,
+                  entra_app_handoff_dir=str(tmp_path / 'handoff'))
     values.update(extra)
     return values
 
@@ -166,10 +166,10 @@ def test_policy_shorter_than_lifetime_is_reported(harness, tmp_path):
 
 
 @pytest.mark.parametrize('override,words', [
-    (dict(bookingsone_graph_permissions=['Mail.Sendd']), 'Mail.Sendd'),
-    (dict(bookingsone_secret_lifetime_days=800), '800'),
-    (dict(bookingsone_tenant_id='contoso tenant'), 'contoso tenant'),
-    (dict(bookingsone_callback_url='http://contoso.bookingsone.example/cb'), 'http://contoso.bookingsone.example/cb'),
+    (dict(entra_app_graph_permissions=['Mail.Sendd']), 'Mail.Sendd'),
+    (dict(entra_app_secret_lifetime_days=800), '800'),
+    (dict(entra_app_tenant_id='contoso tenant'), 'contoso tenant'),
+    (dict(entra_app_callback_url='http://contoso.bookingsone.example/cb'), 'http://contoso.bookingsone.example/cb'),
 ])
 def test_bad_role_input_fails_clearly_and_changes_nothing(harness, tmp_path, vault, override, words):
     run = harness.play('entra_role.yml', args=vault, **role_vars(harness, tmp_path, 'role-bad', **override))

@@ -60,7 +60,7 @@ def test_gives_up_after_max_attempts_with_the_services_code_and_request_id():
 def test_total_time_budget_stops_retries():
     clock = FakeClock()
     session = ScriptedSession(*[graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '40'})
-                                for _ in range(10)])
+                                for _attempt in range(10)])
     with pytest.raises(MicrosoftApiError):
         graph(session, clock, max_attempts=10, max_total=100, max_retry_after=60).get('/x')
     assert clock.sleeps == [40, 40]  # a third wait would pass 100 s

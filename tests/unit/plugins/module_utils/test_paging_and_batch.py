@@ -65,7 +65,7 @@ def test_batch_retries_inner_429_after_its_own_retry_after():
 def test_batch_hands_back_the_last_answer_when_throttling_never_ends():
     clock = FakeClock()
     throttled = {'id': 'a', 'status': 429, 'headers': {'Retry-After': '1'}, 'body': {'error': {'code': 'x'}}}
-    session = ScriptedSession(*[batch_answer(throttled) for _ in range(3)])
+    session = ScriptedSession(*[batch_answer(throttled) for _attempt in range(3)])
     graph = GraphClient('https://graph.example', FakeTokens(), session, policy=policy(clock, max_attempts=3))
     responses = graph.batch([{'id': 'a', 'method': 'GET', 'url': '/a'}])
     assert responses[0]['status'] == 429 and len(session.calls) == 3
