@@ -12,6 +12,7 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -82,6 +83,8 @@ def main():
         if name.endswith('.log'):
             os.remove(os.path.join(REPORTS, name))
     started = time.time()
+    if args.reset and os.path.isdir(HANDOFF):
+        shutil.rmtree(HANDOFF)  # secrets and room records of the tenants being reset
     endpoints = json.loads(emulator('start', '--state-dir', STATE, '--seed', SEED, '--latency-ms', '5',
                                     *(['--reset'] if args.reset else [])))
     try:
