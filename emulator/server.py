@@ -258,6 +258,7 @@ class Emulator(object):
             fault = self.faults.decide(request.service, (claims.get('tid'), claims.get('appid')))
             if fault:
                 request.claims = claims
+                request.tenant = self.store.tenant(claims.get('tid'))
                 kind, retry_after = fault
                 if kind == 'throttle':
                     raise HttpError(429, service.error_body(request, 'TooManyRequests',

@@ -1,0 +1,76 @@
+"""Every property name the emulator serves exists in Microsoft Graph's v1.0 schema (CSDL).
+
+The schema is reference material in ../shared; the test is skipped where it is absent.
+"""
+
+from __future__ import annotations
+
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+
+CSDL = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared', 'reference', 'msgraph', 'v1.0-csdl.xml')
+EDM = '{http://docs.oasis-open.org/odata/ns/edm}'
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CSDL), reason='Graph v1.0 schema not present')
+
+
+@pytest.fixture(scope='module')
+def schema():
+    types = {}
+    for element in ET.parse(CSDL).getroot().iter():
+        if element.tag in (EDM + 'EntityType', EDM + 'ComplexType'):
+            names = set(p.get('Name') for p in element if p.tag in (EDM + 'Property', EDM + 'NavigationProperty'))
+            types[element.get('Name')] = (names, (element.get('BaseType') or '').replace('graph.', '') or None)
+
+    def properties(name):
+        names, base = types[name]
+        return names | (properties(base) if base else set())
+    return properties
+
+
+def served(obj):
+    return set(k for k in obj if not k.startswith('@'))
+
+
+def test_application_and_nested_types(client, schema):
+    tenant = client.tenant(1)
+    app = client.call(tenant, 'POST', '/v1.0/applications', {'displayName': 'Schema app'}).json()
+    assert served(app) <= schema('application'), served(app) - schema('application')
+    assert served(app['web']) <= schema('webApplication')
+    assert served(app['web']['implicitGrantSettings']) <= schema('implicitGrantSettings')
+    assert served(app['api']) <= schema('apiApplication')
+    assert served(app['info']) <= schema('informationalUrl')
+    credential = client.call(tenant, 'POST', '/v1.0/applications/%s/addPassword' % app['id'],
+                             {'passwordCredential': {'displayName': 'x'}}).json()
+    assert served(credential) <= schema('passwordCredential')
+
+
+def test_operator_key_credential(client, schema, emu):
+    with emu.store.lock:
+        _tenant, app = emu.store.home_of(client.seed['operators'][0]['app_id'])
+        credential = dict(app['keyCredentials'][0])
+    assert served(credential) <= schema('keyCredential')
+
+
+def test_service_principal_assignment_and_roles(client, schema):
+    tenant = client.tenant(1)
+    principals = client.call(tenant, 'GET', '/v1.0/servicePrincipals?$top=50').json()['value']
+    for principal in principals:
+        assert served(principal) <= schema('servicePrincipal'), served(principal) - schema('servicePrincipal')
+        for role in principal['appRoles']:
+            assert served(role) <= schema('appRole')
+    graph = next(p for p in principals if p['appId'] == '00000003-0000-0000-c000-000000000000')
+    assignments = client.call(tenant, 'GET', '/v1.0/servicePrincipals/%s/appRoleAssignedTo' % graph['id']).json()
+    assert assignments['value']
+    for assignment in assignments['value']:
+        assert served(assignment) <= schema('appRoleAssignment')
+
+
+def test_places(client, schema):
+    tenant = client.tenant(1)
+    for room in client.call(tenant, 'GET', '/v1.0/places/microsoft.graph.room').json()['value']:
+        assert served(room) <= schema('room'), served(room) - schema('room')
+    for room_list in client.call(tenant, 'GET', '/v1.0/places/microsoft.graph.roomlist').json()['value']:
+        assert served(room_list) <= schema('roomList')
