@@ -35,7 +35,18 @@ def refuse(request, status, exception_type, message):
                                                    message).body())
 
 
+def _cmdlet_of(request):
+    """Name the cmdlet before any check, so even a refused call is logged as the read or write it was."""
+    try:
+        name = (request.json() or {}).get('CmdletInput', {}).get('CmdletName')
+    except (HttpError, AttributeError):
+        name = None
+    request.cmdlet = name if isinstance(name, str) else None
+    request.write = bool(request.cmdlet) and exchange.is_write(request.cmdlet)
+
+
 def authenticate(request):
+    _cmdlet_of(request)
     accepted = set(a.lower() for a in AUDIENCES) | set([request.emulator.endpoints['exchange'].lower()])
     claims, problem = verify(request, accepted)
     if claims is None:
@@ -68,8 +79,6 @@ def invoke_command(request):
     if not request.headers.get('x-anchormailbox'):
         refuse(request, 400, 'Microsoft.Exchange.Data.Storage.InvalidAnchorMailboxException',
                'The X-AnchorMailbox header is required.')
-    request.cmdlet = cmdlet_input['CmdletName']
-    request.write = exchange.is_write(request.cmdlet)
     store = request.store
     with store.lock:
         try:
