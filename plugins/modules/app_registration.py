@@ -60,13 +60,7 @@ options:
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
+  - bookingsone.office365.attributes
 '''
 
 EXAMPLES = r'''

@@ -15,6 +15,7 @@ description:
   - The value of a new secret is returned once in RV(secret_text). The result of a run that
     created a secret is always hidden from output, as with C(no_log), by the module's action plugin;
     keep it hidden wherever you pass it on.
+  - In check mode it reports whether it would rotate or retire, and the days left, and writes nothing.
   - Earlier secrets of the same display name stay valid until they are retired, after a grace
     period or on request. The secret just created, and secrets with another display name, are never
     removed.
@@ -69,14 +70,7 @@ options:
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reports whether it would rotate or retire, and the days left; writes nothing.
-  diff_mode:
-    support: full
-  platform:
-    platforms: all
+  - bookingsone.office365.attributes
 '''
 
 EXAMPLES = r'''

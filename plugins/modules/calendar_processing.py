@@ -15,6 +15,7 @@ description:
     (C(Set-CalendarProcessing)). Options left out are not managed.
   - Every room is read, and every delegate resolved, before anything is written, so an unknown room
     or delegate fails the task with nothing changed.
+  - Check mode only reads (no C(Set-CalendarProcessing) is sent); diff mode shows one diff per changed room.
   - Rooms are handled with bounded concurrency; throttled requests wait for Exchange's C(Retry-After).
   - No PowerShell is needed.
 author:
@@ -86,15 +87,7 @@ options:
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reads only; no C(Set-CalendarProcessing) is sent.
-  diff_mode:
-    support: full
-    details: One diff per changed room.
-  platform:
-    platforms: all
+  - bookingsone.office365.attributes
 '''
 
 EXAMPLES = r'''

@@ -55,13 +55,7 @@ options:
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
+  - bookingsone.office365.attributes.info_module
 '''
 
 EXAMPLES = r'''

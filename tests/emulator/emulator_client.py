@@ -5,34 +5,19 @@ from __future__ import annotations
 import os
 
 import msal
-import requests
 import yaml
+
+from emulator.client import EmulatorHttpClient
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SEED = os.path.join(REPO, 'emulator', 'seeds', 'test.yml')
-
-
-class Verified(object):
-    """msal's http_client with the emulator's CA on every call (REQUESTS_CA_BUNDLE would win otherwise)."""
-
-    def __init__(self, ca):
-        self.session, self.ca = requests.Session(), ca
-
-    def get(self, url, **kwargs):
-        return self.session.get(url, verify=self.ca, **kwargs)
-
-    def post(self, url, **kwargs):
-        return self.session.post(url, verify=self.ca, **kwargs)
-
-    def close(self):
-        self.session.close()
 
 
 class Client(object):
     def __init__(self, emulator):
         self.emu = emulator
         self.seed = yaml.safe_load(open(SEED))
-        self.http = Verified(emulator.endpoints['ca_bundle'])
+        self.http = EmulatorHttpClient(emulator.endpoints['ca_bundle'])
 
     def tenant(self, index):
         return self.seed['tenants'][index]['id']

@@ -8,8 +8,9 @@ import os
 
 import msal
 import pytest
-import requests
 from ansible.parsing.vault import VaultLib, VaultSecret
+
+from emulator.client import EmulatorHttpClient
 
 CALLBACK = 'https://contoso.bookingsone.example/auth/callback'
 FIVE = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
@@ -40,25 +41,10 @@ def read_handoff(tmp_path):
 
 def token_works(harness, tenant, client_id, secret):
     """Whether the identity platform issues a token for these credentials (as Bookings ONE would ask)."""
-    session = requests.Session()
     app = msal.ConfidentialClientApplication(
         client_id, client_credential=secret, authority='%s/%s' % (harness.emu.endpoints['login'], tenant),
-        instance_discovery=False, http_client=_Verify(session, harness.emu.endpoints['ca_bundle']))
+        instance_discovery=False, http_client=EmulatorHttpClient(harness.emu.endpoints['ca_bundle']))
     return 'access_token' in app.acquire_token_for_client([harness.emu.endpoints['graph'] + '/.default'])
-
-
-class _Verify(object):
-    def __init__(self, session, ca):
-        self.session, self.ca = session, ca
-
-    def get(self, url, **kwargs):
-        return self.session.get(url, verify=self.ca, **kwargs)
-
-    def post(self, url, **kwargs):
-        return self.session.post(url, verify=self.ca, **kwargs)
-
-    def close(self):
-        self.session.close()
 
 
 def app_by_unique(harness, tenant_index, unique):
