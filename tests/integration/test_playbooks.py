@@ -1,0 +1,82 @@
+"""The operator playbooks on an inventory of tenants: failure isolation and the check-mode audit."""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(scope='module')
+def fleet(harness, tmp_path_factory):
+    """An inventory of two tenants: Contoso, and Tailspin, where Exchange refuses the operator."""
+    root = tmp_path_factory.mktemp('fleet')
+    os.makedirs(str(root / 'inventory' / 'host_vars'))
+    with open(str(root / 'inventory' / 'hosts.yml'), 'w') as handle:
+        yaml.safe_dump({'tenants': {'hosts': {'contoso': None, 'tailspin': None}}}, handle)
+    tenants = dict(contoso=(harness.tenant(1), 'bookings@contoso.onmicrosoft.com'),
+                   tailspin=(harness.tenant(3), 'bookings@tailspin.onmicrosoft.com'))
+    for name, (tenant, delegate) in tenants.items():
+        with open(str(root / 'inventory' / 'host_vars' / (name + '.yml')), 'w') as handle:
+            yaml.safe_dump({'bookingsone_tenant_id': tenant, 'bookingsone_delegate': delegate,
+                            'bookingsone_callback_url': 'https://%s.bookingsone.example/cb' % name,
+                            'bookingsone_handoff_dir': str(root / 'handoff'),
+                            'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, handle)
+    password = root / 'vault-pass'
+    password.write_text('fleet-vault-password')
+    env = harness.env(ANSIBLE_VAULT_PASSWORD_FILE=str(password))
+    return dict(root=root, env=env)
+
+
+def playbook(harness, fleet, name, *args):
+    return harness.play(os.path.join(REPO, 'playbooks', name), env=fleet['env'],
+                        args=('-i', str(fleet['root'] / 'inventory')) + args)
+
+
+def test_onboard_isolates_a_failing_tenant(harness, fleet):
+    run = playbook(harness, fleet, 'onboard.yml')
+    assert run.rc != 0, run
+    assert run.recap['contoso']['failed'] == 0 and run.recap['tailspin']['rescued'] == 1, run
+    assert 'Failed tenants: tailspin' in run.output
+    assert '1 tenant(s) succeeded, 1 failed: tailspin (' in run.output and 'AuthorizationException' in run.output
+    with harness.emu.store.lock:
+        board = harness.emu.store.tenant(harness.tenant(1))['exchange']['rooms']['board']['calendar_processing']
+        assert board['ScheduleOnlyDuringWorkHours'] is False and 'bookings' in board['ResourceDelegates']
+
+
+def test_audit_reports_drift_errors_and_passes_without_writing(harness, fleet):
+    store = harness.emu.store
+    with store.lock:  # drift in Contoso after onboarding
+        tenant = store.tenant(harness.tenant(1))
+        tenant['exchange']['rooms']['annex']['calendar_processing']['ScheduleOnlyDuringWorkHours'] = True
+        app = next(a for a in tenant['applications'] if a.get('uniqueName') == 'bookings-one')
+        principal = store.principal_by_app_id(tenant, app['appId'])
+        mail_send = 'b633e1c5-b582-4048-a93e-9f11b44c7e96'
+        tenant['appRoleAssignments'] = [a for a in tenant['appRoleAssignments']
+                                        if not (a['principalId'] == principal['id'] and a['appRoleId'] == mail_send)]
+    reports = str(fleet['root'] / 'reports')
+    run = playbook(harness, fleet, 'audit.yml', '--diff', '-e', 'bookingsone_report_dir=%s' % reports)
+    assert run.rc == 0, run
+    assert run.writes == [], run.writes
+    report = json.load(open(os.path.join(reports, 'audit.json')))
+    status = dict(((c['tenant'], c['room'], c['control']), c) for c in report['controls'])
+    annex = status[('contoso', 'annex@contoso.onmicrosoft.com', 'working-hours-only off')]
+    assert annex['status'] == 'fail' and annex['observed'] is True and annex['expected'] is False
+    assert status[('contoso', None, 'admin consent: Mail.Send')]['status'] == 'fail'
+    assert status[('contoso', None, 'admin consent: User.Read.All')]['status'] == 'pass'
+    assert status[('contoso', 'board@contoso.onmicrosoft.com', 'Full Access for the delegate')]['status'] == 'pass'
+    tailspin = [c for c in report['controls'] if c['tenant'] == 'tailspin']
+    assert tailspin and all(c['status'] == 'error' for c in tailspin if 'readable' in c['control'] or c['room'])
+    assert not any(c['status'] == 'pass' and c['observed'] is None for c in report['controls'])
+    assert report['summary']['tenants']['contoso']['status'] == 'fail'
+    junit = ET.parse(os.path.join(reports, 'audit.junit.xml')).getroot()
+    assert int(junit.get('failures')) == report['summary']['totals']['fail'] > 0
+    assert int(junit.get('errors')) == report['summary']['totals']['error'] > 0
+    html = open(os.path.join(reports, 'audit.html')).read()
+    assert html.startswith('<!DOCTYPE html>') and 'annex@contoso.onmicrosoft.com' in html and '<script>' in html
+    assert 'https://' not in html.split('<body>')[0]  # self-contained: nothing loaded from elsewhere
