@@ -10,7 +10,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(CURDIR):$(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv demo demo-reset test unit integration sanity lint changelog-lint benchmark clean
+.PHONY: venv demo demo-reset test unit integration molecule sanity lint changelog-lint benchmark clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,9 @@ unit: venv
 integration: venv
 	$(BIN)/python -m pytest tests/integration
 
+molecule: venv
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
+
 sanity: venv
 	tools/sanity.sh
 
@@ -48,7 +51,7 @@ changelog-lint: venv
 benchmark: venv
 	$(BIN)/python tools/benchmark.py
 
-test: unit integration sanity lint changelog-lint
+test: unit integration molecule sanity lint changelog-lint
 
 clean:
 	rm -rf $(VENV) build .emulator reports tests/output
