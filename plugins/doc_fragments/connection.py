@@ -24,7 +24,8 @@ options:
   client_secret:
     description:
       - Client secret of the operator identity.
-      - Falls back to E(AZURE_CLIENT_SECRET).
+      - Falls back to E(AZURE_CLIENT_SECRET), or to the content of the file named by
+        E(BOOKINGSONE_CLIENT_SECRET_FILE), which keeps the secret out of the environment.
       - Mutually exclusive with O(client_certificate_path) and O(access_token).
     type: str
   client_certificate_path:

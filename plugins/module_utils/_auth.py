@@ -24,6 +24,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._auth_access
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_client_secret import ClientSecretCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils import _http
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient
 
 
@@ -127,7 +128,11 @@ class TokenProvider(object):
         if isinstance(self._credential, AccessTokenCredential):
             return self._remember(self._credential.token())
         with self._lock:
-            return self._acquire(service, refresh)
+            try:
+                return self._acquire(service, refresh)
+            except _http.requests.exceptions.RequestException as exc:
+                raise MicrosoftApiError('login', None, 'ConnectionError', 'cannot reach %s: %s'
+                                        % (self._endpoints.login, exc))
 
     def _acquire(self, service, refresh):
         app = self._client_app()

@@ -9,9 +9,37 @@ doc_fragments/connection.py documents the same options.
 
 from __future__ import annotations
 
+import os
 import re
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
+
+
+def env_fallback(*names):
+    """The first of these environment variables that is set and not empty.
+
+    AWX credential injectors set every variable a credential type names, empty
+    ones included; an empty AZURE_CLIENT_CERTIFICATE_PATH must not count as set.
+    """
+    for name in names:
+        if os.environ.get(name):
+            return os.environ[name]
+    raise AnsibleFallbackNotFound
+
+
+def secret_fallback(variable, file_variable):
+    """A secret from an environment variable, or from the file another one names.
+
+    The file form keeps the secret out of the process environment, which job
+    runners such as ansible-runner record in their artifacts.
+    """
+    if os.environ.get(variable):
+        return os.environ[variable]
+    path = os.environ.get(file_variable)
+    if path:
+        with open(path) as handle:
+            return handle.read().strip()
+    raise AnsibleFallbackNotFound
 
 # Each Microsoft cloud: identity platform, Graph and Exchange Online endpoints.
 # https://learn.microsoft.com/graph/deployments#microsoft-graph-and-graph-explorer-service-root-endpoints
@@ -42,7 +70,8 @@ CLOUDS = {
 CONNECTION_ARGSPEC = dict(
     tenant_id=dict(type='str', required=True, fallback=(env_fallback, ['AZURE_TENANT_ID'])),
     client_id=dict(type='str', fallback=(env_fallback, ['AZURE_CLIENT_ID'])),
-    client_secret=dict(type='str', no_log=True, fallback=(env_fallback, ['AZURE_CLIENT_SECRET'])),
+    client_secret=dict(type='str', no_log=True,
+                       fallback=(secret_fallback, ['AZURE_CLIENT_SECRET', 'BOOKINGSONE_CLIENT_SECRET_FILE'])),
     client_certificate_path=dict(type='path', fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PATH'])),
     client_certificate_password=dict(type='str', no_log=True,
                                      fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PASSWORD'])),

@@ -105,3 +105,13 @@ def test_cloud_endpoints_and_overrides():
     custom = Endpoints(dict(cloud='public', login_endpoint='https://127.0.0.1:9000/', graph_endpoint=None))
     assert custom.login == 'https://127.0.0.1:9000' and not custom.login_is_known
     assert custom.scope('exchange') == 'https://outlook.office365.com/.default'
+
+
+def test_empty_environment_variables_do_not_count(monkeypatch):
+    from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
+    from ansible_collections.bookingsone.office365.plugins.module_utils._connection import env_fallback
+    monkeypatch.setenv('AZURE_CLIENT_CERTIFICATE_PATH', '')
+    monkeypatch.setenv('AZURE_CLIENT_SECRET', 's3cret')
+    assert env_fallback('AZURE_CLIENT_SECRET') == 's3cret'
+    with pytest.raises(AnsibleFallbackNotFound):
+        env_fallback('AZURE_CLIENT_CERTIFICATE_PATH')
