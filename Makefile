@@ -10,7 +10,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(CURDIR):$(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv demo demo-reset test unit integration molecule sanity lint changelog-lint benchmark clean
+.PHONY: venv demo demo-reset test unit integration molecule sanity lint changelog-lint docs docs-check galaxy ee benchmark clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -48,10 +48,27 @@ lint: venv
 changelog-lint: venv
 	$(BIN)/antsibull-changelog lint
 
+docs: venv
+	$(BIN)/python tools/docs.py
+
+docs-check: venv
+	$(BIN)/python tools/docs.py --check
+
+# The Galaxy tarball, checked by galaxy-importer as Galaxy and Automation Hub would.
+galaxy: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path build/dist
+	cd build && PATH=$(CURDIR)/$(BIN):$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/tools/galaxy-importer.cfg \
+		$(CURDIR)/$(BIN)/python -m galaxy_importer.main dist/bookingsone-office365-*.tar.gz
+
+# The execution environment's build context (building the image needs podman or docker).
+ee: venv
+	rm -rf build/ee
+	$(BIN)/ansible-builder create -f execution-environment/execution-environment.yml -c build/ee
+
 benchmark: venv
 	$(BIN)/python tools/benchmark.py
 
-test: unit integration molecule sanity lint changelog-lint
+test: unit integration molecule sanity lint changelog-lint docs-check galaxy ee
 
 clean:
 	rm -rf $(VENV) build .emulator reports tests/output
