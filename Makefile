@@ -10,12 +10,18 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
 export PYTHONPATH := $(CURDIR):$(COLLECTIONS)
 export ANSIBLE_NOCOLOR := 1
 
-.PHONY: venv demo demo-reset test unit integration molecule sanity lint changelog-lint docs docs-check galaxy ee benchmark clean
+.PHONY: oldest venv demo demo-reset test unit integration molecule sanity lint changelog-lint docs docs-check galaxy ee benchmark clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+OLDEST := .venv-oldest
+$(OLDEST)/.installed: requirements.txt requirements-oldest.txt
+	$(PYTHON) -m venv $(OLDEST)
+	$(OLDEST)/bin/pip install --quiet -r requirements-oldest.txt
 	touch $@
 
 $(LINK):
@@ -35,6 +41,11 @@ unit: venv
 
 integration: venv
 	$(BIN)/python -m pytest tests/integration
+
+# The integration tests of the modules and playbooks again, on the oldest supported ansible-core.
+oldest: $(OLDEST)/.installed $(LINK)
+	$(OLDEST)/bin/python -m pytest tests/integration/test_app_registration.py tests/integration/test_entra.py \
+		tests/integration/test_exchange.py tests/integration/test_playbooks.py
 
 molecule: venv
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
@@ -68,7 +79,7 @@ ee: venv
 benchmark: venv
 	$(BIN)/python tools/benchmark.py
 
-test: unit integration molecule sanity lint changelog-lint docs-check galaxy ee
+test: unit integration oldest molecule sanity lint changelog-lint docs-check galaxy ee
 
 clean:
-	rm -rf $(VENV) build .emulator reports tests/output
+	rm -rf $(VENV) $(OLDEST) build .emulator reports tests/output
