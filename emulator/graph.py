@@ -405,24 +405,25 @@ def delete_service_principal(request):
         return 204, None
 
 
+def _assignments(request, side):
+    """App role assignments where the addressed service principal is the resource or the principal."""
+    require(request, READ_PRINCIPALS)
+    with request.store.lock:
+        owner = find_principal(request)
+        items = [a for a in request.tenant['appRoleAssignments'] if a[side] == owner['id']]
+        return 200, page(request, items, 'appRoleAssignment', 'appRoleAssignments')
+
+
 # https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignedto
 @SERVICE.route('GET', r'/v1\.0/servicePrincipals' + SP_KEY + r'/appRoleAssignedTo')
 def list_assigned_to(request):
-    require(request, READ_PRINCIPALS)
-    with request.store.lock:
-        resource = find_principal(request)
-        items = [a for a in request.tenant['appRoleAssignments'] if a['resourceId'] == resource['id']]
-        return 200, page(request, items, 'appRoleAssignment', 'appRoleAssignments')
+    return _assignments(request, 'resourceId')
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments
 @SERVICE.route('GET', r'/v1\.0/servicePrincipals' + SP_KEY + r'/appRoleAssignments')
 def list_assignments(request):
-    require(request, READ_PRINCIPALS)
-    with request.store.lock:
-        principal = find_principal(request)
-        items = [a for a in request.tenant['appRoleAssignments'] if a['principalId'] == principal['id']]
-        return 200, page(request, items, 'appRoleAssignment', 'appRoleAssignments')
+    return _assignments(request, 'principalId')
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto
