@@ -109,10 +109,11 @@ class TokenProvider(object):
                 ]).encode('utf-8')).hexdigest()[:40]
                 self._cache_file = _CacheFile(self._params.get('token_cache_dir') or default_cache_dir(), key)
                 cache = self._cache_file.cache
+            credential = self._credential.msal_credential()  # a bad certificate file is an input error
             try:
                 self._app = msal.ConfidentialClientApplication(
                     self._params['client_id'],
-                    client_credential=self._credential.msal_credential(),
+                    client_credential=credential,
                     authority='%s/%s' % (self._endpoints.login, self._params['tenant_id']),
                     token_cache=cache,
                     instance_discovery=None if self._endpoints.login_is_known else False,

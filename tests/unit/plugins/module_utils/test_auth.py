@@ -1,0 +1,113 @@
+"""The auth layer against the emulator's identity platform: token reuse across processes,
+the private cache file, refresh after a 401, and each credential kind."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+import yaml
+
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth import TokenProvider, token_claims
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateError
+from ansible_collections.bookingsone.office365.plugins.module_utils._connection import Endpoints
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import new_session
+
+emulator = pytest.importorskip('emulator')  # the emulator is not part of the collection tarball
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+SEED = os.path.join(REPO, 'emulator', 'seeds', 'test.yml')
+
+
+@pytest.fixture(scope='module')
+def emu(tmp_path_factory):
+    instance = emulator.Emulator(str(tmp_path_factory.mktemp('emulator')), SEED).start()
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope='module')
+def operator():
+    return yaml.safe_load(open(SEED))['operators'][0]
+
+
+def provider(emu, operator, cache_dir, **overrides):
+    """A TokenProvider as one module process builds it."""
+    params = dict(tenant_id='contoso.onmicrosoft.com', client_id=operator['app_id'],
+                  client_secret=operator['secrets'][0]['value'], client_certificate_path=None,
+                  client_certificate_password=None, access_token=None, token_cache=True, token_cache_dir=cache_dir,
+                  login_endpoint=emu.endpoints['login'], graph_endpoint=emu.endpoints['graph'],
+                  exchange_endpoint=emu.endpoints['exchange'], cloud='public')
+    params.update(overrides)
+    return TokenProvider(params, Endpoints(params), new_session(emu.endpoints['ca_bundle']), 30)
+
+
+def token_requests(emu, since):
+    return [r for r in emu.requests(since) if r['service'] == 'login' and r['method'] == 'POST']
+
+
+def mark(emu):
+    return emu.requests()[-1]['seq'] if emu.requests() else 0
+
+
+def test_token_reused_across_processes_through_a_private_file(emu, operator, tmp_path):
+    start = mark(emu)
+    first = provider(emu, operator, str(tmp_path)).token('graph')
+    second = provider(emu, operator, str(tmp_path)).token('graph')  # a new "process"
+    assert first == second and len(token_requests(emu, start)) == 1
+    files = os.listdir(str(tmp_path))
+    assert len(files) == 1 and stat.S_IMODE(os.stat(str(tmp_path / files[0])).st_mode) == 0o600
+    assert operator['secrets'][0]['value'] not in open(str(tmp_path / files[0])).read()
+    provider(emu, operator, str(tmp_path)).token('exchange')
+    assert len(token_requests(emu, start)) == 2  # one per resource
+
+
+def test_cache_off_and_refresh_ask_again(emu, operator, tmp_path):
+    start = mark(emu)
+    provider(emu, operator, str(tmp_path), token_cache=False).token('graph')
+    provider(emu, operator, str(tmp_path), token_cache=False).token('graph')
+    assert len(token_requests(emu, start)) == 2 and os.listdir(str(tmp_path)) == []
+    cached = provider(emu, operator, str(tmp_path))
+    old = cached.token('graph')
+    assert cached.token('graph', refresh=True) != old
+
+
+def test_another_secret_never_shares_a_cache_entry(emu, operator, tmp_path):
+    provider(emu, operator, str(tmp_path)).token('graph')
+    wrong = provider(emu, operator, str(tmp_path), client_secret='not-the-secret')
+    with pytest.raises(MicrosoftApiError) as err:
+        wrong.token('graph')
+    assert err.value.code == 'invalid_client' and 'AADSTS7000215' in err.value.message
+
+
+def test_tenant_guid_comes_from_the_token(emu, operator, tmp_path):
+    tokens = provider(emu, operator, str(tmp_path))
+    token = tokens.token('graph')
+    assert tokens.tenant_id == token_claims(token)['tid'] == '3c9d2b1a-7e6f-4d5c-9b8a-1f2e3d4c5b60'
+
+
+def test_access_token_is_passed_through(emu, operator, tmp_path):
+    token = provider(emu, operator, str(tmp_path)).token('graph')
+    start = mark(emu)
+    passthrough = provider(emu, operator, str(tmp_path), client_secret=None, client_id=None, access_token=token)
+    assert passthrough.token('graph') == token and token_requests(emu, start) == []
+
+
+def test_certificate_file_without_a_key_is_refused(emu, operator, tmp_path):
+    bad = tmp_path / 'cert.pem'
+    bad.write_text('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n')
+    with pytest.raises(CertificateError) as err:
+        provider(emu, operator, str(tmp_path), client_secret=None, client_certificate_path=str(bad)).token('graph')
+    assert str(bad) in str(err.value)
+
+
+def test_unreachable_login_is_a_clear_error(operator, tmp_path):
+    params = dict(tenant_id='contoso.onmicrosoft.com', client_id=operator['app_id'], client_secret='x',
+                  client_certificate_path=None, access_token=None, token_cache=False, cloud='public',
+                  login_endpoint='https://127.0.0.1:9', graph_endpoint=None, exchange_endpoint=None)
+    tokens = TokenProvider(params, Endpoints(params), new_session(True), 2)
+    with pytest.raises(MicrosoftApiError) as err:
+        tokens.token('graph')
+    assert err.value.code == 'ConnectionError' and '127.0.0.1:9' in err.value.message
