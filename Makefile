@@ -79,7 +79,8 @@ ee: venv
 benchmark: venv
 	$(BIN)/python tools/benchmark.py
 
-test: unit integration oldest molecule sanity lint changelog-lint docs-check galaxy ee
+# Quick checks first, so a mistake fails in seconds rather than after the integration tests.
+test: unit sanity lint changelog-lint docs-check integration oldest molecule galaxy ee
 
 clean:
 	rm -rf $(VENV) $(OLDEST) build .emulator reports tests/output

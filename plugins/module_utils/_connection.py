@@ -41,6 +41,7 @@ def secret_fallback(variable, file_variable):
             return handle.read().strip()
     raise AnsibleFallbackNotFound
 
+
 # Each Microsoft cloud: identity platform, Graph and Exchange Online endpoints.
 # https://learn.microsoft.com/graph/deployments#microsoft-graph-and-graph-explorer-service-root-endpoints
 # https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud
