@@ -362,7 +362,7 @@ def create_service_principal(request):
         tenant = request.tenant
         home, app = request.store.home_of(app_id)
         visible = app is not None and (home is tenant or app['signInAudience'] != 'AzureADMyOrg')
-        if not visible or _in_replication(request, app) or \
+        if not visible or _in_replication(request, app) or request.emulator.faults.take('replication_next') or \
                 (home is not tenant and time.time() - home['created'].get(app_id, 0) <
                  (request.emulator.faults.config.get('replication_delay_s') or 0)):
             fail(request, 400, 'Request_BadRequest',

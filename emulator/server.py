@@ -20,7 +20,7 @@ from emulator.state import Store
 
 SERVICES = ('login', 'graph', 'exchange', 'control')
 DEFAULT_FAULTS = dict(latency_ms=0, throttle_rate=0.0, throttle_next=0, retry_after=1, throttle_budget=None,
-                      error_rate=0.0, error_next=0, error_status=503, replication_delay_s=0,
+                      error_rate=0.0, error_next=0, error_status=503, replication_delay_s=0, replication_next=0,
                       services=['graph', 'exchange'], seed=None)
 _SECRET_FIELDS = re.compile(r'(client_secret|client_assertion|secretText|access_token)', re.I)
 
@@ -121,6 +121,14 @@ class Faults(object):
             if config['error_rate'] and self.random.random() < config['error_rate']:
                 return 'error', None
             return None
+
+    def take(self, name):
+        """Use up one of a counted fault (e.g. replication_next); True when there was one."""
+        with self.lock:
+            if self.config.get(name, 0) > 0:
+                self.config[name] -= 1
+                return True
+            return False
 
     def latency(self, service):
         if service in self.config['services'] and self.config['latency_ms']:
