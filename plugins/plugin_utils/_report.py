@@ -70,10 +70,14 @@ text-align:left;vertical-align:top}th{background:#fafafa}td.status{font-weight:b
 code{white-space:pre-wrap;word-break:break-all}select{margin-right:1em}
 '''
 
+# The filters can also be preset from the address: audit.html#tenant=contoso&status=fail
 _SCRIPT = '''
 function applyFilter(){var t=document.getElementById('tenant').value,s=document.getElementById('status').value;
 document.querySelectorAll('#controls tbody tr').forEach(function(r){
 r.style.display=((!t||r.dataset.tenant===t)&&(!s||r.dataset.status===s))?'':'none';});}
+document.addEventListener('DOMContentLoaded',function(){
+new URLSearchParams(location.hash.slice(1)).forEach(function(v,k){var e=document.getElementById(k);if(e){e.value=v;}});
+applyFilter();});
 '''
 
 
