@@ -51,8 +51,7 @@ class ActionModule(ActionBase):
             host_vars = hostvars.get(tenant) or {}
             controls.extend(tenant_controls(tenant, expected_of(host_vars), host_vars.get('bookingsone_observed')))
         generated = report.now()
-        if not os.path.isdir(args['dest']):
-            os.makedirs(args['dest'])
+        os.makedirs(args['dest'], exist_ok=True)
         paths = {}
         for kind, render, suffix in (('json', report.to_json, '.json'), ('html', report.to_html, '.html'),
                                      ('junit', report.to_junit, '.junit.xml')):

@@ -90,8 +90,7 @@ class ActionModule(ActionBase):
 def write_private(path, content, mode):
     """Write atomically, never readable by others even for a moment."""
     directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        os.makedirs(directory, 0o700)
+    os.makedirs(directory, 0o700, exist_ok=True)  # forks hand over several tenants at once
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.handoff-')
     try:
         with os.fdopen(fd, 'wb') as handle:

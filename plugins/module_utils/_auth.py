@@ -68,8 +68,7 @@ class _CacheFile(object):
         if not self.cache.has_state_changed:
             return
         directory = os.path.dirname(self.path)
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
+        os.makedirs(directory, 0o700, exist_ok=True)  # forks of a play may create it at the same moment
         fd, tmp = tempfile.mkstemp(dir=directory, prefix='.msal-')  # created 0600
         try:
             with os.fdopen(fd, 'w') as handle:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import xml.etree.ElementTree as ET
@@ -80,3 +81,42 @@ def test_audit_reports_drift_errors_and_passes_without_writing(harness, fleet):
     html = open(os.path.join(reports, 'audit.html')).read()
     assert html.startswith('<!DOCTYPE html>') and 'annex@contoso.onmicrosoft.com' in html and '<script>' in html
     assert 'https://' not in html.split('<body>')[0]  # self-contained: nothing loaded from elsewhere
+
+
+def test_rotate_secrets_playbook_rotates_only_when_due(harness, fleet):
+    quiet = playbook(harness, fleet, 'rotate_secrets.yml', '--limit', 'contoso,localhost')
+    assert quiet.rc == 0 and quiet.recap['contoso']['changed'] == 0 and quiet.writes == [], quiet
+    handoff = str(fleet['root'] / 'handoff' / 'contoso.vault.yml')
+    before = open(handoff, 'rb').read()
+    store = harness.emu.store
+    with store.lock:  # the secret now expires in ten days
+        app = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == 'bookings-one')
+        app['passwordCredentials'][-1]['endDateTime'] = (
+            datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10)).strftime('%Y-%m-%dT%H:%M:%SZ')
+    due = playbook(harness, fleet, 'rotate_secrets.yml', '--limit', 'contoso,localhost')
+    assert due.rc == 0 and due.recap['contoso']['changed'] == 2, due  # new secret, hand-off
+    assert [w['path'].rsplit('/', 1)[1] for w in due.writes] == ['addPassword']
+    assert open(handoff, 'rb').read() != before
+
+
+def test_offboard_needs_confirmation_then_undoes_onboarding(harness, fleet):
+    refused = playbook(harness, fleet, 'offboard.yml', '--limit', 'contoso,localhost')
+    assert refused.rc != 0 and refused.writes == [] and 'bookingsone_offboard_confirm=yes' in refused.output, refused
+    done = playbook(harness, fleet, 'offboard.yml', '--limit', 'contoso,localhost',
+                    '-e', 'bookingsone_offboard_confirm=yes')
+    assert done.rc == 0, done
+    store = harness.emu.store
+    with store.lock:
+        tenant = store.tenant(harness.tenant(1))
+        assert not any(a.get('uniqueName') == 'bookings-one' for a in tenant['applications'])
+        rooms = tenant['exchange']['rooms']
+        # the board room had working-hours-only on before onboarding: it is back
+        assert rooms['board']['calendar_processing']['ScheduleOnlyDuringWorkHours'] is True
+        for room in rooms.values():
+            assert 'bookings' not in room['calendar_processing']['ResourceDelegates']
+            assert not any(p['User'] == 'bookings@contoso.onmicrosoft.com' for p in room['permissions'])
+        assert rooms['focus-1']['calendar_processing']['ResourceDelegates'] == ['alice']  # others' delegates kept
+    assert not os.path.exists(str(fleet['root'] / 'handoff' / 'contoso.vault.yml'))
+    again = playbook(harness, fleet, 'offboard.yml', '--limit', 'contoso,localhost',
+                     '-e', 'bookingsone_offboard_confirm=yes')
+    assert again.rc == 0 and again.writes == [], again
