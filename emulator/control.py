@@ -40,3 +40,16 @@ def state(request):
         dump = copy.deepcopy(request.store.data)
     dump.pop('secrets', None)  # hashes only, but no reason to hand them out
     return 200, dump
+
+
+# A stand-in for the Bookings ONE endpoint that receives handed-over credentials
+# (credentials_handoff's url option), so tests can check what arrives.
+@SERVICE.route('POST', r'/handoff')
+def receive_handoff(request):
+    request.emulator.handoffs.append(dict(body=request.json(), authorization=request.headers.get('authorization')))
+    return 202, None
+
+
+@SERVICE.route('GET', r'/handoff')
+def handoffs(request):
+    return 200, {'value': request.emulator.handoffs}

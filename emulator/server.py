@@ -209,6 +209,7 @@ class Emulator(object):
                              control=control.SERVICE)
         self.servers = []
         self.endpoints = {}
+        self.handoffs = []  # what the control listener's /handoff received
 
     # Lifecycle ------------------------------------------------------------------------------
 

@@ -188,3 +188,23 @@ def test_consent_unknown_permission_fails_before_any_write(harness):
     run = harness.play('admin_consent.yml', tenant=harness.tenant(1), app_id=harness.operator['app_id'],
                        permissions=['Calendars.Write.Everything'])
     assert run.rc != 0 and run.writes == [] and 'Calendars.Write.Everything' in run.output, run
+
+
+def test_handoff_posts_to_the_bookings_one_endpoint(harness, tmp_path, vault):
+    endpoint = harness.emu.endpoints['control'] + '/handoff'
+    variables = role_vars(harness, tmp_path, 'role-post', entra_app_handoff_url=endpoint,
+                          entra_app_handoff_url_token='bookings-one-intake-token')
+    before = len(harness.emu.handoffs)
+    run = harness.play('entra_role.yml', args=vault, **variables)
+    assert run.rc == 0, run
+    received = harness.emu.handoffs[before:]
+    assert len(received) == 1 and received[0]['authorization'] == 'Bearer bookings-one-intake-token'
+    handed = received[0]['body']
+    assert handed == read_handoff(tmp_path)  # the same credentials as the vault file
+    assert token_works(harness, harness.tenant(1), handed['client_id'], handed['client_secret'])
+    assert handed['client_secret'] not in run.output and 'bookings-one-intake-token' not in run.output
+    again = harness.play('entra_role.yml', args=vault, **variables)
+    assert again.changed == 0 and len(harness.emu.handoffs) == before + 1
+    refused = harness.play('entra_role.yml', args=vault, **role_vars(
+        harness, tmp_path, 'role-post-plain', entra_app_handoff_url='http://intake.example/credentials'))
+    assert refused.rc != 0 and refused.writes == [], refused
