@@ -10,6 +10,8 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._exchange_api import CALENDAR_PROCESSING
+
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
@@ -102,6 +104,11 @@ def test_rotate_secrets_playbook_rotates_only_when_due(harness, fleet):
 def test_offboard_needs_confirmation_then_undoes_onboarding(harness, fleet):
     refused = playbook(harness, fleet, 'offboard.yml', '--limit', 'contoso,localhost')
     assert refused.rc != 0 and refused.writes == [] and 'bookingsone_offboard_confirm=yes' in refused.output, refused
+    record = json.load(open(str(fleet['root'] / 'handoff' / 'contoso.rooms-before.json')))
+    assert record  # onboarding changed rooms, so it recorded what they had
+    with harness.emu.store.lock:  # other delegates must survive the offboarding
+        others = dict((alias, [d for d in room['calendar_processing']['ResourceDelegates'] if d != 'bookings'])
+                      for alias, room in harness.emu.store.tenant(harness.tenant(1))['exchange']['rooms'].items())
     done = playbook(harness, fleet, 'offboard.yml', '--limit', 'contoso,localhost',
                     '-e', 'bookingsone_offboard_confirm=yes')
     assert done.rc == 0, done
@@ -110,12 +117,14 @@ def test_offboard_needs_confirmation_then_undoes_onboarding(harness, fleet):
         tenant = store.tenant(harness.tenant(1))
         assert not any(a.get('uniqueName') == 'bookings-one' for a in tenant['applications'])
         rooms = tenant['exchange']['rooms']
-        # the board room had working-hours-only on before onboarding: it is back
-        assert rooms['board']['calendar_processing']['ScheduleOnlyDuringWorkHours'] is True
-        for room in rooms.values():
-            assert 'bookings' not in room['calendar_processing']['ResourceDelegates']
+        for address, settings in record.items():  # each recorded setting is back
+            processing = rooms[address.split('@')[0]]['calendar_processing']
+            for option, value in settings.items():
+                if option != 'resource_delegates':
+                    assert processing[CALENDAR_PROCESSING[option]] == value, (address, option)
+        for alias, room in rooms.items():
+            assert room['calendar_processing']['ResourceDelegates'] == others[alias]
             assert not any(p['User'] == 'bookings@contoso.onmicrosoft.com' for p in room['permissions'])
-        assert rooms['focus-1']['calendar_processing']['ResourceDelegates'] == ['alice']  # others' delegates kept
     assert not os.path.exists(str(fleet['root'] / 'handoff' / 'contoso.vault.yml'))
     again = playbook(harness, fleet, 'offboard.yml', '--limit', 'contoso,localhost',
                      '-e', 'bookingsone_offboard_confirm=yes')
