@@ -16,7 +16,7 @@ from emulator.identity import verify
 from emulator.server import HttpError, Service
 
 AUDIENCES = ('https://outlook.office365.com', catalog.EXCHANGE_APP_ID)
-ADMIN_ROLES = ('Exchange Administrator', 'Global Administrator')
+ADMIN_ROLES = (catalog.DIRECTORY_ROLES['Exchange Administrator'], catalog.DIRECTORY_ROLES['Global Administrator'])
 
 
 def error_body(request, code, message):

@@ -200,7 +200,8 @@ def token(request):
         'ver': '1.0', 'roles': roles, 'uti': str(uuid.uuid4()),
     }
     if resource_app_id == catalog.EXCHANGE_APP_ID:
-        claims['wids'] = list(tenant['directoryRoles'].get(principal['id'], []))
+        # wids: the Entra directory roles of the caller, as role template ids
+        claims['wids'] = [catalog.DIRECTORY_ROLES[name] for name in tenant['directoryRoles'].get(principal['id'], [])]
     access = jwt.encode(claims, emulator.signing_key, algorithm='RS256', headers={'kid': key_id(emulator)})
     return 200, {'token_type': 'Bearer', 'expires_in': TOKEN_LIFETIME, 'ext_expires_in': TOKEN_LIFETIME,
                  'access_token': access}

@@ -173,7 +173,11 @@ class Store(object):
             for value in values:
                 tenant['appRoleAssignments'].append(
                     assignment(principal, resource, catalog.role_id(resource_app_id, value)))
-        tenant['directoryRoles'][principal['id']] = list(grant.get('directory_roles') or [])
+        roles = list(grant.get('directory_roles') or [])
+        unknown = [name for name in roles if name not in catalog.DIRECTORY_ROLES]
+        if unknown:
+            raise ValueError('seed: unknown directory role(s) %s; known: %s' % (unknown, sorted(catalog.DIRECTORY_ROLES)))
+        tenant['directoryRoles'][principal['id']] = roles
 
     # Lookups ----------------------------------------------------------------------------
 

@@ -30,7 +30,8 @@ def test_token_carries_the_tenant_roles_and_audience(client):
     assert payload['roles'] == ['AppRoleAssignment.ReadWrite.All', 'Application.ReadWrite.All', 'Place.Read.All',
                                 'User.Read.All']
     exo, _ = client.token(client.tenant(1), service='exchange')
-    assert claims(exo)['roles'] == ['Exchange.ManageAsApp'] and 'Exchange Administrator' in claims(exo)['wids']
+    exchange_administrator = '29232cdf-9323-42fd-ade2-1d097af3e4de'  # the role's template id
+    assert claims(exo)['roles'] == ['Exchange.ManageAsApp'] and claims(exo)['wids'] == [exchange_administrator]
 
 
 @pytest.mark.parametrize('tenant,credential,scope_service,code,status', [
