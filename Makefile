@@ -1,26 +1,41 @@
-# make demo | make test — both build .venv first (see README.md).
+# make demo | make test: both build .venv first (see README.md). `make test` is what CI runs.
 SHELL := /bin/bash
-PYTHON ?= python3
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
 VENV := .venv
-BIN := $(VENV)/bin
+BIN := $(CURDIR)/$(VENV)/bin
+OLDEST := .venv-oldest
+
+# ansible looks for bookingsone.office365 under <path>/ansible_collections/bookingsone/office365;
+# this link makes the work tree that collection, with no copy to go stale.
 COLLECTIONS := $(CURDIR)/build/collections
 LINK := $(COLLECTIONS)/ansible_collections/bookingsone/office365
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+# `import emulator` (repo root) and `import ansible_collections.bookingsone.office365...`, in pytest
+# and in the processes it, molecule and the demo start (python3 -m emulator).
 export PYTHONPATH := $(CURDIR):$(COLLECTIONS)
+# The venv's tools first: ansible-lint, molecule and ansible-test start ansible-* by name.
+# Venvs are made by the system python3.11, looked up before that.
+SYSTEM_PYTHON := $(shell command -v $(PYTHON) || echo $(PYTHON))
+export PATH := $(BIN):$(PATH)
 export ANSIBLE_NOCOLOR := 1
+export NO_COLOR := 1
 
-.PHONY: oldest venv demo demo-reset test unit integration molecule sanity lint changelog-lint docs docs-check galaxy ee benchmark clean
+.PHONY: venv oldest demo demo-reset test unit integration molecule sanity lint changelog-lint \
+	docs docs-check galaxy ee benchmark clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
+# Rebuilt from scratch only when a requirements file changes (the stamp is older than it).
+$(VENV)/bin/.installed: requirements.txt requirements-dev.txt
+	rm -rf $(VENV)
+	$(SYSTEM_PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-OLDEST := .venv-oldest
 $(OLDEST)/.installed: requirements.txt requirements-oldest.txt
-	$(PYTHON) -m venv $(OLDEST)
+	rm -rf $(OLDEST)
+	$(SYSTEM_PYTHON) -m venv $(OLDEST)
 	$(OLDEST)/bin/pip install --quiet -r requirements-oldest.txt
 	touch $@
 
@@ -28,19 +43,24 @@ $(LINK):
 	mkdir -p $(dir $(LINK))
 	ln -sfn $(CURDIR) $(LINK)
 
-venv: $(BIN)/.installed $(LINK)
+venv: $(VENV)/bin/.installed $(LINK)
 
-demo: venv
-	$(BIN)/python tools/demo.py
-
-demo-reset: venv
-	$(BIN)/python tools/demo.py --reset
+# pytest on the given directories. Its exit code 5 ("no tests collected") is a failure, except
+# while none of them holds a test file yet: then there is nothing to run and we say so.
+define pytest
+	@if [ -z "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null)" ]; then \
+		echo "pytest: no test files in $(1) yet, nothing to run"; \
+	else \
+		echo "$(VENV)/bin/python -m pytest $(1)"; \
+		$(BIN)/python -m pytest $(1); \
+	fi
+endef
 
 unit: venv
-	$(BIN)/python -m pytest tests/unit tests/emulator
+	$(call pytest,tests/unit tests/emulator)
 
 integration: venv
-	$(BIN)/python -m pytest tests/integration
+	$(call pytest,tests/integration)
 
 # The integration tests of the modules and playbooks again, on the oldest supported ansible-core.
 oldest: $(OLDEST)/.installed $(LINK)
@@ -48,16 +68,23 @@ oldest: $(OLDEST)/.installed $(LINK)
 		tests/integration/test_exchange.py tests/integration/test_playbooks.py
 
 molecule: venv
-	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/molecule test
+	molecule test
 
+# ansible-test sanity on what the Galaxy tarball ships; see tools/sanity.sh.
 sanity: venv
 	tools/sanity.sh
 
 lint: venv
-	$(BIN)/ansible-lint --profile production
+	ansible-lint --profile production
 
 changelog-lint: venv
-	$(BIN)/antsibull-changelog lint
+	antsibull-changelog lint
+
+demo: venv
+	$(BIN)/python tools/demo.py
+
+demo-reset: venv
+	$(BIN)/python tools/demo.py --reset
 
 docs: venv
 	$(BIN)/python tools/docs.py
@@ -67,19 +94,20 @@ docs-check: venv
 
 # The Galaxy tarball, checked by galaxy-importer as Galaxy and Automation Hub would.
 galaxy: venv
-	$(BIN)/ansible-galaxy collection build --force --output-path build/dist
-	cd build && PATH=$(CURDIR)/$(BIN):$$PATH GALAXY_IMPORTER_CONFIG=$(CURDIR)/tools/galaxy-importer.cfg \
-		$(CURDIR)/$(BIN)/python -m galaxy_importer.main dist/bookingsone-office365-*.tar.gz
+	ansible-galaxy collection build --force --output-path build/dist
+	cd build && GALAXY_IMPORTER_CONFIG=$(CURDIR)/tools/galaxy-importer.cfg \
+		$(BIN)/python -m galaxy_importer.main dist/bookingsone-office365-*.tar.gz
 
 # The execution environment's build context (building the image needs podman or docker).
 ee: venv
 	rm -rf build/ee
-	$(BIN)/ansible-builder create -f execution-environment/execution-environment.yml -c build/ee
+	ansible-builder create -f execution-environment/execution-environment.yml -c build/ee
 
 benchmark: venv
 	$(BIN)/python tools/benchmark.py
 
-# Quick checks first, so a mistake fails in seconds rather than after the integration tests.
+# Quick checks first, so a mistake fails in seconds rather than after the integration tests;
+# make stops at the first target that fails.
 test: unit sanity lint changelog-lint docs-check integration oldest molecule galaxy ee
 
 clean:

@@ -34,13 +34,17 @@ def _pid_path(state_dir):
 
 
 def serve(args):
-    faults = json.loads(args.faults)
+    try:
+        faults = json.loads(args.faults)
+    except ValueError:
+        sys.exit('--faults takes a JSON object, e.g. {"throttle_rate": 0.1}')
     if args.latency_ms:
         faults['latency_ms'] = args.latency_ms
+    os.makedirs(args.state_dir, 0o700, exist_ok=True)
+    with open(_pid_path(args.state_dir), 'w') as handle:  # before the endpoints appear, for `stop`
+        handle.write(str(os.getpid()))
     emulator = Emulator(args.state_dir, args.seed, page_size=args.page_size, faults=faults, reset=args.reset,
                         host=args.host, port=args.port).start()
-    with open(_pid_path(args.state_dir), 'w') as handle:
-        handle.write(str(os.getpid()))
     print(json.dumps(emulator.endpoints), flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
@@ -50,8 +54,22 @@ def serve(args):
         emulator.stop()
 
 
+def _running_pid(state_dir):
+    """The pid of the emulator serving state_dir, or None."""
+    try:
+        with open(_pid_path(state_dir)) as handle:
+            pid = int(handle.read())
+        os.kill(pid, 0)
+        return pid
+    except (OSError, ValueError):
+        return None
+
+
 def start(args, argv):
     """Serve in the background; return once it answers."""
+    if _running_pid(args.state_dir):
+        sys.exit('an emulator is already running for %s (pid %d); stop it first'
+                 % (args.state_dir, _running_pid(args.state_dir)))
     endpoints_path = os.path.join(args.state_dir, 'endpoints.json')
     if os.path.exists(endpoints_path):
         os.remove(endpoints_path)
@@ -79,20 +97,19 @@ def start(args, argv):
 
 
 def stop(args):
-    try:
-        with open(_pid_path(args.state_dir)) as handle:
-            pid = int(handle.read())
-        os.kill(pid, signal.SIGTERM)
-    except (OSError, ValueError):
+    pid = _running_pid(args.state_dir)
+    if pid is None:
         print('no emulator running for %s' % args.state_dir)
         return
+    os.kill(pid, signal.SIGTERM)
     for _ in range(50):
         try:
             os.kill(pid, 0)
         except OSError:
             break
         time.sleep(0.1)
-    os.remove(_pid_path(args.state_dir))
+    if os.path.exists(_pid_path(args.state_dir)):
+        os.remove(_pid_path(args.state_dir))
 
 
 def main(argv=None):

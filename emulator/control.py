@@ -5,16 +5,9 @@ from __future__ import annotations
 
 import copy
 
-from emulator.server import Service
+from emulator.routing import service
 
-SERVICE = Service('control', lambda request, code, message: {'error': {'code': code, 'message': message}})
-
-
-def _quiet(request):
-    request.write = False
-
-
-SERVICE.before = _quiet
+SERVICE = service('control')  # not logged and never faulted: tests use it to watch and steer the others
 
 
 @SERVICE.route('GET', r'/requests')
@@ -30,8 +23,16 @@ def clear(request):
 
 @SERVICE.route('PUT', r'/faults')
 def faults(request):
-    request.emulator.set_faults(request.json() or {})
-    return 200, request.emulator.faults.config
+    try:
+        request.emulator.set_faults(request.json_object())
+    except ValueError as exc:
+        request.fail(400, 'BadRequest', str(exc))
+    return 200, request.emulator.faults.snapshot()
+
+
+@SERVICE.route('GET', r'/faults')
+def current_faults(request):
+    return 200, request.emulator.faults.snapshot()
 
 
 @SERVICE.route('GET', r'/state')

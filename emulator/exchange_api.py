@@ -11,9 +11,8 @@ from __future__ import annotations
 import base64
 import uuid
 
-from emulator import catalog, exchange
-from emulator.identity import verify
-from emulator.server import HttpError, Service
+from emulator import catalog, exchange, tokens
+from emulator.routing import HttpError, service
 
 AUDIENCES = ('https://outlook.office365.com', catalog.EXCHANGE_APP_ID)
 ADMIN_ROLES = (catalog.DIRECTORY_ROLES['Exchange Administrator'], catalog.DIRECTORY_ROLES['Global Administrator'])
@@ -27,7 +26,8 @@ def error_body(request, code, message):
                       'innererror': {'message': message, 'request-id': request.request_id}}}
 
 
-SERVICE = Service('exchange', error_body)
+SERVICE = service('exchange')
+SERVICE.error_body = error_body
 
 
 def refuse(request, status, exception_type, message):
@@ -47,8 +47,7 @@ def _cmdlet_of(request):
 
 def authenticate(request):
     _cmdlet_of(request)
-    accepted = set(a.lower() for a in AUDIENCES) | set([request.emulator.endpoints['exchange'].lower()])
-    claims, problem = verify(request, accepted)
+    claims, problem = tokens.bearer_claims(request, AUDIENCES + (request.emulator.endpoints['exchange'],))
     if claims is None:
         raise HttpError(401, error_body(request, 'Unauthorized', problem),
                         {'WWW-Authenticate': 'Bearer error="invalid_token"'})

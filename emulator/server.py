@@ -1,168 +1,33 @@
-"""HTTP plumbing: four HTTPS listeners (login, graph, exchange, control), routing,
-fault injection and the request log. Services register routes; see README.md."""
+"""The emulator: four HTTPS listeners (login, graph, exchange, control) on
+127.0.0.1, dispatch through the route tables with fault injection and the
+request log, and the in-process API tests use. See README.md."""
 
 from __future__ import annotations
 
-import base64
+import importlib
 import json
 import os
-import random
-import re
 import ssl
+import sys
 import threading
-import time
-import uuid
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
 
-from emulator import tls
-from emulator.state import Store
+from emulator import tls, tokens
+from emulator.faults import Faults
+from emulator.log import RequestLog
+from emulator.routing import LISTENERS, HttpError, Request, service
+from emulator.state import Store, load_seed
 
-SERVICES = ('login', 'graph', 'exchange', 'control')
-DEFAULT_FAULTS = dict(latency_ms=0, throttle_rate=0.0, throttle_next=0, retry_after=1, throttle_budget=None,
-                      error_rate=0.0, error_next=0, error_status=503, replication_delay_s=0, replication_next=0,
-                      services=['graph', 'exchange'], seed=None)
-_SECRET_FIELDS = re.compile(r'(client_secret|client_assertion|secretText|access_token)', re.I)
-
-
-class HttpError(Exception):
-    def __init__(self, status, body, headers=None):
-        super(HttpError, self).__init__(status)
-        self.status = status
-        self.body = body
-        self.headers = headers or {}
-
-
-class Request(object):
-    """What a route handler sees."""
-
-    def __init__(self, emulator, service, method, url, headers, raw_body):
-        parts = urlsplit(url)
-        self.emulator = emulator
-        self.store = emulator.store
-        self.service = service
-        self.method = method
-        self.path = parts.path
-        self.query = dict(parse_qsl(parts.query, keep_blank_values=True))
-        self.raw_query = parts.query
-        self.headers = dict((k.lower(), v) for k, v in headers.items())
-        self.raw_body = raw_body or b''
-        self.match = None
-        self.tenant = None      # set by the service's authentication
-        self.claims = {}
-        self.cmdlet = None
-        self.write = method not in ('GET', 'HEAD')
-        self.request_id = str(uuid.uuid4())
-
-    @property
-    def base_url(self):
-        return self.emulator.endpoints[self.service]
-
-    def json(self):
-        if not self.raw_body:
-            return None
-        try:
-            return json.loads(self.raw_body)
-        except ValueError:
-            raise HttpError(400, self.emulator.services[self.service].error_body(
-                self, 'BadRequest', 'Unable to read JSON request payload.'))
-
-    def form(self):
-        return dict(parse_qsl(self.raw_body.decode('utf-8'), keep_blank_values=True))
-
-
-def unverified_claims(authorization):
-    """Claims of a bearer token without checking it: only to key faults and the log."""
-    try:
-        payload = authorization.split(' ', 1)[1].split('.')[1]
-        return json.loads(base64.urlsafe_b64decode(payload + '=' * (-len(payload) % 4)))
-    except (IndexError, ValueError, AttributeError):
-        return {}
-
-
-class Faults(object):
-    """Latency, throttling (429 + Retry-After) and server errors, by configuration."""
-
-    def __init__(self, config=None):
-        self.lock = threading.Lock()
-        self.configure(config or {})
-
-    def configure(self, config):
-        with self.lock:
-            merged = dict(DEFAULT_FAULTS)
-            merged.update(config or {})
-            self.config = merged
-            self.random = random.Random(merged['seed'])
-            self.windows = {}
-
-    def decide(self, service, key):
-        """None, or ('throttle' | 'error', retry_after)."""
-        with self.lock:
-            config = self.config
-            if service not in config['services']:
-                return None
-            if config['throttle_next'] > 0:
-                config['throttle_next'] -= 1
-                return 'throttle', config['retry_after']
-            if config['error_next'] > 0:
-                config['error_next'] -= 1
-                return 'error', None
-            budget = config['throttle_budget']
-            if budget:
-                started, count = self.windows.get(key, (time.monotonic(), 0))
-                if time.monotonic() - started > budget['window_s']:
-                    started, count = time.monotonic(), 0
-                self.windows[key] = (started, count + 1)
-                if count + 1 > budget['requests']:
-                    remaining = budget['window_s'] - (time.monotonic() - started)
-                    return 'throttle', round(max(remaining, 0.1), 2)
-            if config['throttle_rate'] and self.random.random() < config['throttle_rate']:
-                return 'throttle', config['retry_after']
-            if config['error_rate'] and self.random.random() < config['error_rate']:
-                return 'error', None
-            return None
-
-    def take(self, name):
-        """Use up one of a counted fault (e.g. replication_next); True when there was one."""
-        with self.lock:
-            if self.config.get(name, 0) > 0:
-                self.config[name] -= 1
-                return True
-            return False
-
-    def latency(self, service):
-        if service in self.config['services'] and self.config['latency_ms']:
-            time.sleep(self.config['latency_ms'] / 1000.0)
-
-
-class RequestLog(object):
-    """Every request, in memory and appended to requests.jsonl; never secrets."""
-
-    def __init__(self, path):
-        self.path = path
-        self.lock = threading.Lock()
-        self.entries = []
-
-    def add(self, request, status, batch=False):
-        with self.lock:
-            entry = dict(seq=len(self.entries) + 1, time=time.time(), service=request.service,
-                         method=request.method, path=request.path,
-                         query=_SECRET_FIELDS.sub('redacted', request.raw_query),
-                         tenant=request.tenant['id'] if request.tenant else None,
-                         client_id=request.claims.get('appid'), status=status,
-                         write=bool(request.write), cmdlet=request.cmdlet, batch=batch)
-            self.entries.append(entry)
-            with open(self.path, 'a') as handle:
-                handle.write(json.dumps(entry) + '\n')
-            return entry
-
-    def since(self, seq=0):
-        with self.lock:
-            return [dict(e) for e in self.entries if e['seq'] > seq]
-
-    def clear(self):
-        with self.lock:
-            del self.entries[:]
+# Modules whose import registers routes. A new service or API area adds its module here (README.md).
+ROUTE_MODULES = ('identity', 'graph_applications', 'graph_service_principals', 'graph_batch', 'places',
+                 'exchange_api', 'control')
+_FAULT_CODES = {429: 'TooManyRequests', 500: 'generalException', 503: 'serviceNotAvailable',
+                504: 'generalException'}
+_FAULT_MESSAGES = {429: 'Too many requests. Please retry after the number of seconds in Retry-After.',
+                   500: 'An unspecified error has occurred.',
+                   503: 'The service is temporarily unavailable. Please retry after a delay.',
+                   504: 'The request timed out.'}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -171,13 +36,13 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self):
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length else b''
-        request = Request(self.server.emulator, self.server.service, self.command, self.path, dict(self.headers),
+        request = Request(self.server.emulator, self.server.listener, self.command, self.path, dict(self.headers),
                           body)
         status, payload, headers = self.server.emulator.handle(request)
-        data = b'' if payload is None else payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        data = b'' if payload is None else json.dumps(payload).encode()
         self.send_response(status)
         if data:
-            self.send_header('Content-Type', headers.pop('Content-Type', 'application/json; charset=utf-8'))
+            self.send_header('Content-Type', 'application/json; charset=utf-8')
         for name, value in headers.items():
             self.send_header(name, str(value))
         self.send_header('Content-Length', str(len(data)))
@@ -187,15 +52,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _serve
 
-    def log_message(self, *args):  # the request log replaces stderr noise
+    def log_message(self, *args):  # requests go to the request log, which never holds secrets; not to stderr
         pass
 
 
 class Emulator(object):
-    """The emulator in this process: start(), endpoints, requests(), set_faults(), stop()."""
+    """The emulator in this process.
+
+    Emulator(state_dir, seed_path, page_size=100, faults=None, reset=False, host='127.0.0.1', port=0)
+    .start() / .stop() (or `with`), .endpoints, .requests(since), .clear_requests(), .set_faults(dict),
+    .operator_credentials(tenant, operator=0), .store (the directory; hold store.lock to read it).
+    """
 
     def __init__(self, state_dir, seed_path, page_size=100, faults=None, reset=False, host='127.0.0.1', port=0):
-        from emulator import control, exchange_api, graph, identity  # noqa: F401 - services register routes
+        for name in ROUTE_MODULES:
+            importlib.import_module('emulator.' + name)
         os.makedirs(state_dir, 0o700, exist_ok=True)
         self.state_dir = state_dir
         self.page_size = page_size
@@ -205,8 +76,6 @@ class Emulator(object):
         self.faults = Faults(faults)
         self.log = RequestLog(os.path.join(state_dir, 'requests.jsonl'))
         self.signing_key = tls.signing_key(state_dir)
-        self.services = dict(login=identity.SERVICE, graph=graph.SERVICE, exchange=exchange_api.SERVICE,
-                             control=control.SERVICE)
         self.servers = []
         self.endpoints = {}
         self.handoffs = []  # what the control listener's /handoff received
@@ -216,19 +85,23 @@ class Emulator(object):
     def start(self):
         ca, cert, key = tls.ensure_server_tls(self.state_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert, key)
-        for offset, service in enumerate(SERVICES):
+        for offset, listener in enumerate(LISTENERS):
             server = ThreadingHTTPServer((self.host, self.port + offset if self.port else 0), _Handler)
             server.daemon_threads = True
             server.socket = context.wrap_socket(server.socket, server_side=True)
-            server.emulator, server.service = self, service
+            server.emulator, server.listener = self, listener
             self.servers.append(server)
-            self.endpoints[service] = 'https://%s:%d' % (self.host, server.server_address[1])
-            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self.endpoints[listener] = 'https://%s:%d' % (self.host, server.server_address[1])
+            threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05}, name='emulator-' + listener,
+                             daemon=True).start()
         self.endpoints['ca_bundle'] = ca
         self.endpoints['pid'] = os.getpid()
-        with open(os.path.join(self.state_dir, 'endpoints.json'), 'w') as handle:
+        path = os.path.join(self.state_dir, 'endpoints.json')
+        with open(path + '.tmp', 'w') as handle:
             json.dump(self.endpoints, handle, indent=2)
+        os.replace(path + '.tmp', path)
         return self
 
     def stop(self):
@@ -254,69 +127,59 @@ class Emulator(object):
     def set_faults(self, config):
         self.faults.configure(config)
 
+    def operator_credentials(self, tenant, operator=0):
+        """What a client needs to sign in to `tenant` (id or domain) as the seed's operator number `operator`:
+        authority, client id, secret, certificate files, CA bundle and the two resource scopes."""
+        spec = (load_seed(self.store.seed_path).get('operators') or [])[operator]
+        with self.store.lock:
+            found = self.store.tenant(tenant)
+            if found is None:
+                raise KeyError('no tenant %r in the emulator' % tenant)
+            tenant_id = found['id']
+        folder = os.path.join(self.state_dir, 'operators')
+        pem, pfx = (os.path.join(folder, spec['app_id'] + ext) for ext in ('.pem', '.pfx'))
+        certificate = (spec.get('certificate') or {}).get('generate')
+        return {
+            'tenant_id': tenant_id, 'authority': '%s/%s' % (self.endpoints['login'], tenant_id),
+            'client_id': spec['app_id'],
+            'client_secret': (spec.get('secrets') or [{}])[0].get('value'),
+            'certificate_pem': pem if certificate else None, 'certificate_pfx': pfx if certificate else None,
+            'pfx_password': (spec.get('certificate') or {}).get('pfx_password'),
+            'ca_bundle': self.endpoints['ca_bundle'],
+            'graph_scope': self.endpoints['graph'] + '/.default',
+            'exchange_scope': self.endpoints['exchange'] + '/.default',
+        }
+
     # Dispatch --------------------------------------------------------------------------------
 
-    def handle(self, request, batch=False):
-        """Route one request (or one inner $batch request); returns (status, body, headers)."""
-        service = self.services[request.service]
-        headers = {'request-id': request.request_id,
-                   'client-request-id': request.headers.get('client-request-id', request.request_id)}
+    def handle(self, request):
+        """Route one request (or one inner $batch request): (status, body, headers)."""
+        headers = {'request-id': request.request_id, 'client-request-id': request.client_request_id}
         try:
             self.faults.latency(request.service)
-            claims = unverified_claims(request.headers.get('authorization'))
-            fault = self.faults.decide(request.service, (claims.get('tid'), claims.get('appid')))
-            if fault:
-                request.claims = claims
-                request.tenant = self.store.tenant(claims.get('tid'))
-                kind, retry_after = fault
-                if kind == 'throttle':
-                    raise HttpError(429, service.error_body(request, 'TooManyRequests',
-                                                            'Too many requests. Retry after %s seconds.' % retry_after),
-                                    {'Retry-After': retry_after})
-                status = self.faults.config['error_status']
-                raise HttpError(status, service.error_body(request, 'ServiceUnavailable' if status == 503 else
-                                                           'InternalServerError', 'The service is unavailable.'),
-                                {'Retry-After': self.faults.config['retry_after']} if status == 503 else {})
-            status, body, extra = service.dispatch(request)
+            self._inject_fault(request)
+            status, body, extra = service(request.service).dispatch(request)
         except HttpError as exc:
             status, body, extra = exc.status, exc.body, exc.headers
+        except Exception as exc:  # a bug in the emulator: answer as the service would, tell its author where
+            frames = ''.join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+            sys.stderr.write('emulator: %s in a handler (message withheld: it may quote request data)\n%s'
+                             % (type(exc).__name__, frames))
+            status, body, extra = 500, service(request.service).error_body(
+                request, 'generalException', _FAULT_MESSAGES[500]), {}
         headers.update(extra or {})
         if request.service != 'control':
-            self.log.add(request, status, batch=batch)
+            self.log.add(request, status)
         return status, body, headers
 
-
-class Service(object):
-    """Routes of one listener: [(method, compiled path regex, handler)] and its error body."""
-
-    def __init__(self, name, error_body):
-        self.name = name
-        self.routes = []
-        self.error_body = error_body
-        self.before = None  # authentication hook: before(request) may raise HttpError
-
-    def route(self, method, pattern):
-        def register(handler):
-            self.routes.append((method, re.compile('^' + pattern + '$', re.I), handler))
-            return handler
-        return register
-
-    def dispatch(self, request):
-        known_path = False
-        for method, pattern, handler in self.routes:
-            match = pattern.match(request.path)
-            if not match:
-                continue
-            known_path = True
-            if method != request.method:
-                continue
-            request.match = match
-            if self.before:
-                self.before(request)
-            result = handler(request)
-            return result if len(result) == 3 else (result[0], result[1], {})
-        if known_path:
-            raise HttpError(405, self.error_body(request, 'Request_BadRequest',
-                                                 'The HTTP method %s is not allowed here.' % request.method))
-        raise HttpError(404, self.error_body(request, 'UnknownError' if self.name == 'graph' else 'NotFound',
-                                             'Resource not found for the segment %r.' % request.path))
+    def _inject_fault(self, request):
+        if not self.faults.applies_to(request.service):
+            return
+        claims = tokens.unverified_claims(request.headers.get('authorization'))
+        fault = self.faults.decide(request.service, (claims.get('tid'), claims.get('appid')))
+        if fault is None:
+            return
+        request.claims = {'appid': claims.get('appid')}
+        request.tenant = self.store.tenant(claims.get('tid'))
+        headers = {'Retry-After': fault.retry_after} if fault.retry_after is not None else {}
+        request.fail(fault.status, _FAULT_CODES[fault.status], _FAULT_MESSAGES[fault.status], headers)

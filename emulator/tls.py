@@ -36,13 +36,23 @@ def _pem_key(key):
 
 
 def _certificate(subject, issuer, public_key, signing_key, days, ca=False, sans=None):
+    """Key usage and key identifiers included, so strict X.509 verification (Python 3.13+) accepts the chain."""
     now = datetime.datetime.now(datetime.timezone.utc)
+    usage = dict(digital_signature=not ca, content_commitment=False, key_encipherment=not ca,
+                 data_encipherment=False, key_agreement=False, key_cert_sign=ca, crl_sign=ca, encipher_only=False,
+                 decipher_only=False)
     builder = (x509.CertificateBuilder().subject_name(_name(subject)).issuer_name(_name(issuer))
                .public_key(public_key).serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=days))
-               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+               .not_valid_before(now - datetime.timedelta(minutes=5))
+               .not_valid_after(now + datetime.timedelta(days=days))
+               .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+               .add_extension(x509.KeyUsage(**usage), critical=True)
+               .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+               .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_key.public_key()),
+                              critical=False))
     if sans:
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        builder = (builder.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+                   .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
     return builder.sign(signing_key, hashes.SHA256())
 
 
@@ -71,11 +81,12 @@ def signing_key(directory):
 
 
 def operator_certificate(directory, app_id, pfx_password):
-    """A client certificate for an operator app: PEM (key + cert) and PFX files, and its public PEM."""
+    """An operator app's client certificate, made once: `operators/<app_id>.pem` (key + certificate) and
+    `.pfx` (PKCS#12 with `pfx_password`), both 0600. Returns the certificate."""
     folder = os.path.join(directory, 'operators')
     os.makedirs(folder, 0o700, exist_ok=True)
     pem_path, pfx_path = os.path.join(folder, app_id + '.pem'), os.path.join(folder, app_id + '.pfx')
-    if not os.path.exists(pem_path):
+    if not (os.path.exists(pem_path) and os.path.exists(pfx_path)):
         key = _key()
         cert = _certificate('operator %s' % app_id, 'operator %s' % app_id, key.public_key(), key, 730)
         _write(pem_path, _pem_key(key) + cert.public_bytes(serialization.Encoding.PEM))
@@ -83,8 +94,15 @@ def operator_certificate(directory, app_id, pfx_password):
                       else serialization.NoEncryption())
         _write(pfx_path, pkcs12.serialize_key_and_certificates(b'operator', key, cert, None, encryption))
     with open(pem_path, 'rb') as handle:
-        cert = x509.load_pem_x509_certificate(handle.read().split(b'-----END PRIVATE KEY-----')[1].strip())
-    return pem_path, pfx_path, cert
+        return x509.load_pem_x509_certificate(handle.read().split(b'-----END PRIVATE KEY-----')[1].strip())
+
+
+def certificate_pem(cert):
+    return cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def common_name(cert):
+    return cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
 
 
 def thumbprints(cert):

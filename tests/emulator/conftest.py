@@ -1,4 +1,4 @@
-"""An emulator in this process for the emulator's own tests."""
+"""Emulators in this process for the emulator's own tests."""
 
 from __future__ import annotations
 
@@ -10,12 +10,32 @@ from emulator import Emulator
 
 @pytest.fixture(scope='module')
 def emu(tmp_path_factory):
-    emulator = Emulator(str(tmp_path_factory.mktemp('emulator')), SEED, page_size=2)
-    emulator.start()
-    yield emulator
-    emulator.stop()
+    """One emulator per test module, with a small page size so paging is exercised."""
+    with Emulator(str(tmp_path_factory.mktemp('emulator')), SEED, page_size=2) as emulator:
+        yield emulator
 
 
 @pytest.fixture(scope='module')
 def client(emu):
     return Client(emu)
+
+
+@pytest.fixture
+def clean_faults(emu):
+    """Tests that set faults leave none behind."""
+    yield emu
+    emu.set_faults({})
+
+
+@pytest.fixture
+def own_emulator(tmp_path):
+    """A private emulator for tests that need state of their own: own_emulator(**options)."""
+    started = []
+
+    def make(state_dir=None, **options):
+        emulator = Emulator(str(state_dir or tmp_path / 'state'), SEED, **options).start()
+        started.append(emulator)
+        return emulator
+    yield make
+    for emulator in started:
+        emulator.stop()

@@ -1,4 +1,5 @@
-"""A small client that talks to the emulator as Microsoft's SDKs would."""
+"""A small client that talks to the emulator as Microsoft's SDKs would: msal for
+tokens, plain HTTPS for Graph and Exchange."""
 
 from __future__ import annotations
 
@@ -11,28 +12,53 @@ from emulator.client import EmulatorHttpClient
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SEED = os.path.join(REPO, 'emulator', 'seeds', 'test.yml')
+GRAPH_APP = '00000003-0000-0000-c000-000000000000'
+EXCHANGE_APP = '00000002-0000-0ff1-ce00-000000000000'
+
+
+def load_seed():
+    with open(SEED) as handle:
+        return yaml.safe_load(handle)
 
 
 class Client(object):
+    """Tokens are cached per (tenant, listener, operator) in msal's own cache, as a real client does."""
+
     def __init__(self, emulator):
         self.emu = emulator
-        self.seed = yaml.safe_load(open(SEED))
+        self.seed = load_seed()
         self.http = EmulatorHttpClient(emulator.endpoints['ca_bundle'])
+        self.apps = {}
 
     def tenant(self, index):
         return self.seed['tenants'][index]['id']
 
+    def operator(self, index=0):
+        return self.seed['operators'][index]
+
     def msal_app(self, tenant, operator=0, credential=None):
-        op = self.seed['operators'][operator]
+        """A ConfidentialClientApplication exactly as the brief's callers build it."""
         return msal.ConfidentialClientApplication(
-            op['app_id'], client_credential=credential or op['secrets'][0]['value'],
-            authority='%s/%s' % (self.emu.endpoints['login'], tenant), instance_discovery=False,
-            http_client=self.http)
+            self.operator(operator)['app_id'], authority='%s/%s' % (self.emu.endpoints['login'], tenant),
+            client_credential=credential or self.operator(operator)['secrets'][0]['value'],
+            instance_discovery=False, http_client=self.http)
+
+    def token_result(self, tenant, service='graph', operator=0, credential=None):
+        scopes = [self.emu.endpoints[service] + '/.default']
+        if credential is not None:  # a one-off credential: a client of its own, no cache shared
+            return self.msal_app(tenant, operator, credential).acquire_token_for_client(scopes)
+        if (tenant, operator) not in self.apps:
+            self.apps[(tenant, operator)] = self.msal_app(tenant, operator)
+        return self.apps[(tenant, operator)].acquire_token_for_client(scopes)
 
     def token(self, tenant, service='graph', operator=0, credential=None):
-        result = self.msal_app(tenant, operator, credential).acquire_token_for_client(
-            [self.emu.endpoints[service] + '/.default'])
+        result = self.token_result(tenant, service, operator, credential)
         return result.get('access_token'), result
+
+    def fresh_token(self, tenant, service='graph', operator=0):
+        """A token issued now (not from msal's cache), e.g. after a consent change."""
+        self.apps.pop((tenant, operator), None)
+        return self.token(tenant, service, operator)[0]
 
     def call(self, tenant, method, path, body=None, service='graph', operator=0, headers=None, token=None):
         token = token or self.token(tenant, service, operator)[0]
@@ -40,7 +66,24 @@ class Client(object):
         sent = dict(headers or {}, Authorization='Bearer %s' % token)
         return self.http.session.request(method, url, json=body, headers=sent, verify=self.emu.endpoints['ca_bundle'])
 
+    def graph(self, tenant, method, path, body=None, **kwargs):
+        return self.call(tenant, method, '/v1.0' + path, body, **kwargs)
+
+    def principal(self, tenant, app_id):
+        return self.graph(tenant, 'GET', "/servicePrincipals(appId='%s')" % app_id).json()
+
     def exo(self, tenant, cmdlet, parameters=None, operator=0, url=None):
         body = {'CmdletInput': {'CmdletName': cmdlet, 'Parameters': parameters or {}}}
         return self.call(tenant, 'POST', url or '/adminapi/beta/%s/InvokeCommand' % tenant, body, service='exchange',
                          operator=operator, headers={'X-AnchorMailbox': 'APP:SystemMailbox@%s' % tenant})
+
+
+def error_code(response):
+    """The Graph error code of a response, after checking the documented error shape and headers."""
+    body = response.json()
+    inner = body['error']['innerError']
+    assert set(inner) >= {'date', 'request-id', 'client-request-id'}, body
+    assert response.headers['request-id'] == inner['request-id']
+    assert response.headers['client-request-id'] == inner['client-request-id']
+    assert body['error']['message']
+    return body['error']['code']

@@ -68,6 +68,26 @@ def test_service_principal_assignment_and_roles(client, schema):
         assert served(assignment) <= schema('appRoleAssignment')
 
 
+def test_new_service_principal_and_upsert_answers(client, schema):
+    tenant = client.tenant(1)
+    app = client.call(tenant, 'PATCH', "/v1.0/applications(uniqueName='schema-upsert')",
+                      {'displayName': 'Schema upsert', 'signInAudience': 'AzureADMultipleOrgs'},
+                      headers={'Prefer': 'create-if-missing'}).json()
+    assert served(app) <= schema('application'), served(app) - schema('application')
+    principal = client.call(tenant, 'POST', '/v1.0/servicePrincipals', {'appId': app['appId']}).json()
+    assert served(principal) <= schema('servicePrincipal'), served(principal) - schema('servicePrincipal')
+    assert served(principal['verifiedPublisher']) <= schema('verifiedPublisher')
+
+
+def test_the_emulator_does_not_read_the_schema_at_run_time():
+    package = os.path.join(os.path.dirname(__file__), '..', '..', 'emulator')
+    for name in os.listdir(package):
+        if name.endswith('.py'):
+            with open(os.path.join(package, name)) as handle:
+                text = handle.read()
+                assert 'csdl.xml' not in text and 'reference/msgraph' not in text, name
+
+
 def test_places(client, schema):
     tenant = client.tenant(1)
     for room in client.call(tenant, 'GET', '/v1.0/places/microsoft.graph.room').json()['value']:

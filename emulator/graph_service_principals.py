@@ -1,0 +1,192 @@
+"""Graph v1.0 service principals and their app role assignments (admin consent
+for application permissions)."""
+
+from __future__ import annotations
+
+from emulator import odata
+from emulator.graph import key_value, not_found, require, roles, route
+from emulator.graph_applications import READ, WRITE, remove_principal
+from emulator.objects import app_role_assignment, service_principal
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-get#permissions
+READ_PRINCIPALS = READ
+# https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignedto#permissions
+READ_ASSIGNMENTS = READ + ('AppRoleAssignment.ReadWrite.All',)
+# https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto#permissions
+ASSIGN = ('AppRoleAssignment.ReadWrite.All',)
+SETTABLE = ('appId', 'accountEnabled', 'appRoleAssignmentRequired', 'description', 'notes', 'tags',
+            'notificationEmailAddresses', 'homepage', 'loginUrl', 'logoutUrl', 'replyUrls')
+FILTERABLE = ('appId', 'displayName', 'id', 'servicePrincipalType')
+KEY = r"(?:/(?P<id>[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})|\(appId='(?P<appid>(?:[^']|'')*)'\))"
+TEMPLATE = service_principal('template', 'template', 'template')
+ASSIGNMENT_TEMPLATE = app_role_assignment(TEMPLATE, TEMPLATE, 'template')
+# The two sides of an assignment, by the navigation property that lists it.
+SIDES = {'appRoleAssignedTo': 'resourceId', 'appRoleAssignments': 'principalId'}
+
+
+def existing(request):
+    tenant = request.tenant
+    if request.match.group('appid') is not None:
+        found = request.store.principal_by_app_id(tenant, key_value(request, 'appid'))
+    else:
+        found = request.store.principal_by_id(tenant, request.match.group('id').lower())
+    if found is None:
+        not_found(request, request.match.group('id') or key_value(request, 'appid'))
+    return found
+
+
+def _owns_app(request, app_id):
+    """Application.ReadWrite.OwnedBy callers manage service principals of apps they own only."""
+    if 'Application.ReadWrite.All' in roles(request):
+        return
+    app = next((a for a in request.tenant['applications'] if a['appId'] == app_id), None)
+    if app is None or request.claims.get('oid') not in request.tenant['owners'].get(app['id'], []):
+        request.fail(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+
+
+def _not_replicated(request, app_id):
+    request.fail(400, 'Request_BadRequest', "The appId '%s' of the service principal does not reference a valid "
+                                            "application object." % app_id)
+
+
+def _visible_app(request, app_id):
+    """The application a new service principal may be made for: in this tenant, or multitenant elsewhere,
+    and already replicated (replication_delay_s after its creation, or a replication_next fault)."""
+    home, app = request.store.home_of(app_id)
+    if app is None or (home is not request.tenant and app['signInAudience'] == 'AzureADMyOrg'):
+        _not_replicated(request, app_id)
+    faults = request.emulator.faults
+    if faults.replicating(home['created'].get(app_id)) or faults.take('replication_next'):
+        _not_replicated(request, app_id)
+    return home, app
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals
+@route('POST', r'/servicePrincipals')
+def create_service_principal(request):
+    require(request, WRITE)
+    body = request.json_object()
+    unknown = [name for name in body if name not in SETTABLE and not name.startswith('@odata')]
+    if unknown:
+        request.fail(400, 'Request_BadRequest', "Property '%s' is read-only or does not exist on resource "
+                                                "'ServicePrincipal'." % unknown[0])
+    app_id = body.get('appId')
+    if not app_id:
+        request.fail(400, 'Request_BadRequest', "A value is required for property 'appId' of resource "
+                                                "'ServicePrincipal'.")
+    with request.store.lock:
+        tenant = request.tenant
+        home, app = _visible_app(request, app_id)
+        if home is tenant:
+            _owns_app(request, app_id)
+        elif 'Application.ReadWrite.All' not in roles(request):
+            request.fail(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+        if request.store.principal_by_app_id(tenant, app_id):
+            request.fail(409, 'Request_MultipleObjectsWithSameKeyValue',
+                         'The service principal cannot be created, updated, or restored because the service '
+                         'principal name %s is already in use.' % app_id)
+        principal = service_principal(app_id, app['displayName'], home['id'], app.get('appRoles'),
+                                      app['signInAudience'])
+        principal.update((name, value) for name, value in body.items() if name in SETTABLE)
+        tenant['servicePrincipals'].append(principal)
+        request.store.save()
+        return 201, odata.entity(request, principal, 'servicePrincipal', 'servicePrincipals')
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-list
+@route('GET', r'/servicePrincipals')
+def list_service_principals(request):
+    require(request, READ_PRINCIPALS)
+    with request.store.lock:
+        return 200, odata.collection(request, request.tenant['servicePrincipals'], 'servicePrincipal',
+                                     'servicePrincipals', TEMPLATE, FILTERABLE)
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-get
+@route('GET', r'/servicePrincipals' + KEY)
+def get_service_principal(request):
+    require(request, READ_PRINCIPALS)
+    with request.store.lock:
+        return 200, odata.entity(request, existing(request), 'servicePrincipal', 'servicePrincipals')
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-delete
+@route('DELETE', r'/servicePrincipals' + KEY)
+def delete_service_principal(request):
+    require(request, WRITE)
+    with request.store.lock:
+        principal = existing(request)
+        _owns_app(request, principal['appId'])
+        remove_principal(request.tenant, principal)
+        request.store.save()
+        return 204, None
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignedto
+# https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments
+@route('GET', r'/servicePrincipals' + KEY + r'/(?P<side>appRoleAssignedTo|appRoleAssignments)')
+def list_assignments(request):
+    require(request, READ_ASSIGNMENTS)
+    side = request.match.group('side')
+    with request.store.lock:
+        owner = existing(request)
+        items = [a for a in request.tenant['appRoleAssignments'] if a[SIDES[side]] == owner['id']]
+        return 200, odata.collection(request, items, 'appRoleAssignment', "servicePrincipals('%s')/%s"
+                                     % (owner['id'], side), ASSIGNMENT_TEMPLATE)
+
+
+def _role_on(request, resource, app_role_id):
+    role = next((r for r in resource['appRoles'] if r['id'] == app_role_id), None)
+    if role is None or not role.get('isEnabled', True) or 'Application' not in role.get('allowedMemberTypes', []):
+        request.fail(400, 'Request_BadRequest', 'Permission being assigned was not found on application')
+    return role
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto (addressed by the resource)
+# https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignments (addressed by the principal)
+@route('POST', r'/servicePrincipals' + KEY + r'/(?P<side>appRoleAssignedTo|appRoleAssignments)')
+def create_assignment(request):
+    require(request, ASSIGN)
+    body = request.json_object()
+    side = request.match.group('side')
+    with request.store.lock:
+        tenant, addressed = request.tenant, existing(request)
+        for name in ('principalId', 'resourceId', 'appRoleId'):
+            if not body.get(name):
+                request.fail(400, 'Request_BadRequest', "A value is required for property '%s' of resource "
+                                                        "'AppRoleAssignment'." % name)
+        if body[SIDES[side]] != addressed['id']:
+            request.fail(400, 'Request_BadRequest', "The %s in the request body must be the service principal "
+                                                    "addressed by the URL." % SIDES[side])
+        principal = request.store.principal_by_id(tenant, body['principalId'])
+        resource = request.store.principal_by_id(tenant, body['resourceId'])
+        if principal is None or resource is None:
+            not_found(request, body['principalId'] if principal is None else body['resourceId'])
+        _role_on(request, resource, body['appRoleId'])
+        if any(a['principalId'] == principal['id'] and a['resourceId'] == resource['id'] and
+               a['appRoleId'] == body['appRoleId'] for a in tenant['appRoleAssignments']):
+            request.fail(400, 'Request_BadRequest', 'Permission being assigned already exists on the object')
+        created = app_role_assignment(principal, resource, body['appRoleId'])
+        tenant['appRoleAssignments'].append(created)
+        request.store.save()
+        path = "servicePrincipals('%s')/%s" % (addressed['id'], side)
+        return 201, dict({'@odata.context': odata.context(request, path, entity=True)}, **created)
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto
+# https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignments
+@route('DELETE', r'/servicePrincipals' + KEY + r'/(?P<side>appRoleAssignedTo|appRoleAssignments)/'
+                 r'(?P<assignment>[A-Za-z0-9_-]+)')
+def delete_assignment(request):
+    require(request, ASSIGN)
+    side = request.match.group('side')
+    with request.store.lock:
+        owner = existing(request)
+        tenant = request.tenant
+        found = next((a for a in tenant['appRoleAssignments'] if a['id'] == request.match.group('assignment') and
+                      a[SIDES[side]] == owner['id']), None)
+        if found is None:
+            not_found(request, request.match.group('assignment'))
+        tenant['appRoleAssignments'].remove(found)
+        request.store.save()
+        return 204, None
