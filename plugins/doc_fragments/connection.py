@@ -98,9 +98,13 @@ options:
     default: 60.0
   max_retries:
     description:
-      - How many times a throttled (429), unavailable (503, 504) or unreachable request is retried.
+      - How many times a throttled (429), unavailable (503, 504) or unreachable request is retried;
+        sign-in (token and discovery requests) is also retried after a 500 or 502.
       - Waits follow the service's C(Retry-After), otherwise exponential backoff with jitter, and stop
         after five minutes in total.
+      - Every module returns C(retries), on success and on failure, a dictionary keyed by service
+        (C(login), C(graph), C(exchange)) of C(retried) (how many retries were made) and C(waited_s)
+        (seconds waited, rounded to 0.01), listing only the services that were retried; C({}) when none was.
     type: int
     default: 6
 requirements:

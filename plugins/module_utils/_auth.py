@@ -24,8 +24,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._auth_access
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_client_secret import ClientSecretCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils import _http
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient, login_error
 
 
 def select_credential(params):
@@ -85,13 +84,17 @@ class _CacheFile(object):
 
 
 class TokenProvider(object):
-    """Hands out bearer tokens for 'graph' and 'exchange'."""
+    """Hands out bearer tokens for 'graph' and 'exchange'.
 
-    def __init__(self, params, endpoints, session, timeout):
+    `policy` is the module's RetryPolicy: the login is retried, and counted, as Graph and Exchange are.
+    """
+
+    def __init__(self, params, endpoints, session, timeout, policy=None):
         self._params = params
         self._endpoints = endpoints
         self._session = session
         self._timeout = timeout
+        self._policy = policy
         self._credential = select_credential(params)
         self._app = None
         self._cache_file = None
@@ -116,7 +119,7 @@ class TokenProvider(object):
                     authority='%s/%s' % (self._endpoints.login, self._params['tenant_id']),
                     token_cache=cache,
                     instance_discovery=None if self._endpoints.login_is_known else False,
-                    http_client=ExplicitVerifyClient(self._session, self._timeout),
+                    http_client=ExplicitVerifyClient(self._session, self._timeout, self._policy),
                 )
             except ValueError as exc:
                 # msal says so for an unreadable authority document or an unusable certificate.
@@ -127,12 +130,8 @@ class TokenProvider(object):
         """A token for the service; refresh=True skips cached tokens (after a 401)."""
         if isinstance(self._credential, AccessTokenCredential):
             return self._remember(self._credential.token())
-        with self._lock:
-            try:
-                return self._acquire(service, refresh)
-            except _http.requests.exceptions.RequestException as exc:
-                raise MicrosoftApiError('login', None, 'ConnectionError', 'cannot reach %s: %s'
-                                        % (self._endpoints.login, exc))
+        with self._lock:  # connection failures and 5xx/429 are retried, then raised, by ExplicitVerifyClient
+            return self._acquire(service, refresh)
 
     def _acquire(self, service, refresh):
         app = self._client_app()
@@ -142,11 +141,7 @@ class TokenProvider(object):
         if self._cache_file:
             self._cache_file.save()
         if 'access_token' not in result:
-            raise MicrosoftApiError(
-                'login', None, result.get('error') or 'token_error',
-                result.get('error_description') or 'the identity platform returned no token',
-                request_id=result.get('correlation_id') or result.get('trace_id'),
-            )
+            raise login_error(None, result)  # msal hands back a 4xx error body (bad secret, …) as the result
         return self._remember(result['access_token'])
 
     def _remember(self, token):

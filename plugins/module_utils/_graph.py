@@ -107,7 +107,8 @@ class GraphClient(ServiceClient):
                         if after is not None:
                             wait = max(wait or 0.0, after)
                 pending = [r for r in pending if r['id'] in retry]
-                if pending and not self.policy.wait(attempt, started, wait):
+                # the policy's wait counts these inner retries in the module's `retries` too
+                if pending and not self.policy.wait(self.service, attempt, started, wait):
                     break  # budget spent: hand back the last (throttled) answers
         return [by_id.get(r['id'], {'id': r['id'], 'status': None, 'body': None}) for r in requests]
 

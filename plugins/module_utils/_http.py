@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import email.utils
 import random
+import re
+import threading
 import time
 import uuid
 
@@ -26,6 +28,9 @@ USER_AGENT = 'bookingsone.office365/0.1.0'
 # Throttled or briefly unavailable: the request was not carried out, so it is safe to repeat.
 # https://learn.microsoft.com/graph/throttling
 RETRY_STATUSES = frozenset([429, 503, 504])
+# A token request changes nothing, so an internal error or a bad gateway is safe to repeat there
+# too; on Graph or Exchange a 500 may hide a write that happened.
+LOGIN_RETRY_STATUSES = RETRY_STATUSES | frozenset([500, 502])
 
 
 def parse_retry_after(value, now=None):
@@ -48,7 +53,11 @@ def parse_retry_after(value, now=None):
 
 
 class RetryPolicy(object):
-    """How long and how often to retry: bounded in attempts and in total time."""
+    """How long and how often to retry: bounded in attempts and in total time.
+
+    One object serves every client of a module (login, Graph, Exchange), so it also
+    counts, per service, the retries made and the seconds waited (see retries()).
+    """
 
     def __init__(self, max_attempts=7, max_total=300.0, max_retry_after=120.0, base_delay=0.5, max_delay=30.0,
                  sleep=time.sleep, clock=time.monotonic, jitter=random.random):
@@ -60,6 +69,8 @@ class RetryPolicy(object):
         self.sleep = sleep
         self.clock = clock
         self.jitter = jitter
+        self._lock = threading.Lock()  # modules fan requests out over threads (_parallel.py)
+        self._counts = {}
 
     def delay(self, attempt, retry_after=None):
         """The wait before retry number `attempt` (1-based)."""
@@ -68,15 +79,52 @@ class RetryPolicy(object):
         # Exponential backoff with full jitter: spreads the retries of many forks.
         return self.jitter() * min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
 
-    def wait(self, attempt, started, retry_after=None):
-        """Sleep before the next attempt; False when the budget does not allow one."""
+    def wait(self, service, attempt, started, retry_after=None):
+        """Sleep before the next attempt and count it; False when the budget does not allow one.
+
+        The one place every retry passes through, so the counts cover all of them.
+        """
         if attempt >= self.max_attempts:
             return False
         pause = self.delay(attempt, retry_after)
         if self.clock() - started + pause > self.max_total:
             return False
         self.sleep(pause)
+        with self._lock:
+            retried, waited = self._counts.get(service, (0, 0.0))
+            self._counts[service] = (retried + 1, waited + pause)
         return True
+
+    def retries(self):
+        """{service: {retried, waited_s}} for the services that retried at all (the modules' `retries`)."""
+        with self._lock:
+            return dict((service, dict(retried=retried, waited_s=round(waited, 2)))
+                        for service, (retried, waited) in self._counts.items())
+
+    def send(self, service, send, statuses=RETRY_STATUSES, idempotent=True):
+        """Call send() until its response is not worth repeating, waiting between attempts.
+
+        Returns the last response (an error status too: the caller maps it), or raises the
+        last requests exception once it is not (or no longer) retried.
+        """
+        started = self.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = send()
+            except requests.exceptions.RequestException as exc:
+                # A connect failure means nothing reached the service; a read timeout may hide a
+                # write that happened, so only idempotent requests are repeated after one.
+                safe = idempotent or isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
+                    exc, requests.exceptions.ReadTimeout)
+                if safe and self.wait(service, attempt, started):
+                    continue
+                raise
+            if response.status_code in statuses and self.wait(
+                    service, attempt, started, parse_retry_after(response.headers.get('Retry-After'))):
+                continue
+            return response
 
 
 def new_session(verify):
@@ -86,21 +134,65 @@ def new_session(verify):
     return session
 
 
+def json_or_none(response):
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def login_error(status, body, method=None, url=None):
+    """MicrosoftApiError from an identity platform error body: code, AADSTS number, trace and correlation ids.
+
+    https://learn.microsoft.com/entra/identity-platform/reference-error-codes#handling-error-codes-in-your-application
+    """
+    body = body if isinstance(body, dict) else {}
+    # error_description ends in "Trace ID: … Correlation ID: … Timestamp: …"; the ids are added below once.
+    message = re.split(r'\s*Trace ID:', body.get('error_description') or '')[0].strip()
+    codes = body.get('error_codes') or []
+    if codes and not message.startswith('AADSTS'):
+        message = ('AADSTS%s: %s' % (codes[0], message)).rstrip(': ')
+    if not message:
+        message = 'the identity platform answered HTTP %s' % status if status else 'the identity platform returned no token'
+    ids = ['%s %s' % (label, body[key]) for key, label in (('trace_id', 'trace ID'), ('correlation_id', 'correlation ID'))
+           if body.get(key)]
+    if ids:
+        message += ' (%s)' % ', '.join(ids)
+    code = body.get('error') or ('HTTP%s' % status if status else 'token_error')
+    return MicrosoftApiError('login', status, code, message, request_id=body.get('correlation_id') or body.get('trace_id'),
+                             method=method, url=url)
+
+
 class ExplicitVerifyClient(object):
-    """The session as msal's http_client, with verify and timeout passed on every call.
+    """The session as msal's http_client: verify and timeout on every call, and the retry policy.
 
     requests lets REQUESTS_CA_BUNDLE override a session's verify setting; passing
-    it per request keeps the ca_bundle option in charge.
+    it per request keeps the ca_bundle option in charge. Every msal request (OpenID
+    discovery, token) passes through here, so the login is retried like Graph and
+    Exchange. msal would turn a final 5xx into "HTTP Error: 500" and a 429 into a
+    vague dict or ValueError, so those become MicrosoftApiError here; other answers
+    (400/401 AADSTS errors) go back to msal, which reports their error body.
     """
 
-    def __init__(self, session, timeout):
+    def __init__(self, session, timeout, policy=None):
         self.session = session
         self.timeout = timeout
+        self.policy = policy or RetryPolicy()
 
     def _call(self, method, url, **kwargs):
         kwargs.setdefault('verify', self.session.verify)
         kwargs.setdefault('timeout', self.timeout)
-        return self.session.request(method, url, **kwargs)
+        try:
+            response = self.policy.send('login', lambda: self.session.request(method, url, **kwargs),
+                                        statuses=LOGIN_RETRY_STATUSES)  # token requests are safe to repeat
+        except requests.exceptions.RequestException as exc:
+            raise MicrosoftApiError('login', None, 'ConnectionError', 'cannot reach %s: %s' % (url, exc),
+                                    method=method, url=url)
+        if response.status_code in LOGIN_RETRY_STATUSES or response.status_code >= 500:
+            raise login_error(response.status_code, json_or_none(response), method, url)
+        return response
 
     def get(self, url, **kwargs):
         return self._call('GET', url, **kwargs)
@@ -143,40 +235,33 @@ class ServiceClient(object):
         url = self.url(path)
         if idempotent is None:
             idempotent = method.upper() != 'POST'
-        started = self.policy.clock()
-        attempt = 0
-        refresh = refreshed = False
-        while True:
-            attempt += 1
-            token = self.tokens.token(self.service, refresh=refresh)
-            refresh = False
-            send_headers = {
-                'Authorization': 'Bearer %s' % token,
-                'Accept': 'application/json',
-                'client-request-id': str(uuid.uuid4()),
-            }
-            send_headers.update(self.extra_headers())
-            send_headers.update(headers or {})
-            try:
-                response = self.session.request(method, url, json=body, params=params, headers=send_headers,
-                                                timeout=self.timeout, verify=self.session.verify)
-            except requests.exceptions.RequestException as exc:
-                # A connect failure means nothing reached the service; a read timeout may hide a
-                # write that happened, so only idempotent requests are repeated after one.
-                safe = idempotent or isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-                    exc, requests.exceptions.ReadTimeout)
-                if safe and self.policy.wait(attempt, started):
-                    continue
-                raise MicrosoftApiError(self.service, None, 'ConnectionError', str(exc), method=method, url=url)
+        refreshed = []
+
+        def send():
+            response = self._send(method, url, body, params, headers, refresh=False)
             if response.status_code == 401 and not refreshed:
-                refresh = refreshed = True  # a cached token the service no longer accepts: fetch a new one once
-                continue
-            if response.status_code in RETRY_STATUSES and self.policy.wait(
-                    attempt, started, parse_retry_after(response.headers.get('Retry-After'))):
-                continue
-            if response.status_code >= 400:
-                raise self.error_from(response, method, url)
+                refreshed.append(True)  # a cached token the service no longer accepts: fetch a new one once
+                response = self._send(method, url, body, params, headers, refresh=True)
             return response
+
+        try:
+            response = self.policy.send(self.service, send, idempotent=idempotent)
+        except requests.exceptions.RequestException as exc:
+            raise MicrosoftApiError(self.service, None, 'ConnectionError', str(exc), method=method, url=url)
+        if response.status_code >= 400:
+            raise self.error_from(response, method, url)
+        return response
+
+    def _send(self, method, url, body, params, headers, refresh):
+        send_headers = {
+            'Authorization': 'Bearer %s' % self.tokens.token(self.service, refresh=refresh),
+            'Accept': 'application/json',
+            'client-request-id': str(uuid.uuid4()),
+        }
+        send_headers.update(self.extra_headers())
+        send_headers.update(headers or {})
+        return self.session.request(method, url, json=body, params=params, headers=send_headers,
+                                    timeout=self.timeout, verify=self.session.verify)
 
     def extra_headers(self):
         return {}
@@ -185,11 +270,4 @@ class ServiceClient(object):
         """Map an error response to MicrosoftApiError; each service knows its body."""
         raise NotImplementedError
 
-    @staticmethod
-    def json_or_none(response):
-        if not response.content:
-            return None
-        try:
-            return response.json()
-        except ValueError:
-            return None
+    json_or_none = staticmethod(json_or_none)

@@ -33,6 +33,8 @@ class M365Module(AnsibleModule):
             argument_spec=spec,
             mutually_exclusive=list(CONNECTION_MUTUALLY_EXCLUSIVE) + list(mutually_exclusive or []),
             **kwargs)
+        # One policy for login, Graph and Exchange: one retry budget per request, one count per module.
+        self._policy = RetryPolicy(max_attempts=self.params['max_retries'] + 1)
         for present, lib, exc in ((_auth.HAS_MSAL, 'msal', None), (_http.HAS_REQUESTS, 'requests', None)):
             if not present:
                 self.fail_json(msg=missing_required_lib(lib), exception=exc)
@@ -50,9 +52,10 @@ class M365Module(AnsibleModule):
         if self._tokens is None:
             verify = (self.params['ca_bundle'] or True) if self.params['validate_certs'] else False
             self._session = _http.new_session(verify)
-            self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session, self.params['request_timeout'])
+            self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session, self.params['request_timeout'],
+                                               self._policy)
         return dict(tokens=self._tokens, session=self._session, timeout=self.params['request_timeout'],
-                    policy=RetryPolicy(max_attempts=self.params['max_retries'] + 1))
+                    policy=self._policy)
 
     @property
     def graph(self):
@@ -72,6 +75,19 @@ class M365Module(AnsibleModule):
         return self._tokens.tenant_id if self._tokens else self.params['tenant_id']
 
     # Results -----------------------------------------------------------------
+
+    def _with_retries(self, result):
+        # `retries` ({service: {retried, waited_s}}) goes with every result, failed ones too;
+        # AnsibleModule may fail before the policy exists (bad arguments): nothing was sent then.
+        policy = getattr(self, '_policy', None)
+        result.setdefault('retries', policy.retries() if policy else {})
+        return result
+
+    def exit_json(self, **kwargs):
+        super(M365Module, self).exit_json(**self._with_retries(kwargs))
+
+    def fail_json(self, msg, **kwargs):
+        super(M365Module, self).fail_json(msg, **self._with_retries(kwargs))
 
     @property
     def ensure(self):

@@ -28,8 +28,9 @@ class ScriptedSession(object):
         self.answers = list(answers)
         self.calls = []
 
-    def request(self, method, url, json=None, params=None, headers=None, timeout=None, verify=None):
-        self.calls.append(dict(method=method, url=url, json=json, params=params, headers=headers, verify=verify))
+    def request(self, method, url, json=None, params=None, headers=None, timeout=None, verify=None, data=None):
+        self.calls.append(dict(method=method, url=url, json=json, params=params, headers=headers, verify=verify,
+                               data=data))
         answer = self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer

@@ -13,7 +13,9 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._auth import
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateError
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import Endpoints
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import new_session
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import RetryPolicy, new_session
+
+from .fakes import FakeClock, policy as fake_policy
 
 emulator = pytest.importorskip('emulator')  # the emulator is not part of the collection tarball
 
@@ -33,7 +35,7 @@ def operator():
     return yaml.safe_load(open(SEED))['operators'][0]
 
 
-def provider(emu, operator, cache_dir, **overrides):
+def provider(emu, operator, cache_dir, policy=None, **overrides):
     """A TokenProvider as one module process builds it."""
     params = dict(tenant_id='contoso.onmicrosoft.com', client_id=operator['app_id'],
                   client_secret=operator['secrets'][0]['value'], client_certificate_path=None,
@@ -41,7 +43,7 @@ def provider(emu, operator, cache_dir, **overrides):
                   login_endpoint=emu.endpoints['login'], graph_endpoint=emu.endpoints['graph'],
                   exchange_endpoint=emu.endpoints['exchange'], cloud='public')
     params.update(overrides)
-    return TokenProvider(params, Endpoints(params), new_session(emu.endpoints['ca_bundle']), 30)
+    return TokenProvider(params, Endpoints(params), new_session(emu.endpoints['ca_bundle']), 30, policy)
 
 
 def token_requests(emu, since):
@@ -107,7 +109,77 @@ def test_unreachable_login_is_a_clear_error(operator, tmp_path):
     params = dict(tenant_id='contoso.onmicrosoft.com', client_id=operator['app_id'], client_secret='x',
                   client_certificate_path=None, access_token=None, token_cache=False, cloud='public',
                   login_endpoint='https://127.0.0.1:9', graph_endpoint=None, exchange_endpoint=None)
-    tokens = TokenProvider(params, Endpoints(params), new_session(True), 2)
+    quick = RetryPolicy(max_attempts=3, base_delay=0.01)
+    tokens = TokenProvider(params, Endpoints(params), new_session(True), 2, quick)
     with pytest.raises(MicrosoftApiError) as err:
         tokens.token('graph')
     assert err.value.code == 'ConnectionError' and '127.0.0.1:9' in err.value.message
+    assert quick.retries()['login']['retried'] == 2  # retried like any other connection failure
+
+
+# Retries of the login: the same policy as Graph and Exchange, inside msal's http client -------------------
+
+@pytest.fixture
+def faults(emu):
+    yield emu.set_faults
+    emu.set_faults({})
+
+
+def login_requests(emu, since):
+    return [(r['method'], r['status']) for r in emu.requests(since) if r['service'] == 'login']
+
+
+def test_login_unavailable_for_two_seconds_then_a_token(emu, operator, tmp_path, faults):
+    start = mark(emu)
+    shared = RetryPolicy()
+    faults({'services': ['login'], 'error_status': 503, 'error_for_s': 2, 'retry_after': 1})
+    token = provider(emu, operator, str(tmp_path), policy=shared, token_cache=False).token('graph')
+    assert token_claims(token)['tid'] == '3c9d2b1a-7e6f-4d5c-9b8a-1f2e3d4c5b60'
+    answers = login_requests(emu, start)
+    assert answers[0] == ('GET', 503) and answers[-2:] == [('GET', 200), ('POST', 200)], answers
+    retried = shared.retries()['login']
+    assert retried['retried'] == len(answers) - 2 >= 1 and retried['waited_s'] >= 1.0
+
+
+@pytest.mark.parametrize('failing', ['discovery', 'token'])
+def test_login_500_every_time_is_a_clear_error(emu, operator, tmp_path, faults, failing):
+    tokens = provider(emu, operator, str(tmp_path), policy=RetryPolicy(max_attempts=3, base_delay=0.01),
+                      token_cache=False)
+    if failing == 'token':
+        tokens._client_app()  # discovery done: only the token POST meets the fault
+    start = mark(emu)
+    faults({'services': ['login'], 'error_rate': 1.0, 'error_status': 500})
+    with pytest.raises(MicrosoftApiError) as err:
+        tokens.token('graph')
+    error = err.value
+    assert (error.service, error.status, error.code) == ('login', 500, 'server_error')
+    assert error.message.startswith('AADSTS50000: ') and 'HTTP Error' not in str(error)
+    assert error.request_id and 'correlation ID %s' % error.request_id in error.message and 'trace ID ' in error.message
+    assert login_requests(emu, start) == [('GET' if failing == 'discovery' else 'POST', 500)] * 3
+
+
+def test_login_429_waits_for_retry_after(emu, operator, tmp_path, faults):
+    clock = FakeClock()
+    tokens = provider(emu, operator, str(tmp_path), policy=fake_policy(clock), token_cache=False)
+    tokens._client_app()
+    faults({'services': ['login'], 'throttle_next': 1, 'retry_after': 0.3})
+    start = mark(emu)
+    assert tokens.token('graph')
+    assert clock.sleeps == [0.3] and login_requests(emu, start) == [('POST', 429), ('POST', 200)]
+    assert tokens._policy.retries() == {'login': {'retried': 1, 'waited_s': 0.3}}
+
+
+@pytest.mark.parametrize('overrides,status,code,number', [
+    ({'client_secret': 'not-the-secret'}, 401, 'invalid_client', 7000215),
+    ({'client_id': '00000000-0000-4000-8000-00000000beef'}, 400, 'unauthorized_client', 700016),
+])
+def test_client_errors_of_the_login_are_not_retried(emu, operator, tmp_path, overrides, status, code, number):
+    clock = FakeClock()
+    start = mark(emu)
+    tokens = provider(emu, operator, str(tmp_path), policy=fake_policy(clock), token_cache=False, **overrides)
+    with pytest.raises(MicrosoftApiError) as err:
+        tokens.token('graph')
+    assert err.value.code == code and err.value.message.startswith('AADSTS%d: ' % number)
+    assert 'correlation ID %s' % err.value.request_id in err.value.message
+    assert [r for r in login_requests(emu, start) if r[0] == 'POST'] == [('POST', status)]  # exactly one
+    assert clock.sleeps == [] and tokens._policy.retries() == {}

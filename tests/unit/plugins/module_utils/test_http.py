@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import requests
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange import ExchangeClient
 from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import parse_retry_after
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient, parse_retry_after
 
 from .fakes import FakeClock, FakeResponse, FakeTokens, ScriptedSession, graph_error, policy
 
@@ -160,3 +163,127 @@ def test_exchange_error_details_give_code_and_exception_type():
     assert err.value.code == 'Ex6F9304'
     assert err.value.details == ['Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException']
     assert err.value.message.startswith("The operation couldn't be performed")
+
+
+# Retry counts (the modules' `retries` result) --------------------------------------------------------------
+
+def test_graph_429_retries_are_counted_with_the_time_waited():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '0.25'}),
+                              graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '1.004'}),
+                              FakeResponse(200, {}))
+    client = graph(session, clock)
+    assert client.policy.retries() == {}  # nothing retried: no service listed
+    client.get('/x')
+    assert client.policy.retries() == {'graph': {'retried': 2, 'waited_s': 1.25}}
+
+
+def test_one_policy_counts_each_service_apart_and_the_last_failed_attempt_is_no_retry():
+    clock = FakeClock()
+    shared = policy(clock, max_attempts=2)
+    session = ScriptedSession(graph_error(503, 'ServiceUnavailable', 'x', headers={'Retry-After': '2'}),
+                              graph_error(503, 'ServiceUnavailable', 'x', headers={'Retry-After': '2'}),
+                              FakeResponse(503, None, {'Retry-After': '3'}), FakeResponse(200, {'results': []}))
+    with pytest.raises(MicrosoftApiError):
+        GraphClient('https://graph.example', FakeTokens(), session, policy=shared).get('/x')
+    ExchangeClient('https://exo.example', 'contoso.onmicrosoft.com', FakeTokens(), session,
+                   policy=shared).invoke('Get-Mailbox', {})
+    assert shared.retries() == {'graph': {'retried': 1, 'waited_s': 2.0}, 'exchange': {'retried': 1, 'waited_s': 3.0}}
+
+
+def test_batch_inner_retries_are_counted():
+    clock = FakeClock()
+    throttled = {'responses': [{'id': '1', 'status': 200, 'body': {}},
+                               {'id': '2', 'status': 429, 'headers': {'Retry-After': '0.5'}, 'body': {}}]}
+    session = ScriptedSession(FakeResponse(200, throttled),
+                              FakeResponse(200, {'responses': [{'id': '2', 'status': 200, 'body': {}}]}))
+    client = graph(session, clock)
+    answers = client.batch([{'id': '1', 'method': 'GET', 'url': '/a'}, {'id': '2', 'method': 'GET', 'url': '/b'}])
+    assert [a['status'] for a in answers] == [200, 200]
+    assert client.policy.retries() == {'graph': {'retried': 1, 'waited_s': 0.5}}
+
+
+def test_the_count_is_thread_safe():
+    """Modules fan requests out over threads; without the lock this loses counts."""
+    shared = policy(FakeClock())
+    shared.sleep = lambda seconds: None
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, between a read and its write too
+
+    def retry_many(_worker):
+        for _n in range(2000):
+            assert shared.wait('graph', 1, shared.clock(), retry_after=0.01)
+
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(retry_many, range(8)))
+    finally:
+        sys.setswitchinterval(interval)
+    assert shared.retries() == {'graph': {'retried': 16000, 'waited_s': 160.0}}
+
+
+# The login: msal's http client retries with the same policy -------------------------------------------------
+
+def login_body(error, number, description, trace='trace-1', correlation='corr-1'):
+    return {'error': error, 'error_codes': [number], 'trace_id': trace, 'correlation_id': correlation,
+            'timestamp': '2026-11-24 00:00:00Z',
+            'error_description': 'AADSTS%d: %s Trace ID: %s Correlation ID: %s Timestamp: 2026-11-24 00:00:00Z'
+                                 % (number, description, trace, correlation)}
+
+
+def login_client(session, clock, **kwargs):
+    return ExplicitVerifyClient(session, 30, policy(clock, **kwargs))
+
+
+@pytest.mark.parametrize('status', [429, 500, 502, 503, 504])
+def test_login_retries_throttling_and_server_errors(status):
+    clock = FakeClock()
+    session = ScriptedSession(FakeResponse(status, login_body('server_error', 50000, 'x'), {'Retry-After': '2'}),
+                              FakeResponse(200, {'access_token': 't'}))
+    client = login_client(session, clock)
+    assert client.post('https://login.example/t/oauth2/v2.0/token', data={'a': 'b'}).json() == {'access_token': 't'}
+    assert clock.sleeps == [2.0] and len(session.calls) == 2
+    assert [c['data'] for c in session.calls] == [{'a': 'b'}] * 2 and session.calls[1]['verify'] == '/path/to/ca.pem'
+    assert client.policy.retries() == {'login': {'retried': 1, 'waited_s': 2.0}}
+
+
+def test_login_final_server_error_names_service_status_aadsts_and_ids():
+    clock = FakeClock()
+    session = ScriptedSession(*[FakeResponse(500, login_body('server_error', 50000, 'There is an issue.',
+                                                             correlation='corr-%d' % n)) for n in range(3)])
+    with pytest.raises(MicrosoftApiError) as err:
+        login_client(session, clock, max_attempts=3).get('https://login.example/t/v2.0/.well-known/openid-configuration')
+    error = err.value
+    assert (error.service, error.status, error.code, error.request_id) == ('login', 500, 'server_error', 'corr-2')
+    assert error.message == 'AADSTS50000: There is an issue. (trace ID trace-1, correlation ID corr-2)'
+    assert str(error).startswith('login HTTP 500 server_error: AADSTS50000')
+    assert len(session.calls) == 3 and clock.sleeps == [0.25, 0.5]  # backoff without Retry-After
+
+
+def test_login_error_without_a_body_still_names_the_status():
+    clock = FakeClock()
+    session = ScriptedSession(FakeResponse(501, None))  # not retried, but msal would only say "HTTP Error: 501"
+    with pytest.raises(MicrosoftApiError) as err:
+        login_client(session, clock).post('https://login.example/t/oauth2/v2.0/token')
+    assert (err.value.status, err.value.code) == (501, 'HTTP501') and 'HTTP 501' in err.value.message
+    assert clock.sleeps == []
+
+
+@pytest.mark.parametrize('status,error', [(400, 'invalid_request'), (401, 'invalid_client')])
+def test_login_client_errors_go_back_to_msal_unretried(status, error):
+    clock = FakeClock()
+    session = ScriptedSession(FakeResponse(status, login_body(error, 7000215, 'Invalid client secret provided.')))
+    client = login_client(session, clock)
+    assert client.post('https://login.example/t/oauth2/v2.0/token').status_code == status
+    assert len(session.calls) == 1 and clock.sleeps == [] and client.policy.retries() == {}
+
+
+def test_login_connection_failures_are_retried_then_reported():
+    clock = FakeClock()
+    session = ScriptedSession(requests.exceptions.ReadTimeout('slow'), FakeResponse(200, {}))
+    assert login_client(session, clock).post('https://login.example/t/oauth2/v2.0/token').status_code == 200
+    session = ScriptedSession(*[requests.exceptions.ConnectionError('refused')] * 2)
+    with pytest.raises(MicrosoftApiError) as err:
+        login_client(session, clock, max_attempts=2).get('https://login.example/t/x')
+    assert (err.value.service, err.value.code) == ('login', 'ConnectionError')
+    assert 'https://login.example/t/x' in err.value.message and len(session.calls) == 2
