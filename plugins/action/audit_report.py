@@ -19,6 +19,7 @@ ARGSPEC = dict(
     tenants=dict(type='list', elements='str', required=True),
     dest=dict(type='path', required=True),
     name=dict(type='str', default='audit'),
+    fail_on=dict(type='str', default='error', choices=list(report.FAIL_ON)),
 )
 
 DEFAULT_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
@@ -46,20 +47,27 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('; '.join(validation.error_messages))
         args = validation.validated_parameters
         hostvars = task_vars.get('hostvars', {})
-        controls = []
+        controls, retries = [], {}
         for tenant in args['tenants']:
             host_vars = hostvars.get(tenant) or {}
-            controls.extend(tenant_controls(tenant, expected_of(host_vars), host_vars.get('bookingsone_observed')))
+            observed = host_vars.get('bookingsone_observed')
+            controls.extend(tenant_controls(tenant, expected_of(host_vars), observed))
+            retries[tenant] = report.sum_retries((observed or {}).get('retries'))
         generated = report.now()
         os.makedirs(args['dest'], exist_ok=True)
+        texts = dict(json=report.to_json(controls, generated, retries),
+                     html=report.to_html(controls, generated, retries), junit=report.to_junit(controls, generated))
         paths = {}
-        for kind, render, suffix in (('json', report.to_json, '.json'), ('html', report.to_html, '.html'),
-                                     ('junit', report.to_junit, '.junit.xml')):
+        for kind, suffix in (('json', '.json'), ('html', '.html'), ('junit', '.junit.xml')):
             paths[kind] = os.path.join(args['dest'], args['name'] + suffix)
             with open(paths[kind], 'w') as handle:
-                handle.write(render(controls, generated))
-        summary = report.summarize(controls)
+                handle.write(texts[kind])
+        summary = report.summarize(controls, retries)
+        # The task itself never fails: the report is always written, and the playbook
+        # fails the run on 'failure' after showing the summary.
+        result.update(report.verdict(controls, args['fail_on']))
         result.update(changed=False, paths=paths, totals=summary['totals'],
                       tenants=dict((name, counts['status']) for name, counts in summary['tenants'].items()),
+                      tenants_by_status=report.by_status(summary), retries=retries,
                       failed_controls=[c for c in controls if c['status'] != 'pass'])
         return result

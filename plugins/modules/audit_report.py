@@ -21,6 +21,11 @@ description:
     not be read is an error, never a pass.
   - Writes C(NAME.json), C(NAME.html) (one self-contained page, filterable by tenant and status) and
     C(NAME.junit.xml) under O(dest) on the controller. This is an action plugin.
+  - Never fails because of what it found; it returns RV(failure) for the playbook to fail the run on,
+    after the report is written, as O(fail_on) says.
+  - Sums the C(retries) of the observed module results per tenant and service into the report
+    (JSON C(summary.tenants.TENANT.retries), an HTML column) and RV(retries); results without
+    C(retries) count as none.
 author:
   - Bookings ONE engineering (@bookingsone)
 options:
@@ -37,6 +42,15 @@ options:
     description: Base name of the report files.
     type: str
     default: audit
+  fail_on:
+    description:
+      - When RV(failure) says the run should fail.
+      - V(error) when a tenant could not be audited, that is any of its controls is in error.
+      - V(fail) also when any control failed (drift).
+      - V(never) never.
+    type: str
+    choices: [error, fail, never]
+    default: error
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -54,8 +68,15 @@ EXAMPLES = r'''
   bookingsone.office365.audit_report:
     tenants: "{{ groups['tenants'] }}"
     dest: "{{ playbook_dir }}/../reports"
+    fail_on: fail
   run_once: true
   delegate_to: localhost
+  register: report
+
+- name: Fail the run on drift, after the report is written
+  ansible.builtin.fail:
+    msg: "{{ report.failure }}"
+  when: report.failure | length > 0
 '''
 
 RETURN = r'''
@@ -71,6 +92,33 @@ tenants:
   description: Each tenant's overall status (its worst control's).
   returned: always
   type: dict
+tenants_by_status:
+  description: The tenant names per overall status (fail, error, pass).
+  returned: always
+  type: dict
+  sample: {fail: [contoso], error: [tailspin], pass: []}
+error_tenants:
+  description: The tenants with a control in error (not fully audited), sorted.
+  returned: always
+  type: list
+  elements: str
+failed_tenants:
+  description: The tenants with a failed control, sorted.
+  returned: always
+  type: list
+  elements: str
+failure:
+  description:
+    - Why the run should fail under O(fail_on), naming the tenants with the first error's detail or
+      their count of failed controls; empty when it should not fail.
+  returned: always
+  type: str
+  sample: "1 tenant(s) could not be audited: tailspin (Read the rooms ...: AuthorizationException ...)"
+retries:
+  description: Per tenant, the requests retried and seconds waited per service (login, graph, exchange).
+  returned: always
+  type: dict
+  sample: {contoso: {graph: {retried: 2, waited_s: 3.5}}, tailspin: {}}
 failed_controls:
   description: The controls that did not pass.
   returned: always

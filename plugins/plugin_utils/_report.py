@@ -14,23 +14,72 @@ import xml.etree.ElementTree as ET
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import ERROR, FAIL, PASS
 
 STATUSES = (FAIL, ERROR, PASS)
+FAIL_ON = ('error', 'fail', 'never')
 
 
-def summarize(controls):
-    """Counts overall and per tenant; a tenant's status is its worst control's."""
+def summarize(controls, retries=None):
+    """Counts overall and per tenant; a tenant's status is its worst control's.
+    retries: {tenant: summed retries} (see sum_retries), reported per tenant."""
     totals = dict((status, 0) for status in STATUSES)
     tenants = {}
     for item in controls:
         totals[item['status']] += 1
         tenant = tenants.setdefault(item['tenant'], dict((status, 0) for status in STATUSES))
         tenant[item['status']] += 1
-    for counts in tenants.values():
+    for name, counts in tenants.items():
         counts['status'] = next(s for s in STATUSES if counts[s]) if any(counts[s] for s in STATUSES) else PASS
+        counts['retries'] = (retries or {}).get(name) or {}
     return dict(totals=totals, tenants=tenants)
 
 
-def to_json(controls, generated):
-    return json.dumps(dict(generated=generated, summary=summarize(controls), controls=controls),
+def sum_retries(observed):
+    """Sums the modules' retries per service: {service: {'retried': n, 'waited_s': s}}.
+
+    observed is one module result's retries, a list of them, or None: results of
+    modules from before they reported retries have none, and that is not an error."""
+    total = {}
+    for item in observed if isinstance(observed, (list, tuple)) else [observed]:
+        for service, counts in (item.items() if isinstance(item, dict) else ()):
+            if not isinstance(counts, dict):
+                continue
+            mine = total.setdefault(service, dict(retried=0, waited_s=0.0))
+            mine['retried'] += int(counts.get('retried') or 0)
+            # rounded so float sums do not print as 0.30000000000000004
+            mine['waited_s'] = round(mine['waited_s'] + float(counts.get('waited_s') or 0), 3)
+    return total
+
+
+def verdict(controls, fail_on='error'):
+    """Whether the run should fail, and why, naming the tenants.
+
+    A tenant counts as not audited when any of its controls is in error, even if
+    another one failed (its overall status is then fail): an unread control may
+    hide drift, so fail_on=error must not let it pass."""
+    errors, failures = {}, {}
+    for item in controls:
+        if item['status'] == ERROR:
+            # the first error control's detail is the reason shown for the tenant
+            errors.setdefault(item['tenant'], item.get('detail') or '%s: could not be read' % item['control'])
+        elif item['status'] == FAIL:
+            failures[item['tenant']] = failures.get(item['tenant'], 0) + 1
+    reasons = []
+    if errors and fail_on in ('error', 'fail'):
+        reasons.append('%d tenant(s) could not be audited: %s' % (
+            len(errors), '; '.join('%s (%s)' % (name, errors[name]) for name in sorted(errors))))
+    if failures and fail_on == 'fail':
+        reasons.append('%d tenant(s) with failed controls: %s' % (
+            len(failures), ', '.join('%s (%d failed)' % (name, failures[name]) for name in sorted(failures))))
+    return dict(error_tenants=sorted(errors), failed_tenants=sorted(failures), failure='. '.join(reasons))
+
+
+def by_status(summary):
+    """Tenant names per overall status, for a summary a person reads."""
+    return dict((status, sorted(name for name, counts in summary['tenants'].items() if counts['status'] == status))
+                for status in STATUSES)
+
+
+def to_json(controls, generated, retries=None):
+    return json.dumps(dict(generated=generated, summary=summarize(controls, retries), controls=controls),
                       indent=2, sort_keys=True, default=str)
 
 
@@ -81,14 +130,20 @@ applyFilter();});
 '''
 
 
-def to_html(controls, generated):
-    summary = summarize(controls)
+def _retries_note(retries):
+    return ', '.join('%s: %d retried, %.1f s waited' % (service, counts['retried'], counts['waited_s'])
+                     for service, counts in sorted(retries.items()))
+
+
+def to_html(controls, generated, retries=None):
+    summary = summarize(controls, retries)
     esc = html.escape
     cards = ''.join('<div class="card %s"><b>%d</b>%s</div>' % (status, summary['totals'][status], status)
                     for status in STATUSES)
     tenant_rows = ''.join(
-        '<tr><td>%s</td><td class="status %s">%s</td><td>%d</td><td>%d</td><td>%d</td></tr>'
-        % (esc(name), counts['status'], counts['status'], counts[FAIL], counts[ERROR], counts[PASS])
+        '<tr><td>%s</td><td class="status %s">%s</td><td>%d</td><td>%d</td><td>%d</td><td>%s</td></tr>'
+        % (esc(name), counts['status'], counts['status'], counts[FAIL], counts[ERROR], counts[PASS],
+           esc(_retries_note(counts['retries'])))
         for name, counts in sorted(summary['tenants'].items(), key=lambda kv: (STATUSES.index(kv[1]['status']), kv[0])))
     options = ''.join('<option>%s</option>' % esc(name) for name in sorted(summary['tenants']))
     rows = ''.join(
@@ -102,7 +157,7 @@ def to_html(controls, generated):
             '<h1>Bookings ONE compliance audit</h1><p>Generated %s &middot; %d tenants &middot; %d controls</p>'
             '<div class="cards">%s</div>'
             '<h2>Tenants</h2><table><thead><tr><th>Tenant</th><th>Status</th><th>Fail</th><th>Error</th><th>Pass</th>'
-            '</tr></thead><tbody>%s</tbody></table>'
+            '<th>Retries</th></tr></thead><tbody>%s</tbody></table>'
             '<h2>Controls</h2><p><label>Tenant <select id="tenant" onchange="applyFilter()"><option value="">all'
             '</option>%s</select></label><label>Status <select id="status" onchange="applyFilter()">'
             '<option value="">all</option><option>fail</option><option>error</option><option>pass</option></select>'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -36,9 +37,27 @@ def fleet(harness, tmp_path_factory):
     return dict(root=root, env=env)
 
 
-def playbook(harness, fleet, name, *args):
-    return harness.play(os.path.join(REPO, 'playbooks', name), env=fleet['env'],
-                        args=('-i', str(fleet['root'] / 'inventory')) + args)
+def playbook(harness, fleet, name, *args, **options):
+    """options: inventory (default the fleet's), env (default the fleet's)."""
+    return harness.play(os.path.join(REPO, 'playbooks', name), env=options.get('env') or fleet['env'],
+                        args=('-i', options.get('inventory') or str(fleet['root'] / 'inventory')) + args)
+
+
+@pytest.fixture()
+def drifted(harness, fleet):
+    """An inventory of Contoso alone, with a room that drifted: no tenant errors, one fails."""
+    inventory = fleet['root'] / 'contoso-only'
+    if not inventory.exists():
+        os.makedirs(str(inventory / 'host_vars'))
+        with open(str(inventory / 'hosts.yml'), 'w') as handle:
+            yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
+        (inventory / 'host_vars' / 'contoso.yml').write_text(
+            (fleet['root'] / 'inventory' / 'host_vars' / 'contoso.yml').read_text())
+    store = harness.emu.store
+    with store.lock:
+        store.tenant(harness.tenant(1))['exchange']['rooms']['annex']['calendar_processing'][
+            'ScheduleOnlyDuringWorkHours'] = True
+    return str(inventory)
 
 
 def test_onboard_isolates_a_failing_tenant(harness, fleet):
@@ -64,7 +83,9 @@ def test_audit_reports_drift_errors_and_passes_without_writing(harness, fleet):
                                         if not (a['principalId'] == principal['id'] and a['appRoleId'] == mail_send)]
     reports = str(fleet['root'] / 'reports')
     run = playbook(harness, fleet, 'audit.yml', '--diff', '-e', 'bookingsone_report_dir=%s' % reports)
-    assert run.rc == 0, run
+    # Tailspin could not be audited (Exchange refuses the operator), so the run fails, after the report
+    assert run.rc != 0, run
+    assert '1 tenant(s) could not be audited: tailspin (' in run.output, run
     assert run.writes == [], run.writes
     report = json.load(open(os.path.join(reports, 'audit.json')))
     status = dict(((c['tenant'], c['room'], c['control']), c) for c in report['controls'])
@@ -83,6 +104,61 @@ def test_audit_reports_drift_errors_and_passes_without_writing(harness, fleet):
     html = open(os.path.join(reports, 'audit.html')).read()
     assert html.startswith('<!DOCTYPE html>') and 'annex@contoso.onmicrosoft.com' in html and '<script>' in html
     assert 'https://' not in html.split('<body>')[0]  # self-contained: nothing loaded from elsewhere
+    assert all(isinstance(t['retries'], dict) for t in report['summary']['tenants'].values())
+
+
+def test_audit_fails_the_run_when_no_tenant_can_be_audited(harness, fleet):
+    reports = str(fleet['root'] / 'reports-wrong-secret')
+    env = dict(fleet['env'], AZURE_CLIENT_SECRET='not-the-operator-secret')
+    run = playbook(harness, fleet, 'audit.yml', '-e', 'bookingsone_report_dir=%s' % reports, env=env)
+    assert run.rc != 0, run
+    assert run.writes == [], run.writes
+    for suffix in ('.json', '.html', '.junit.xml'):  # the report is written all the same
+        assert os.path.exists(os.path.join(reports, 'audit' + suffix)), (suffix, run)
+    report = json.load(open(os.path.join(reports, 'audit.json')))
+    assert dict((name, t['status']) for name, t in report['summary']['tenants'].items()) == dict(
+        contoso='error', tailspin='error')
+    # the summary's failure names every tenant with its reason
+    reason = 'Read the Bookings ONE app registration: login invalid_client'
+    assert '2 tenant(s) could not be audited: contoso (%s' % reason in run.output, run
+    assert '; tailspin (%s' % reason in run.output, run
+
+
+def test_audit_passes_on_drift_by_default(harness, fleet, drifted):
+    reports = str(fleet['root'] / 'reports-drift')
+    harness.emu.set_faults(dict(throttle_next=1, retry_after=1, services=['graph']))  # one retry to report
+    try:
+        run = playbook(harness, fleet, 'audit.yml', '-e', 'bookingsone_report_dir=%s' % reports, inventory=drifted)
+    finally:
+        harness.emu.set_faults({})
+    assert run.rc == 0, run
+    assert run.writes == [], run.writes
+    report = json.load(open(os.path.join(reports, 'audit.json')))
+    contoso = report['summary']['tenants']['contoso']
+    assert contoso['status'] == 'fail'
+    assert re.search(r'"fail": \[\s*"contoso"\s*\]', run.output), run  # the summary names the tenants
+    assert contoso['retries']['graph']['retried'] == 1 and contoso['retries']['graph']['waited_s'] >= 1, contoso
+    assert 'graph: 1 retried' in open(os.path.join(reports, 'audit.html')).read()
+
+
+def test_audit_fails_on_drift_when_asked(harness, fleet, drifted):
+    reports = str(fleet['root'] / 'reports-drift-fail')
+    run = playbook(harness, fleet, 'audit.yml', '-e', 'bookingsone_report_dir=%s' % reports,
+                   '-e', 'bookingsone_audit_fail_on=fail', inventory=drifted)
+    assert run.rc != 0, run
+    assert run.writes == [], run.writes
+    assert os.path.exists(os.path.join(reports, 'audit.json'))
+    assert re.search(r'1 tenant\(s\) with failed controls: contoso \(\d+ failed\)', run.output), run
+
+
+def test_audit_refuses_an_unknown_fail_on_before_any_request(harness, fleet):
+    reports = str(fleet['root'] / 'reports-sometimes')
+    run = playbook(harness, fleet, 'audit.yml', '-e', 'bookingsone_report_dir=%s' % reports,
+                   '-e', 'bookingsone_audit_fail_on=sometimes')
+    assert run.rc != 0, run
+    assert "bookingsone_audit_fail_on is 'sometimes'; allowed: error" in run.output, run
+    assert run.writes == [] and run.requests == [], run.requests
+    assert not os.path.exists(reports)
 
 
 def test_rotate_secrets_playbook_rotates_only_when_due(harness, fleet):
