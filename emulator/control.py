@@ -4,6 +4,7 @@ settings and a state dump. Loopback only; it plays no part of Microsoft's API.""
 from __future__ import annotations
 
 import copy
+import time
 
 from emulator.routing import service
 
@@ -47,6 +48,9 @@ def state(request):
 # (credentials_handoff's url option), so tests can check what arrives.
 @SERVICE.route('POST', r'/handoff')
 def receive_handoff(request):
+    # handoff_delay_s keeps a run inside its hand-off for a while, so tests can interrupt it there.
+    request.emulator.handoff_attempts += 1
+    time.sleep(request.emulator.handoff_delay_s)
     request.emulator.handoffs.append(dict(body=request.json(), authorization=request.headers.get('authorization')))
     return 202, None
 

@@ -10,7 +10,7 @@ import time
 
 DEFAULTS = dict(latency_ms=0, throttle_rate=0.0, throttle_next=0, retry_after=1, throttle_budget=None,
                 error_rate=0.0, error_next=0, error_for_s=0, error_status=503, replication_delay_s=0, replication_next=0,
-                services=['graph', 'exchange'], seed=None)
+                services=['graph', 'exchange'], tenants=None, seed=None)
 ERROR_STATUSES = (500, 503, 504)
 FAULTABLE = ('login', 'graph', 'exchange')  # never control: tests steer through it
 
@@ -62,11 +62,13 @@ class Faults(object):
             time.sleep(self.config['latency_ms'] / 1000.0)
 
     def decide(self, listener, caller):
-        """The fault for one request of `caller` (tenant, client id) on a listener, or None."""
+        """The fault for one request of `caller` (tenant id, client id) on a listener, or None."""
         with self.lock:
             config = self.config
             if listener not in config['services']:
                 return None
+            if config['tenants'] is not None and caller[0] not in config['tenants']:
+                return None  # faults scoped to some tenants: one tenant down, the others fine
             if config['throttle_next'] > 0:
                 config['throttle_next'] -= 1
                 return Fault(429, config['retry_after'])

@@ -20,8 +20,8 @@ from emulator.routing import LISTENERS, HttpError, Request, service
 from emulator.state import Store, load_seed
 
 # Modules whose import registers routes. A new service or API area adds its module here (README.md).
-ROUTE_MODULES = ('identity', 'graph_applications', 'graph_service_principals', 'graph_batch', 'places',
-                 'exchange_api', 'control')
+ROUTE_MODULES = ('identity', 'graph_applications', 'graph_service_principals', 'graph_batch', 'graph_policies',
+                 'places', 'exchange_api', 'control')
 _FAULT_CODES = {429: 'TooManyRequests', 500: 'generalException', 503: 'serviceNotAvailable',
                 504: 'generalException'}
 _FAULT_MESSAGES = {429: 'Too many requests. Please retry after the number of seconds in Retry-After.',
@@ -79,6 +79,7 @@ class Emulator(object):
         self.servers = []
         self.endpoints = {}
         self.handoffs = []  # what the control listener's /handoff received
+        self.handoff_attempts, self.handoff_delay_s = 0, 0.0
 
     # Lifecycle ------------------------------------------------------------------------------
 
@@ -176,7 +177,11 @@ class Emulator(object):
         if not self.faults.applies_to(request.service):
             return
         claims = tokens.unverified_claims(request.headers.get('authorization'))
-        fault = self.faults.decide(request.service, (claims.get('tid'), claims.get('appid')))
+        tenant_id = claims.get('tid')
+        if request.service == 'login':  # no token yet: the tenant is the path's first segment (id or domain)
+            found = self.store.tenant(request.path.strip('/').split('/')[0])
+            tenant_id = found and found['id']
+        fault = self.faults.decide(request.service, (tenant_id, claims.get('appid')))
         if fault is None:
             return
         request.claims = {'appid': claims.get('appid')}

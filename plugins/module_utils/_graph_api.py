@@ -173,3 +173,8 @@ def rooms(graph, room_list=None):
     if room_list:
         return graph.list('/places/%s/microsoft.graph.roomlist/rooms' % quote(room_list, safe='@'))
     return graph.list('/places/microsoft.graph.room')
+
+
+# https://learn.microsoft.com/graph/api/tenantappmanagementpolicy-get
+def default_app_management_policy(graph):
+    return graph.get('/policies/defaultAppManagementPolicy')

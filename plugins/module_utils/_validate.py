@@ -33,3 +33,29 @@ def check_redirect_uri(uri, option):
         raise InputError('%s: %r must not contain a fragment (#...)' % (option, uri))
     if len(uri) > 256:
         raise InputError('%s: %r is longer than the 256 characters Microsoft Entra allows' % (option, uri))
+    if '*' in uri:
+        raise InputError('%s: %r must not contain a wildcard' % (option, uri))
+
+
+# https://learn.microsoft.com/entra/identity-platform/reply-url#maximum-number-of-redirect-uris-and-uri-length
+MAX_REDIRECT_URIS = 256
+
+
+def check_redirect_uris(uris, option):
+    for uri in uris:
+        check_redirect_uri(uri, option)
+    if len(set(uris)) > MAX_REDIRECT_URIS:
+        raise InputError('%s: %d redirect URIs given; Microsoft Entra allows at most %d per app'
+                         % (option, len(set(uris)), MAX_REDIRECT_URIS))
+
+
+def check_secret_policy(lifetime_days, rotate_before_days, grace_days, max_days):
+    """Lifetime 1..max_days, rotation window inside the lifetime, non-negative grace."""
+    if not 1 <= lifetime_days <= max_days:
+        raise InputError('lifetime_days %d is out of range: a client secret lives 1 to %d days'
+                         % (lifetime_days, max_days))
+    if rotate_before_days < 0 or rotate_before_days >= lifetime_days:
+        raise InputError('rotate_before_days %d must be at least 0 and less than lifetime_days %d, or every run '
+                         'would rotate' % (rotate_before_days, lifetime_days))
+    if grace_days < 0:
+        raise InputError('grace_days %d must not be negative' % grace_days)

@@ -129,10 +129,19 @@ def create_principal(module):
         try:
             return api.create_service_principal(module.graph, module.params['app_id'])
         except MicrosoftApiError as exc:
+            # A concurrent run may have created it a moment ago: then it is there to use.
+            created = api.get_service_principal(module.graph, module.params['app_id'], select=SP_FIELDS[:3])
+            if created is not None:
+                return created
             if exc.code != 'Request_BadRequest' or time.time() + pause > deadline:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 10.0)
+
+
+def held_permissions(module, client, resource, names_by_id):
+    return dict((names_by_id.get(a['appRoleId'], a['appRoleId']), a)
+                for a in api.app_role_assignments(module.graph, client['id']) if a.get('resourceId') == resource['id'])
 
 
 def main_logic(module):
@@ -146,16 +155,12 @@ def main_logic(module):
     names_by_id = dict((role_id, name) for name, role_id in catalog.items())
 
     client = api.get_service_principal(module.graph, params['app_id'], select=['id', 'appId', 'displayName'])
-    assignments = []
     if client is None:
         module.record_change(dict(service_principal=None), dict(service_principal=params['app_id']),
                              header='service principal')
         if not module.check_mode:
             client = create_principal(module)
-    if client is not None:
-        assignments = [a for a in api.app_role_assignments(module.graph, client['id'])
-                       if a.get('resourceId') == resource['id']]
-    held = dict((names_by_id.get(a['appRoleId'], a['appRoleId']), a) for a in assignments)
+    held = held_permissions(module, client, resource, names_by_id) if client is not None else {}
     wanted = set(params['permissions'])
 
     if params['state'] == 'present':
@@ -170,9 +175,15 @@ def main_logic(module):
         module.record_change(dict(permissions=sorted(held)), dict(permissions=after),
                              header='%s permissions' % (resource.get('displayName') or 'resource'))
         if not module.check_mode:
-            api.run_batch(module.graph,
-                          [api.grant_request(resource['id'], client['id'], catalog[name]) for name in grant] +
-                          [api.revoke_request(resource['id'], held[name]['id']) for name in revoke])
+            try:
+                api.run_batch(module.graph,
+                              [api.grant_request(resource['id'], client['id'], catalog[name]) for name in grant] +
+                              [api.revoke_request(resource['id'], held[name]['id']) for name in revoke])
+            except MicrosoftApiError:
+                # A concurrent run may have granted (or revoked) the same permission first, which Graph
+                # refuses as a duplicate; the outcome is what counts, so read it back.
+                if sorted(held_permissions(module, client, resource, names_by_id)) != after:
+                    raise
     module.result['tenant_id'] = module.tenant_id
 
 

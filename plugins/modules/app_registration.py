@@ -125,7 +125,7 @@ graph_permissions:
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
-from ansible_collections.bookingsone.office365.plugins.module_utils._validate import check_redirect_uri
+from ansible_collections.bookingsone.office365.plugins.module_utils._validate import check_redirect_uris
 
 
 def view(app, names_by_id):
@@ -167,8 +167,7 @@ def to_graph(changes, current, catalog):
 
 def main_logic(module):
     params = module.params
-    for uri in params['web_redirect_uris'] or []:
-        check_redirect_uri(uri, 'web_redirect_uris')
+    check_redirect_uris(params['web_redirect_uris'] or [], 'web_redirect_uris')
     current = api.find_app(module.graph, params['app_id'], params['unique_name'], params['display_name'])
     module.result.update(app_id=None, object_id=None)
 

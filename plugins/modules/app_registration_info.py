@@ -26,6 +26,10 @@ options:
   display_name:
     description: Display name of the app; several apps of that name make the module fail.
     type: str
+  secret_display_name:
+    description: Display name of the Bookings ONE client secrets, whose orphans are reported in RV(app.handoff_record).
+    type: str
+    default: bookings-one
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -91,11 +95,32 @@ app:
     service_principal_id:
       description: Object ID of the app's service principal in this tenant, or null.
       type: str
+    handoff_record:
+      description:
+        - What the app's tags record as handed off to Bookings ONE (see M(bookingsone.office365.app_secret)).
+        - C(marked) (a record exists), C(recorded_key_id) (the secret Bookings ONE holds, or null),
+          C(dangling) (recorded key IDs whose secret no longer exists), C(orphans) (key IDs of secrets
+          of O(secret_display_name) that were never handed off).
+      type: dict
 '''
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+
+
+def handoff_record(app, display_name):
+    """What the app's tags record as handed off to Bookings ONE, and what does not fit the record."""
+    record = secrets.Record(app.get('tags'))
+    existing = set(c['keyId'] for c in app.get('passwordCredentials') or [])
+    mine = secrets.named(app, display_name) if display_name else []
+    current, _earlier, orphans = secrets.classify(record, mine)
+    return dict(
+        marked=record.marked,
+        recorded_key_id=current['keyId'] if current else None,
+        dangling=sorted(k for k in record.current if k not in existing),
+        orphans=sorted(c['keyId'] for c in orphans),
+    )
 
 
 def main_logic(module):
@@ -125,6 +150,7 @@ def main_logic(module):
             granted_permissions=granted,
             consent=dict((name, name in granted) for name in requested),
             service_principal_id=client and client['id'],
+            handoff_record=handoff_record(app, params['secret_display_name']),
         )
     module.result['tenant_id'] = module.tenant_id
 
@@ -135,6 +161,7 @@ def main():
             app_id=dict(type='str'),
             unique_name=dict(type='str'),
             display_name=dict(type='str'),
+            secret_display_name=dict(type='str', default='bookings-one'),
         ),
         required_one_of=[('app_id', 'unique_name', 'display_name')],
     )

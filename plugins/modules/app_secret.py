@@ -10,15 +10,25 @@ module: app_secret
 short_description: Keep a usable client secret on an app registration, rotating it before it expires
 version_added: 0.1.0
 description:
-  - Ensures the app registration has a client secret with the given display name that is valid
-    for at least O(rotate_before_days) more days; otherwise adds a new one with C(addPassword).
+  - Ensures the app registration has a client secret with the given display name that Bookings ONE
+    holds and that is valid for at least O(rotate_before_days) more days; otherwise adds a new one
+    with C(addPassword).
+  - The tenant is the record of what Bookings ONE holds. The key ID of the secret last handed off
+    is kept in the app registration's own C(tags) (C(bookingsone:handed-off:<keyId>), earlier ones
+    C(bookingsone:handed-off-earlier:<keyId>)), so any controller, with or without the hand-off
+    file, takes the same decision. Secret values are never stored there.
+  - Secrets of this display name that the record does not know are orphans of interrupted or
+    concurrent runs and are removed on the next run; the recorded secret is never removed by a
+    rotation. Earlier handed-off secrets are removed as O(retire_previous) says.
+  - With O(handoff), the action plugin on the controller does the whole lifecycle under a per-tenant
+    lock in the hand-off directory - mint, hand over (encrypted file, optional HTTPS POST), record -
+    and removes a new secret whose hand-off failed. Without it the caller hands the secret over and
+    either lets the module record it at once (O(record_on_create)) or confirms with
+    O(handed_off_key_id).
   - The value of a new secret is returned once in RV(secret_text). The result of a run that
     created a secret is always hidden from output, as with C(no_log), by the module's action plugin;
     keep it hidden wherever you pass it on.
   - In check mode it reports whether it would rotate or retire, and the days left, and writes nothing.
-  - Earlier secrets of the same display name stay valid until they are retired, after a grace
-    period or on request. The secret just created, and secrets with another display name, are never
-    removed.
 author:
   - Bookings ONE engineering (@bookingsone)
 options:
@@ -64,9 +74,50 @@ options:
     choices: [never, after_grace, now]
     default: never
   grace_days:
-    description: Days the newest secret must have been valid before V(after_grace) retires older ones.
+    description: Days the recorded secret must have been valid before V(after_grace) retires earlier ones.
     type: int
     default: 7
+  record_on_create:
+    description:
+      - Record a new secret as handed off as soon as it is created.
+      - V(false) leaves it unrecorded until the caller confirms the hand-off with O(handed_off_key_id);
+        older secrets are then left alone until that confirmation.
+    type: bool
+    default: true
+  handed_off_key_id:
+    description:
+      - Key ID of a secret of this display name that was handed over to Bookings ONE. It becomes the
+        recorded one unless the record already holds a newer secret.
+    type: str
+  discard_key_id:
+    description:
+      - Key ID of a secret whose hand-off failed; it is removed unless the record says it was handed off.
+        Nothing else is done in that run.
+    type: str
+  handoff:
+    description:
+      - Hand a new secret over on the controller, in the same task (handled by the action plugin).
+      - The file holds Client ID, Tenant ID, the secret, its key ID and expiry, encrypted with
+        ansible-vault; an earlier file is read to heal a hand-off an interrupted run did not record.
+    type: dict
+    suboptions:
+      path:
+        description: The encrypted hand-off file of this tenant.
+        type: path
+        required: true
+      vault_id:
+        description: Vault identity to encrypt with, when several are loaded.
+        type: str
+      url:
+        description: Optional HTTPS endpoint of Bookings ONE; posted to before the file is written.
+        type: str
+      url_token:
+        description: Bearer token for O(handoff.url).
+        type: str
+      lock_timeout:
+        description: Seconds to wait for another run holding this tenant's lock.
+        type: int
+        default: 900
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -114,7 +165,29 @@ days_left:
   returned: when such a secret existed before the run
   type: int
 retired:
-  description: Key IDs of the secrets removed (or that would be removed).
+  description: Key IDs of earlier handed-off secrets removed (or that would be removed).
+  returned: always
+  type: list
+  elements: str
+orphans_removed:
+  description: Key IDs of secrets of this name that were never handed off, removed (or that would be).
+  returned: always
+  type: list
+  elements: str
+recorded_key_id:
+  description: Key ID of the secret the tenant records as the one Bookings ONE holds.
+  returned: when state is present
+  type: str
+record_location:
+  description: Where that record is kept.
+  returned: always
+  type: str
+handoff_pending:
+  description: A new secret was created and awaits confirmation (O(record_on_create=false)).
+  returned: when a secret was added and is not yet recorded
+  type: bool
+notes:
+  description: What the run found about the hand-off record, e.g. a stale hand-off file.
   returned: always
   type: list
   elements: str
@@ -134,17 +207,12 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _grap
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._validate import check_secret_policy
 
 
 def check_input(params):
-    if not 1 <= params['lifetime_days'] <= secrets.MAX_LIFETIME_DAYS:
-        raise InputError('lifetime_days %d is out of range: a client secret lives 1 to %d days'
-                         % (params['lifetime_days'], secrets.MAX_LIFETIME_DAYS))
-    if params['rotate_before_days'] < 0 or params['rotate_before_days'] >= params['lifetime_days']:
-        raise InputError('rotate_before_days %d must be at least 0 and less than lifetime_days %d, or every run '
-                         'would rotate' % (params['rotate_before_days'], params['lifetime_days']))
-    if params['grace_days'] < 0:
-        raise InputError('grace_days %d must not be negative' % params['grace_days'])
+    check_secret_policy(params['lifetime_days'], params['rotate_before_days'], params['grace_days'],
+                        secrets.MAX_LIFETIME_DAYS)
 
 
 def add_secret(module, app, now):
@@ -153,21 +221,62 @@ def add_secret(module, app, now):
         return api.add_password(module.graph, app['id'], module.params['display_name'],
                                 secrets.format_datetime(end))
     except MicrosoftApiError as exc:
-        if exc.code == 'CredentialInvalidLifetimeAsPerAppPolicy':
-            exc.message = ('the tenant app management policy does not allow a %d-day secret; lower lifetime_days. '
-                           'Microsoft Graph said: %s' % (module.params['lifetime_days'], exc.message))
-        raise
+        if exc.code != 'CredentialInvalidLifetimeAsPerAppPolicy':
+            raise
+        raise MicrosoftApiError(
+            exc.service, exc.status, exc.code,
+            'the tenant app management policy does not allow a %d-day secret; lower lifetime_days. '
+            'Microsoft Graph said: %s' % (module.params['lifetime_days'], exc.message),
+            request_id=exc.request_id, method=exc.method, url=exc.url, details=exc.details) from exc
 
 
-def to_retire(module, mine, successor, successor_start, now):
-    """Older secrets of this name that the retire policy removes now."""
-    policy = module.params['retire_previous']
-    older = [c for c in mine if successor is None or c['keyId'] != successor.get('keyId')]
-    if policy == 'now':
-        return older
-    if policy == 'after_grace' and successor_start + datetime.timedelta(days=module.params['grace_days']) <= now:
-        return older
+def start_of(credential):
+    return secrets.parse_datetime(credential['startDateTime']) if credential else None
+
+
+def confirm(module, record, mine, key_id):
+    """Record a hand-off the caller reports (just made, or found in its hand-off store).
+
+    A key the record already knows, or one older than the recorded secret, is a
+    stale copy and changes nothing: the tenant's record wins.
+    """
+    found = next((c for c in mine if c['keyId'] == key_id), None)
+    current = record.current_of(mine)
+    if found is None:
+        module.result['notes'].append('the hand-off names keyId %s, which this app no longer has' % key_id)
+        return False
+    if current is not None and (found['keyId'] == current['keyId'] or found['keyId'] in record.earlier
+                                or start_of(found) <= start_of(current)):
+        if found['keyId'] != current['keyId']:
+            module.result['notes'].append('the hand-off names keyId %s, older than the recorded %s: kept the '
+                                          'record' % (key_id, current['keyId']))
+        return found['keyId'] == current['keyId']
+    record.hand_off(key_id, mine)
+    module.result['confirmed'] = key_id
+    return True
+
+
+def to_retire(params, earlier, successor_start, now):
+    """Earlier handed-off secrets that the retire policy removes now."""
+    policy = params['retire_previous']
+    if policy == 'now' or policy == 'after_grace' and \
+            successor_start + datetime.timedelta(days=params['grace_days']) <= now:
+        return earlier
     return []
+
+
+def save_record(module, app, record, before, remaining):
+    tags = record.to_tags(set(c['keyId'] for c in remaining))
+    if tags != list(app.get('tags') or []):
+        module.record_change(dict(tags=before), dict(tags=tags), header='hand-off record (app tags)')
+        if not module.check_mode:
+            api.update_application(module.graph, app['id'], {'tags': tags})
+
+
+def remove(module, app, credentials):
+    if not module.check_mode:
+        for credential in credentials:
+            api.remove_password(module.graph, app['id'], credential['keyId'])
 
 
 def main_logic(module):
@@ -178,38 +287,66 @@ def main_logic(module):
         which = 'app_id %r' % params['app_id'] if params['app_id'] else 'unique_name %r' % params['unique_name']
         raise InputError('no app registration has %s' % which)
     now = secrets.utcnow()
+    record = secrets.Record(app.get('tags'))
+    tags_before = list(app.get('tags') or [])
     mine = secrets.named(app, params['display_name'])
-    module.result.update(app_id=app['appId'], rotated=False, retired=[])
     described = [secrets.describe(c, now) for c in mine]
+    module.result.update(app_id=app['appId'], rotated=False, retired=[], orphans_removed=[], notes=[],
+                         record_location='tags of app registration %s (appId %s)' % (app['id'], app['appId']))
 
     if params['state'] == 'absent':
-        retire = mine
+        record.forget(c['keyId'] for c in mine)
+        gone = mine
+    elif params['discard_key_id']:
+        # A secret whose hand-off failed: removed at once unless the record says it was handed off.
+        gone = [c for c in mine if c['keyId'] == params['discard_key_id']
+                and c['keyId'] not in record.current | record.earlier]
+        module.result['orphans_removed'] = [c['keyId'] for c in gone]
     else:
-        current = secrets.newest(mine)
+        if params['handed_off_key_id']:
+            confirm(module, record, mine, params['handed_off_key_id'])
+        current, earlier, orphans = secrets.classify(record, mine)
+        if not record.marked:
+            record.earlier |= set(c['keyId'] for c in earlier)  # set up before the record: kept as handed off
         if current:
             module.result.update(secrets.describe(current, now))
         rotate = params['force_rotate'] or current is None or \
             secrets.days_left(current, now) < params['rotate_before_days']
-        successor, successor_start = current, secrets.parse_datetime(current['startDateTime']) if current else now
+        successor_start = start_of(current) if current else now
         if rotate:
             module.record_change(dict(secrets=described),
                                  dict(secrets=described + ['new secret %r valid for %d days'
                                                            % (params['display_name'], params['lifetime_days'])]))
-            module.result['rotated'] = True
-            successor, successor_start = {}, now
+            module.result.update(rotated=True, days_left=secrets.days_left(current, now) if current else None)
+            successor_start = now
             if not module.check_mode:
-                successor = add_secret(module, app, now)
-                module.result.update(secrets.describe(successor, now), secret_text=successor['secretText'])
-                module.result['days_left'] = secrets.days_left(current, now) if current else None
-        retire = to_retire(module, mine, successor, successor_start, now)
-
-    if retire:
-        gone = set(c['keyId'] for c in retire)
-        module.record_change(dict(secrets=described), dict(secrets=[d for d in described if d['key_id'] not in gone]))
-        module.result['retired'] = sorted(gone)
-        if not module.check_mode:
-            for credential in retire:
-                api.remove_password(module.graph, app['id'], credential['keyId'])
+                if not record.marked and not params['record_on_create']:
+                    # Mark the app before minting, so a run killed before its hand-off leaves a
+                    # recognisable orphan rather than a secret that might be Bookings ONE's.
+                    record.marked = True
+                    save_record(module, app, record, tags_before, mine)
+                    tags_before = app['tags'] = record.to_tags(set(c['keyId'] for c in mine))
+                new = add_secret(module, app, now)
+                module.result.update(secrets.describe(new, now), secret_text=new['secretText'])
+                if not params['record_on_create']:
+                    # Retirement waits for the confirmed hand-off: until then nothing else is touched.
+                    module.result.update(handoff_pending=True, tenant_id=module.tenant_id)
+                    return
+                mine = mine + [new]
+                record.hand_off(new['keyId'], mine)
+            if current:
+                earlier = earlier + [current]
+        retired = to_retire(params, earlier, successor_start, now)
+        gone = orphans + retired
+        module.result.update(retired=sorted(c['keyId'] for c in retired),
+                             orphans_removed=sorted(c['keyId'] for c in orphans))
+        recorded = record.current_of(mine)
+        module.result['recorded_key_id'] = recorded['keyId'] if recorded else None
+    if gone:
+        kept = [d for d in described if d['key_id'] not in set(c['keyId'] for c in gone)]
+        module.record_change(dict(secrets=described), dict(secrets=kept))
+    remove(module, app, gone)
+    save_record(module, app, record, tags_before, [c for c in mine if c not in gone])
     module.result['tenant_id'] = module.tenant_id
 
 
@@ -225,9 +362,19 @@ def main():
             force_rotate=dict(type='bool', default=False),
             retire_previous=dict(type='str', default='never', choices=['never', 'after_grace', 'now']),
             grace_days=dict(type='int', default=7),
+            record_on_create=dict(type='bool', default=True),
+            handed_off_key_id=dict(type='str'),
+            discard_key_id=dict(type='str'),
+            handoff=dict(type='dict', options=dict(
+                path=dict(type='path', required=True),
+                vault_id=dict(type='str'),
+                url=dict(type='str'),
+                url_token=dict(type='str', no_log=True),
+                lock_timeout=dict(type='int', default=900),
+            )),
         ),
         required_one_of=[('app_id', 'unique_name')],
-        mutually_exclusive=[('app_id', 'unique_name')],
+        mutually_exclusive=[('app_id', 'unique_name'), ('handed_off_key_id', 'discard_key_id')],
     )
     module.run(main_logic)
 

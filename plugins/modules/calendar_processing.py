@@ -137,6 +137,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _exch
 from ansible_collections.bookingsone.office365.plugins.module_utils._ensure import differences
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import raise_failures, run_all
 
 
@@ -197,6 +198,7 @@ def delegates_wanted(current, delegates, mode):
 
 def main_logic(module):
     params = module.params
+    params['rooms'] = unique(params['rooms'])  # a room named twice is read and written once
     check_input(params)
     overrides = check_room_settings(params)
     exo = module.exchange

@@ -94,6 +94,7 @@ changed_mailboxes:
 from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import raise_failures, run_all
 
 
@@ -110,6 +111,7 @@ def explicit_rights(entries):
 
 def main_logic(module):
     params = module.params
+    params['mailboxes'] = unique(params['mailboxes'])  # a room named twice is read and written once
     if params['concurrency'] < 1:
         raise InputError('concurrency %d must be at least 1' % params['concurrency'])
     exo = module.exchange

@@ -107,39 +107,10 @@ tenant_id:
   type: str
 '''
 
-import fnmatch
-
 from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
-
-
-def discover(module):
-    params = module.params
-    if params['source'] == 'graph':
-        return [dict(address=r.get('emailAddress'), display_name=r.get('displayName'), capacity=r.get('capacity'),
-                     building=r.get('building'), floor=r.get('floorNumber'))
-                for r in api.rooms(module.graph, params['room_list'])]
-    return [dict(address=m.get('PrimarySmtpAddress'), display_name=m.get('DisplayName'),
-                 capacity=m.get('ResourceCapacity'), building=None, floor=None)
-            for m in exo_api.room_mailboxes(module.exchange)]
-
-
-def select(params, found):
-    by_address = dict((room['address'].lower(), room) for room in found if room.get('address'))
-    if params['addresses'] is not None:
-        unknown = [a for a in params['addresses'] if a.lower() not in by_address]
-        if unknown:
-            raise InputError('no room has the address(es) %s' % ', '.join(unknown))
-        chosen = [by_address[a.lower()] for a in params['addresses']]
-    else:
-        chosen = list(by_address.values())
-    if params['name_pattern']:
-        pattern = params['name_pattern'].lower()
-        chosen = [r for r in chosen if fnmatch.fnmatchcase((r['display_name'] or '').lower(), pattern)]
-    excluded = set(a.lower() for a in params['exclude'])
-    return sorted((r for r in chosen if r['address'].lower() not in excluded), key=lambda r: r['address'].lower())
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import discover, select
 
 
 def full_access_holders(entries):
@@ -186,7 +157,8 @@ def main_logic(module):
     params = module.params
     if params['room_list'] and params['source'] != 'graph':
         raise InputError('room_list needs source=graph (room lists are Microsoft Graph places)')
-    chosen = select(params, discover(module))
+    chosen = select(discover(module, params['source'], params['room_list']), params['addresses'],
+                    params['name_pattern'], params['exclude'])
     if params['include_calendar_processing'] or params['include_permissions']:
         add_details(module, chosen)
     module.result.update(rooms=chosen, tenant_id=params['tenant_id'])

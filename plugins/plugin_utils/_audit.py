@@ -64,22 +64,46 @@ def tenant_controls(tenant, expected, observed):
         results.append(judge(tenant, 'client secret lifetime at most 2 years', None, MAX_SECRET_DAYS, bool))
     else:
         mine = [s for s in secrets if s.get('display_name') == expected.get('secret_display_name')] or secrets
-        newest = max(mine, key=lambda s: s.get('days_left') or 0) if mine else None
-        days = newest['days_left'] if newest else None
-        results.append(control(tenant, 'client secret present', PASS if newest and days >= expected['rotate_before_days']
-                               else FAIL, {'days_left': days}, {'days_left': '>= %d' % expected['rotate_before_days']}))
+        record = get('handoff_record') or {}
+        recorded = [s for s in mine if s.get('key_id') == record.get('recorded_key_id')]
+        # The secret Bookings ONE holds is the recorded one; before a record exists, the newest.
+        held = recorded[0] if recorded else (None if record.get('marked') else
+                                             max(mine, key=lambda s: s.get('days_left') or 0) if mine else None)
+        days = held['days_left'] if held else None
+        results.append(control(tenant, 'client secret present', PASS if held and days >= expected['rotate_before_days']
+                               else FAIL, {'days_left': days, 'key_id': held and held.get('key_id')},
+                               {'days_left': '>= %d' % expected['rotate_before_days']}))
         longest = max([lifetime_days(s) for s in mine] or [0])
         results.append(control(tenant, 'client secret lifetime at most 2 years', PASS if longest <= MAX_SECRET_DAYS
                                else FAIL, {'lifetime_days': longest}, {'lifetime_days': '<= %d' % MAX_SECRET_DAYS}))
+        results.extend(record_controls(tenant, app_info.get('app') and record))
     results.extend(room_controls(tenant, expected, observed))
     return results
+
+
+def record_controls(tenant, record):
+    """The hand-off record in the tenant: it names a live secret, and no secret of ours is unaccounted for."""
+    if not record:
+        return [control(tenant, name, ERROR, None, expected, detail='could not be read') for name, expected in
+                (('handed-off secret recorded in the tenant', 'a recorded, existing secret'),
+                 ('no orphaned secrets', []))]
+    recorded = dict(recorded_key_id=record.get('recorded_key_id'), dangling=record.get('dangling') or [])
+    ok = bool(recorded['recorded_key_id']) and not recorded['dangling']
+    orphans = record.get('orphans') or []
+    return [control(tenant, 'handed-off secret recorded in the tenant', PASS if ok else FAIL, recorded,
+                    'a recorded, existing secret',
+                    detail=None if ok else 'the record points at a deleted secret' if recorded['dangling']
+                    else 'no secret is recorded as handed off'),
+            control(tenant, 'no orphaned secrets', PASS if not orphans else FAIL, orphans, [],
+                    detail=None if not orphans else 'secrets never handed off: %s' % ', '.join(orphans))]
 
 
 def app_control_names(expected):
     names = ['app is multitenant', 'redirect URI is the Bookings ONE callback']
     for permission in expected['permissions']:
         names += ['permission requested: %s' % permission, 'admin consent: %s' % permission]
-    return names + ['client secret present', 'client secret lifetime at most 2 years']
+    return names + ['client secret present', 'client secret lifetime at most 2 years',
+                    'handed-off secret recorded in the tenant', 'no orphaned secrets']
 
 
 def lifetime_days(secret):

@@ -1,0 +1,45 @@
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs the preflight module after the controller-side checks: unknown variables
+of the collection's namespaces are refused, and (outside check mode) the tenant's
+lock is taken for the rest of the run before the tenant is read."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleActionFail
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
+
+
+class ActionModule(ActionBase):
+
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        args = dict(self._task.args)
+        known = args.pop('known_variables', None)
+        lock = args.pop('lock', None)
+        host = task_vars.get('inventory_hostname')
+        if known is not None:
+            strange = variables.unknown(task_vars.keys(), known)
+            if strange:
+                raise AnsibleActionFail('unknown variable(s) for %s: %s; nothing was written to this tenant'
+                                        % (host, variables.describe(strange)))
+        notes = []
+        if lock and not self._task.check_mode:
+            try:
+                stale = tenant_lock.acquire(lock['directory'], lock['name'], int(lock.get('timeout') or 900))
+            except (tenant_lock.LockTimeout, KeyError) as exc:
+                raise AnsibleActionFail('%s; nothing was written to this tenant' % exc)
+            if stale:
+                notes.append('took over the lock of an interrupted run (pid %s)' % stale.get('pid'))
+        result.update(self._execute_module(module_args=args, task_vars=task_vars))
+        result['notes'] = notes + result.get('notes', [])
+        if notes:
+            result.setdefault('warnings', []).extend(notes)
+        return result

@@ -1,0 +1,319 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: preflight
+short_description: Check every input of a tenant against the tenant itself before anything is written
+version_added: 0.2.0
+description:
+  - Checks what the onboarding, rotation and offboarding playbooks are about to apply, and reads
+    the tenant to check it there, without writing anything. Every problem is reported at once, each
+    naming the bad value; a failed preflight means nothing was written to that tenant.
+  - Checked without a request - secret lifetime (1 to 730 days), rotation window and grace period,
+    redirect URIs (https, no fragment or wildcard, at most 256), delegate address form, and repeated
+    values (removed; the cleaned lists are returned).
+  - Checked in the tenant - Microsoft Graph permission names, the tenant's default app management
+    policy (secret lifetime limit, secrets blocked) where the operator may read it, the delegate's
+    recipient in Exchange Online, and every named room and room list.
+  - The action plugin also refuses unknown C(bookingsone_*), C(entra_app_*) and C(room_policy_*)
+    variables of the host, naming the closest known one, so a typo never widens what is changed;
+    and, outside check mode, takes the tenant's lock in the hand-off directory for the whole run.
+author:
+  - Bookings ONE engineering (@bookingsone)
+options:
+  secret_lifetime_days:
+    description: Lifetime of a new client secret, in days.
+    type: int
+  secret_rotate_before_days:
+    description: Rotation window in days; must be less than O(secret_lifetime_days).
+    type: int
+    default: 30
+  secret_grace_days:
+    description: Grace period before earlier secrets are retired.
+    type: int
+    default: 7
+  redirect_uris:
+    description: Web redirect URIs of the app registration.
+    type: list
+    elements: str
+  graph_permissions:
+    description: Microsoft Graph application permissions to be requested, checked against Graph's own list.
+    type: list
+    elements: str
+  delegate:
+    description: The Bookings ONE delegate's email address; must be a recipient in Exchange Online.
+    type: str
+  rooms:
+    description:
+      - Whether, and how, the rooms Bookings ONE manages are selected and checked, as
+        M(bookingsone.office365.room_info) selects them. Omit to skip the room checks.
+    type: dict
+    suboptions:
+      source:
+        description: Where rooms are discovered.
+        type: str
+        choices: [graph, exchange]
+        default: graph
+      room_list:
+        description: Email address of a room list (Graph places).
+        type: str
+      addresses:
+        description: Room addresses; each must be a room of the tenant.
+        type: list
+        elements: str
+      name_pattern:
+        description: Shell-style display name pattern.
+        type: str
+      exclude:
+        description: Room addresses left out.
+        type: list
+        elements: str
+        default: []
+  handoff_url:
+    description: The Bookings ONE hand-off endpoint, if any; must be https.
+    type: str
+  known_variables:
+    description:
+      - Names of variables the caller documents besides the roles' own options (handled by the
+        action plugin, which checks the host's C(bookingsone_*), C(entra_app_*) and C(room_policy_*)
+        variables against them).
+    type: list
+    elements: str
+  lock:
+    description:
+      - Take the tenant's lock for this run (handled by the action plugin; not in check mode).
+    type: dict
+    suboptions:
+      directory:
+        description: Directory of the lock file, the hand-off directory.
+        type: path
+        required: true
+      name:
+        description: Name of the lock, the tenant's inventory name.
+        type: str
+        required: true
+      timeout:
+        description: Seconds to wait while another run holds it.
+        type: int
+        default: 900
+extends_documentation_fragment:
+  - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
+  - bookingsone.office365.attributes
+'''
+
+EXAMPLES = r'''
+- name: Check the tenant's input before the first write
+  bookingsone.office365.preflight:
+    tenant_id: contoso.onmicrosoft.com
+    secret_lifetime_days: 365
+    redirect_uris: [https://contoso.bookingsone.example/auth/callback]
+    graph_permissions: [Calendars.ReadWrite, Mail.Send]
+    delegate: bookings@contoso.com
+    rooms:
+      room_list: hq-rooms@contoso.com
+  register: preflight
+'''
+
+RETURN = r'''
+rooms:
+  description: The selected rooms (address, display_name, capacity, building, floor).
+  returned: when O(rooms) is given
+  type: list
+  elements: dict
+redirect_uris:
+  description: O(redirect_uris) without repeats.
+  returned: always
+  type: list
+  elements: str
+delegate:
+  description: The delegate's primary SMTP address as Exchange Online knows it.
+  returned: when O(delegate) is given
+  type: str
+app_management_policy:
+  description:
+    - The tenant default policy as far as it bears on client secrets - C(readable),
+      C(password_max_lifetime_days) and C(password_addition_blocked).
+  returned: when O(secret_lifetime_days) is given
+  type: dict
+notes:
+  description: What was cleaned up or could not be checked (repeated values, an unreadable policy).
+  returned: always
+  type: list
+  elements: str
+tenant_id:
+  description: The tenant's GUID.
+  returned: always
+  type: str
+'''
+
+import re
+
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import discover, select, unique
+from ansible_collections.bookingsone.office365.plugins.module_utils._validate import (
+    check_redirect_uris, check_secret_policy,
+)
+
+_EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
+_DURATION_DAYS = re.compile(r'^P(?:(\d+)D)?(?:T.*)?$')
+
+
+class Problems(object):
+    """Collects every refused input, so one run reports them all."""
+
+    def __init__(self):
+        self.found = []
+
+    def check(self, call, *args):
+        try:
+            return call(*args)
+        except InputError as exc:
+            self.found.append(str(exc))
+        return None
+
+
+def repeats(values, option, notes):
+    kept = unique(values)
+    if len(kept) != len(values or []):
+        notes.append('%s: repeated values removed (%d given, %d kept)' % (option, len(values), len(kept)))
+    return kept
+
+
+def lifetime_limit(policy):
+    """(max days or None, additions blocked) from a tenantAppManagementPolicy.
+
+    https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
+    """
+    if not policy.get('isEnabled'):
+        return None, False
+    limit, blocked = None, False
+    for restriction in (policy.get('applicationRestrictions') or {}).get('passwordCredentials') or []:
+        if restriction.get('state', 'enabled') != 'enabled':
+            continue
+        if restriction.get('restrictionType') == 'passwordAddition':
+            blocked = True
+        match = _DURATION_DAYS.match(restriction.get('maxLifetime') or '')
+        if restriction.get('restrictionType') == 'passwordLifetime' and match and match.group(1):
+            limit = int(match.group(1))
+    return limit, blocked
+
+
+def check_policy(module, problems, notes):
+    params = module.params
+    try:
+        policy = api.default_app_management_policy(module.graph)
+    except MicrosoftApiError as exc:
+        if exc.status != 403:
+            raise
+        notes.append('the tenant app management policy could not be read (needs Policy.Read.All or '
+                     'Policy.Read.ApplicationConfiguration); the secret lifetime is checked by Microsoft Entra '
+                     'when the secret is added')
+        return dict(readable=False, password_max_lifetime_days=None, password_addition_blocked=None)
+    limit, blocked = lifetime_limit(policy)
+    if blocked:
+        problems.found.append('the tenant app management policy blocks client secrets (passwordAddition); '
+                              'Bookings ONE needs a certificate or an exemption for its app')
+    elif limit is not None and params['secret_lifetime_days'] > limit:
+        problems.found.append('secret_lifetime_days %d exceeds the %d days the tenant app management policy '
+                              'allows' % (params['secret_lifetime_days'], limit))
+    return dict(readable=True, password_max_lifetime_days=limit, password_addition_blocked=blocked)
+
+
+def check_delegate(module, problems):
+    delegate = module.params['delegate']
+    if not _EMAIL.match(delegate):
+        problems.found.append('delegate %r is not an email address' % delegate)
+        return None
+    recipient = exo_api.get_recipient(module.exchange, delegate)
+    if recipient is None:
+        problems.found.append('delegate %r is not a recipient in this tenant' % delegate)
+        return None
+    return recipient.get('PrimarySmtpAddress') or delegate
+
+
+def check_rooms(module, problems, notes):
+    spec = module.params['rooms']
+    if spec['room_list'] and spec['source'] != 'graph':
+        problems.found.append('room_list %r needs source graph (room lists are Microsoft Graph places)'
+                              % spec['room_list'])
+        return []
+    try:
+        found = discover(module, spec['source'], spec['room_list'])
+    except MicrosoftApiError as exc:
+        if exc.status != 404:
+            raise
+        problems.found.append('room list %r does not exist in this tenant' % spec['room_list'])
+        return []
+    addresses = repeats(spec['addresses'], 'rooms.addresses', notes) if spec['addresses'] is not None else None
+    exclude = repeats(spec['exclude'], 'rooms.exclude', notes)
+    chosen = problems.check(select, found, addresses, spec['name_pattern'], exclude)
+    if chosen == []:
+        notes.append('no room matches the selection')
+    return chosen or []
+
+
+def main_logic(module):
+    params = module.params
+    problems, notes = Problems(), []
+    if params['secret_lifetime_days'] is not None:
+        problems.check(check_secret_policy, params['secret_lifetime_days'], params['secret_rotate_before_days'],
+                       params['secret_grace_days'], secrets.MAX_LIFETIME_DAYS)
+    uris = repeats(params['redirect_uris'], 'redirect_uris', notes)
+    problems.check(check_redirect_uris, uris, 'redirect_uris')
+    if params['handoff_url'] and not params['handoff_url'].lower().startswith('https://'):
+        problems.found.append('handoff_url %r must be an https:// URL' % params['handoff_url'])
+    module.result.update(redirect_uris=uris, notes=notes)
+    if params['graph_permissions'] is not None:
+        problems.check(api.resolve_permissions, api.application_roles(module.graph),
+                       repeats(params['graph_permissions'], 'graph_permissions', notes))
+    if params['secret_lifetime_days'] is not None and not problems.found:
+        module.result['app_management_policy'] = check_policy(module, problems, notes)
+    if params['delegate'] is not None:
+        module.result['delegate'] = check_delegate(module, problems)
+    if params['rooms'] is not None:
+        module.result['rooms'] = check_rooms(module, problems, notes)
+    module.result['tenant_id'] = module.tenant_id
+    if problems.found:
+        raise InputError('preflight refused %d input(s), so nothing was written to this tenant: %s'
+                         % (len(problems.found), '; '.join(problems.found)))
+
+
+def main():
+    module = M365Module(
+        argument_spec=dict(
+            secret_lifetime_days=dict(type='int'),
+            secret_rotate_before_days=dict(type='int', default=30),
+            secret_grace_days=dict(type='int', default=7),
+            redirect_uris=dict(type='list', elements='str'),
+            graph_permissions=dict(type='list', elements='str'),
+            delegate=dict(type='str'),
+            rooms=dict(type='dict', options=dict(
+                source=dict(type='str', default='graph', choices=['graph', 'exchange']),
+                room_list=dict(type='str'),
+                addresses=dict(type='list', elements='str'),
+                name_pattern=dict(type='str'),
+                exclude=dict(type='list', elements='str', default=[]),
+            )),
+            handoff_url=dict(type='str'),
+            known_variables=dict(type='list', elements='str'),
+            lock=dict(type='dict', options=dict(
+                directory=dict(type='path', required=True),
+                name=dict(type='str', required=True),
+                timeout=dict(type='int', default=900),
+            )),
+        ),
+    )
+    module.run(main_logic)
+
+
+if __name__ == '__main__':
+    main()

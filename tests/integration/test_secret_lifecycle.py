@@ -1,0 +1,281 @@
+"""The client secret Bookings ONE holds survives real operations: fresh controllers, concurrent
+and interrupted runs. The tenant (the app's tags) records which secret was handed off."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+from ansible.parsing.vault import VaultLib, VaultSecret
+
+from conftest import Run
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VAULT_PASSWORD = 'lifecycle-vault-password'
+RECORD = 'bookingsone:handed-off:'
+
+
+@pytest.fixture
+def site(harness, tmp_path):
+    """A one-tenant inventory on Contoso (one room), its own app unique name and hand-off store."""
+    password = tmp_path / 'vault-pass'
+    password.write_text(VAULT_PASSWORD)
+    env = harness.env(ANSIBLE_VAULT_PASSWORD_FILE=str(password))
+    unique = 'lifecycle-%s' % tmp_path.name[-24:].replace('_', '-').lower()
+
+    def inventory(handoff='handoff', **extra):
+        root = tmp_path / ('inventory-' + handoff)
+        os.makedirs(str(root / 'host_vars'), exist_ok=True)
+        with open(str(root / 'hosts.yml'), 'w') as handle:
+            yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
+        host = {'bookingsone_tenant_id': harness.tenant(1), 'bookingsone_delegate': 'bookings@contoso.onmicrosoft.com',
+                'bookingsone_callback_url': 'https://contoso.bookingsone.example/cb',
+                'bookingsone_handoff_dir': str(tmp_path / handoff),
+                'bookingsone_room_addresses': ['board@contoso.onmicrosoft.com'],
+                'entra_app_unique_name': unique, 'entra_app_display_name': 'Bookings ONE ' + unique,
+                'ansible_python_interpreter': '{{ ansible_playbook_python }}'}
+        host.update(extra)
+        with open(str(root / 'host_vars' / 'contoso.yml'), 'w') as handle:
+            yaml.safe_dump(host, handle)
+        return str(root)
+
+    return dict(env=env, unique=unique, inventory=inventory, tmp=tmp_path)
+
+
+def command(playbook, inventory, *args):
+    return [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
+            os.path.join(REPO, 'playbooks', playbook)] + list(args)
+
+
+def mark(harness):
+    seen = harness.emu.requests()
+    return seen[-1]['seq'] if seen else 0
+
+
+def run(harness, site, playbook, inventory, *args, env=None):
+    since = mark(harness)
+    completed = subprocess.run(command(playbook, inventory, *args), env=env or site['env'], capture_output=True,
+                               text=True, timeout=600, cwd=str(site['tmp']), check=False)
+    return Run(completed, harness.emu.requests(since=since))
+
+
+def app(harness, site):
+    with harness.emu.store.lock:
+        return next((dict(a) for a in harness.emu.store.tenant(harness.tenant(1))['applications']
+                     if a.get('uniqueName') == site['unique']), None)
+
+
+def our_keys(harness, site):
+    return sorted(c['keyId'] for c in app(harness, site)['passwordCredentials'] if c['displayName'] == 'bookings-one')
+
+
+def recorded(harness, site):
+    return [t[len(RECORD):] for t in app(harness, site)['tags'] if t.startswith(RECORD)]
+
+
+def stored_key(site, handoff='handoff'):
+    path = site['tmp'] / handoff / 'contoso.vault.yml'
+    with open(str(path), 'rb') as handle:
+        data = yaml.safe_load(VaultLib([('default', VaultSecret(VAULT_PASSWORD.encode()))]).decrypt(handle.read()))
+    return data['secret_key_id']
+
+
+def concurrently(site, *playbooks_and_inventories):
+    """Start the runs at the same moment; (return codes, outputs). Output goes to files: a run blocked
+    on a full pipe while the other waits for its lock would deadlock the test, not the product."""
+    logs = [open(str(site['tmp'] / ('run-%d.log' % n)), 'w+') for n in range(len(playbooks_and_inventories))]
+    runs = [subprocess.Popen(command(playbook, inventory), env=site['env'], stdout=log, stderr=subprocess.STDOUT,
+                             text=True, cwd=str(site['tmp']))
+            for (playbook, inventory), log in zip(playbooks_and_inventories, logs)]
+    codes = [r.wait(timeout=600) for r in runs]
+    outputs = []
+    for log in logs:
+        log.seek(0)
+        outputs.append(log.read())
+        log.close()
+    return codes, outputs
+
+
+def secret_writes(result):
+    return [w for w in result.writes if w['path'].endswith(('/addPassword', '/removePassword'))]
+
+
+def test_fresh_hand_off_stores_mint_one_secret(harness, site):
+    first = run(harness, site, 'onboard.yml', site['inventory']('store-a'))
+    assert first.rc == 0, first
+    key = stored_key(site, 'store-a')
+    assert our_keys(harness, site) == [key] and recorded(harness, site) == [key]
+    for store in ('store-b', 'store-c'):  # a fresh controller, an AWX checkout: no hand-off file
+        again = run(harness, site, 'onboard.yml', site['inventory'](store))
+        assert again.rc == 0 and again.changed == 0 and again.writes == [], again
+        assert 'Bookings ONE holds secret %s' % key in again.output and 'recorded in the tags' in again.output
+        assert 'no copy in the hand-off store' in again.output
+    assert our_keys(harness, site) == [key]
+
+
+def test_two_concurrent_onboards_on_a_fresh_tenant(harness, site):
+    inventory = site['inventory']()
+    since = mark(harness)
+    codes, outputs = concurrently(site, ('onboard.yml', inventory), ('onboard.yml', inventory))
+    assert codes == [0, 0], outputs
+    with harness.emu.store.lock:
+        apps = [a for a in harness.emu.store.tenant(harness.tenant(1))['applications']
+                if a.get('uniqueName') == site['unique']]
+    assert len(apps) == 1
+    key = stored_key(site)
+    assert our_keys(harness, site) == [key] and recorded(harness, site) == [key]
+    mints = [r for r in harness.emu.requests(since=since) if r['path'].endswith('/addPassword')]
+    assert len(mints) == 1
+    changed = [int(o.split('changed=')[1].split()[0]) for o in outputs]
+    assert sorted(changed)[0] == 0 and sorted(changed)[1] > 0, outputs  # one run did the work
+
+
+def test_two_concurrent_runs_without_a_hand_off_file_mint_nothing(harness, site):
+    inventory = site['inventory']()
+    assert run(harness, site, 'onboard.yml', inventory).rc == 0
+    key = stored_key(site)
+    os.remove(str(site['tmp'] / 'handoff' / 'contoso.vault.yml'))
+    since = mark(harness)
+    codes, outputs = concurrently(site, ('onboard.yml', inventory), ('rotate_secrets.yml', inventory))
+    assert codes == [0, 0], outputs
+    assert [r for r in harness.emu.requests(since=since) if r['write']] == []
+    assert our_keys(harness, site) == [key] and recorded(harness, site) == [key]
+
+
+def test_rotation_after_a_concurrent_mint_keeps_the_handed_off_secret(harness, site):
+    inventory = site['inventory']()
+    assert run(harness, site, 'onboard.yml', inventory).rc == 0
+    handed = stored_key(site)
+    store = harness.emu.store
+    with store.lock:  # another controller minted a secret with the same end date and died before its hand-off
+        target = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == site['unique'])
+        twin = dict(target['passwordCredentials'][0], keyId='0badc0de-0000-4000-8000-000000000001', hint='orp')
+        target['passwordCredentials'].append(twin)
+        soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=5)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        for credential in target['passwordCredentials']:
+            credential['endDateTime'] = soon  # both due for rotation, same end date
+    rotated = run(harness, site, 'rotate_secrets.yml', inventory)
+    assert rotated.rc == 0, rotated
+    new = stored_key(site)
+    assert new != handed
+    # the orphan goes; the secret Bookings ONE held stays for the grace period, the new one is recorded
+    assert our_keys(harness, site) == sorted([handed, new])
+    assert 'never handed off: %s' % twin['keyId'] in rotated.output
+    assert recorded(harness, site) == [new]
+    again = run(harness, site, 'rotate_secrets.yml', site['inventory'](entra_app_secret_grace_days=0))
+    assert again.rc == 0 and our_keys(harness, site) == [new], again  # grace over: retired by key id
+    assert 'earlier handed-off secret(s): %s' % handed in again.output
+
+
+def test_sigterm_inside_the_hand_off_then_rerun_heals(harness, site):
+    endpoint = harness.emu.endpoints['control'] + '/handoff'
+    inventory = site['inventory'](entra_app_handoff_url=endpoint)
+    harness.emu.handoff_delay_s = 30
+    attempts = harness.emu.handoff_attempts
+    started = subprocess.Popen(command('onboard.yml', inventory), env=site['env'], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.STDOUT, cwd=str(site['tmp']), start_new_session=True)
+    try:
+        deadline = time.time() + 300
+        while harness.emu.handoff_attempts == attempts and time.time() < deadline:
+            time.sleep(0.1)
+        assert harness.emu.handoff_attempts > attempts, 'the run never reached its hand-off'
+        minted = our_keys(harness, site)
+        assert len(minted) == 1  # addPassword done, hand-off under way
+        os.killpg(started.pid, signal.SIGTERM)
+        started.wait(timeout=60)
+    finally:
+        harness.emu.handoff_delay_s = 0
+    assert not os.path.exists(str(site['tmp'] / 'handoff' / 'contoso.vault.yml'))
+    rerun = run(harness, site, 'onboard.yml', inventory)
+    assert rerun.rc == 0, rerun
+    key = stored_key(site)
+    assert key != minted[0] and our_keys(harness, site) == [key] and recorded(harness, site) == [key]
+    assert 'never handed off: %s' % minted[0] in rerun.output, rerun
+    assert 'took over the lock of an interrupted run' in rerun.output or 'interrupted' in rerun.output
+
+
+def test_killed_after_the_hand_off_file_is_recorded_by_the_rerun(harness, site):
+    """A run that handed the secret over but died before recording it: the store's key is adopted."""
+    inventory = site['inventory']()
+    assert run(harness, site, 'onboard.yml', inventory).rc == 0
+    key = stored_key(site)
+    store = harness.emu.store
+    with store.lock:  # as if the recording PATCH never happened
+        target = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == site['unique'])
+        target['tags'] = [t for t in target['tags'] if not t.startswith(RECORD)]
+    healed = run(harness, site, 'rotate_secrets.yml', inventory)
+    assert healed.rc == 0, healed
+    assert secret_writes(healed) == [] and recorded(harness, site) == [key]
+    assert 'recorded the hand-off of %s found in the hand-off store' % key in healed.output
+
+
+@pytest.mark.parametrize('extra,words', [
+    (dict(entra_app_secret_lifetime_days=0), 'lifetime_days 0'),
+    (dict(entra_app_secret_lifetime_days=-5), 'lifetime_days -5'),
+    (dict(entra_app_secret_rotate_before_days=800), 'rotate_before_days 800'),
+    (dict(bookingsone_delegate='nobody@contoso.onmicrosoft.com'), 'nobody@contoso.onmicrosoft.com'),
+    (dict(bookingsone_room_addresses=['ghost@contoso.onmicrosoft.com']), 'ghost@contoso.onmicrosoft.com'),
+    (dict(bookingsone_room_list='nolist@contoso.onmicrosoft.com'), 'nolist@contoso.onmicrosoft.com'),
+    (dict(bookingsone_callback_url='http://contoso.bookingsone.example/cb'), 'http://contoso.bookingsone.example/cb'),
+    (dict(bookingsone_room_lst='hq-rooms@contoso.onmicrosoft.com'), 'bookingsone_room_lst (did you mean bookingsone_room_list?)'),
+    (dict(entra_app_secret_lifetme_days=30), 'did you mean entra_app_secret_lifetime_days?'),
+])
+def test_bad_input_is_refused_before_any_write(harness, site, extra, words):
+    result = run(harness, site, 'onboard.yml', site['inventory'](**extra))
+    assert result.rc != 0 and result.writes == [], result
+    assert words in result.output, result
+    assert 'nothing was written to this tenant' in result.output
+    assert 'Nothing was changed' not in result.output
+    assert app(harness, site) is None
+
+
+def test_lifetime_over_the_tenant_policy_is_refused_before_any_write(harness, site, tmp_path):
+    inventory = site['inventory'](bookingsone_tenant_id=harness.tenant(2), bookingsone_delegate='bookings@fabrikam.onmicrosoft.com',
+                                  bookingsone_room_addresses=['room001@fabrikam.onmicrosoft.com'])
+    result = run(harness, site, 'rotate_secrets.yml', inventory)
+    assert result.rc != 0 and result.writes == [], result
+    assert 'secret_lifetime_days 730 exceeds the 180 days the tenant app management policy allows' in result.output
+
+
+def test_a_room_listed_twice_is_written_once(harness, site):
+    board = 'board@contoso.onmicrosoft.com'
+    with harness.emu.store.lock:  # drift, so the room policy has something to write
+        harness.emu.store.tenant(harness.tenant(1))['exchange']['rooms']['board']['calendar_processing'][
+            'ScheduleOnlyDuringWorkHours'] = True
+    result = run(harness, site, 'onboard.yml', site['inventory'](bookingsone_room_addresses=[board, board.upper()]))
+    assert result.rc == 0, result
+    sets = [w for w in result.writes if w.get('cmdlet') == 'Set-CalendarProcessing']
+    assert len(sets) == 1, sets
+
+
+def test_one_tenant_with_login_500_fails_clearly_the_other_finishes(harness, site):
+    root = site['tmp'] / 'pair'
+    os.makedirs(str(root / 'host_vars'))
+    with open(str(root / 'hosts.yml'), 'w') as handle:
+        yaml.safe_dump({'tenants': {'hosts': {'contoso': None, 'fabrikam': None}}}, handle)
+    for name, tenant, room in (('contoso', harness.tenant(1), 'board@contoso.onmicrosoft.com'),
+                               ('fabrikam', harness.tenant(2), 'room001@fabrikam.onmicrosoft.com')):
+        with open(str(root / 'host_vars' / (name + '.yml')), 'w') as handle:
+            yaml.safe_dump({'bookingsone_tenant_id': tenant, 'bookingsone_delegate': 'bookings@%s.onmicrosoft.com' % name,
+                            'bookingsone_callback_url': 'https://%s.bookingsone.example/cb' % name,
+                            'bookingsone_handoff_dir': str(site['tmp'] / 'pair-handoff'),
+                            'bookingsone_room_addresses': [room], 'entra_app_unique_name': site['unique'],
+                            'entra_app_secret_lifetime_days': 180,
+                            'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, handle)
+    env = dict(site['env'], BOOKINGSONE_TOKEN_CACHE='false')
+    harness.emu.set_faults(dict(services=['login'], error_rate=1.0, error_status=500, tenants=[harness.tenant(2)]))
+    try:
+        result = run(harness, site, 'onboard.yml', str(root), env=env)
+    finally:
+        harness.emu.set_faults({})
+    assert result.rc != 0, result
+    assert 'Failed tenants: fabrikam' in result.output, result
+    assert 'login HTTP 500' in result.output and 'AADSTS50000' in result.output and 'correlation' in result.output
+    assert result.recap['contoso']['failed'] == 0
+    assert app(harness, site) is not None  # contoso was onboarded
