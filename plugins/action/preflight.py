@@ -14,6 +14,10 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tena
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 
 
+# The module's options that need the tenant (or the module's own input checks).
+CHECKS = ('secret_lifetime_days', 'redirect_uris', 'graph_permissions', 'delegate', 'rooms', 'handoff_url')
+
+
 class ActionModule(ActionBase):
 
     _supports_check_mode = True
@@ -38,7 +42,10 @@ class ActionModule(ActionBase):
                 raise AnsibleActionFail('%s; nothing was written to this tenant' % exc)
             if stale:
                 notes.append('took over the lock of an interrupted run (pid %s)' % stale.get('pid'))
-        result.update(self._execute_module(module_args=args, task_vars=task_vars))
+        if any(args.get(name) is not None for name in CHECKS):
+            result.update(self._execute_module(module_args=args, task_vars=task_vars))
+        else:  # only the controller-side checks were asked for: no module process, no request
+            result.update(changed=False, tenant_id=args.get('tenant_id'))
         result['notes'] = notes + result.get('notes', [])
         if notes:
             result.setdefault('warnings', []).extend(notes)

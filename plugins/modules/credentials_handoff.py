@@ -14,7 +14,10 @@ description:
     the owner only. The vault secret comes from Ansible's usual options (C(--vault-id),
     C(--vault-password-file), E(ANSIBLE_VAULT_PASSWORD_FILE)); read the file back with
     C(ansible-vault view).
-  - Optionally POSTs O(data) as JSON to an HTTPS endpoint of Bookings ONE.
+  - Optionally POSTs O(data) as JSON to an HTTPS endpoint of Bookings ONE, before the file is
+    written, so the file only ever holds credentials that were delivered.
+  - M(bookingsone.office365.app_secret) with its C(handoff) option does the same as part of the
+    secret lifecycle, and records the hand-off in the tenant; use this module for other data.
   - The task's output is always hidden, as with C(no_log); the result never contains O(data).
   - This is an action plugin; it runs on the controller.
 author:

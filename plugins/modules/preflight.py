@@ -290,9 +290,9 @@ def main_logic(module):
 def main():
     module = M365Module(
         argument_spec=dict(
-            secret_lifetime_days=dict(type='int'),
-            secret_rotate_before_days=dict(type='int', default=30),
-            secret_grace_days=dict(type='int', default=7),
+            secret_lifetime_days=dict(type='int', no_log=False),
+            secret_rotate_before_days=dict(type='int', default=30, no_log=False),
+            secret_grace_days=dict(type='int', default=7, no_log=False),
             redirect_uris=dict(type='list', elements='str'),
             graph_permissions=dict(type='list', elements='str'),
             delegate=dict(type='str'),

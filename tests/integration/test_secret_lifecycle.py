@@ -279,3 +279,45 @@ def test_one_tenant_with_login_500_fails_clearly_the_other_finishes(harness, sit
     assert 'login HTTP 500' in result.output and 'AADSTS50000' in result.output and 'correlation' in result.output
     assert result.recap['contoso']['failed'] == 0
     assert app(harness, site) is not None  # contoso was onboarded
+
+
+def test_audit_reports_orphans_and_a_record_pointing_at_a_deleted_secret(harness, site):
+    import json
+    inventory = site['inventory']()
+    assert run(harness, site, 'onboard.yml', inventory).rc == 0
+    handed = stored_key(site)
+    reports = str(site['tmp'] / 'reports')
+
+    def audit():
+        result = run(harness, site, 'audit.yml', inventory, '-e', 'bookingsone_report_dir=%s' % reports)
+        assert result.writes == [], result
+        controls = json.load(open(os.path.join(reports, 'audit.json')))['controls']
+        return result, dict((c['control'], c) for c in controls if c['tenant'] == 'contoso' and not c['room'])
+
+    clean, controls = audit()
+    assert clean.rc == 0, clean
+    assert controls['handed-off secret recorded in the tenant']['status'] == 'pass'
+    assert controls['handed-off secret recorded in the tenant']['observed']['recorded_key_id'] == handed
+    assert controls['no orphaned secrets']['status'] == 'pass'
+    store = harness.emu.store
+    with store.lock:  # an orphan of a killed run, then the handed-off secret deleted behind our back
+        target = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == site['unique'])
+        orphan = dict(target['passwordCredentials'][0], keyId='0badc0de-0000-4000-8000-000000000002')
+        target['passwordCredentials'].append(orphan)
+    _, controls = audit()
+    assert controls['no orphaned secrets']['status'] == 'fail'
+    assert controls['no orphaned secrets']['observed'] == [orphan['keyId']]
+    with store.lock:
+        target['passwordCredentials'] = [c for c in target['passwordCredentials'] if c['keyId'] != handed]
+    _, controls = audit()
+    dangling = controls['handed-off secret recorded in the tenant']
+    assert dangling['status'] == 'fail' and dangling['observed']['dangling'] == [handed]
+    assert 'deleted secret' in dangling['detail']
+
+
+def test_audit_refuses_a_typo_in_the_inventory(harness, site):
+    reports = str(site['tmp'] / 'reports-typo')
+    result = run(harness, site, 'audit.yml', site['inventory'](bookingsone_room_exclud=['board@contoso.onmicrosoft.com']),
+                 '-e', 'bookingsone_report_dir=%s' % reports)
+    assert result.rc != 0 and result.writes == [], result
+    assert 'bookingsone_room_exclud (did you mean bookingsone_room_exclude?)' in result.output
