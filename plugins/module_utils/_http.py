@@ -101,8 +101,11 @@ class RetryPolicy(object):
             return dict((service, dict(retried=retried, waited_s=round(waited, 2)))
                         for service, (retried, waited) in self._counts.items())
 
-    def send(self, service, send, statuses=RETRY_STATUSES, idempotent=True):
+    def send(self, service, send, statuses=RETRY_STATUSES, idempotent=True, retry_when=None):
         """Call send() until its response is not worth repeating, waiting between attempts.
+
+        A response is repeated when its status is in `statuses`, or when `retry_when(response)`
+        says so (a service's own transient errors, e.g. replication delay after a create).
 
         Returns the last response (an error status too: the caller maps it), or raises the
         last requests exception once it is not (or no longer) retried.
@@ -121,8 +124,8 @@ class RetryPolicy(object):
                 if safe and self.wait(service, attempt, started):
                     continue
                 raise
-            if response.status_code in statuses and self.wait(
-                    service, attempt, started, parse_retry_after(response.headers.get('Retry-After'))):
+            again = response.status_code in statuses or (retry_when is not None and retry_when(response))
+            if again and self.wait(service, attempt, started, parse_retry_after(response.headers.get('Retry-After'))):
                 continue
             return response
 
@@ -227,10 +230,12 @@ class ServiceClient(object):
         """
         return url == self.base_url or url.startswith(self.base_url + '/')
 
-    def request(self, method, path, body=None, params=None, headers=None, idempotent=None):
+    def request(self, method, path, body=None, params=None, headers=None, idempotent=None, retry_codes=()):
         """Send a request, retrying what is safe to retry; returns the requests.Response.
 
-        Raises MicrosoftApiError for an error status that is not (or no longer) retried.
+        `retry_codes`: service error codes that are transient for this request (as amazon.aws's
+        catch_extra_error_codes), retried with the same policy. Raises MicrosoftApiError for an
+        error that is not (or no longer) retried.
         """
         url = self.url(path)
         if idempotent is None:
@@ -244,13 +249,23 @@ class ServiceClient(object):
                 response = self._send(method, url, body, params, headers, refresh=True)
             return response
 
+        def retry_when(response):
+            if self.retryable(response):
+                return True
+            return bool(retry_codes) and response.status_code >= 400 and \
+                self.error_from(response, method, url).code in retry_codes
+
         try:
-            response = self.policy.send(self.service, send, idempotent=idempotent)
+            response = self.policy.send(self.service, send, idempotent=idempotent, retry_when=retry_when)
         except requests.exceptions.RequestException as exc:
             raise MicrosoftApiError(self.service, None, 'ConnectionError', str(exc), method=method, url=url)
         if response.status_code >= 400:
             raise self.error_from(response, method, url)
         return response
+
+    def retryable(self, response):
+        """A service's own "try again" answers beyond the retried statuses; each service knows its own."""
+        return False
 
     def _send(self, method, url, body, params, headers, refresh):
         send_headers = {
