@@ -321,3 +321,33 @@ def test_audit_refuses_a_typo_in_the_inventory(harness, site):
                  '-e', 'bookingsone_report_dir=%s' % reports)
     assert result.rc != 0 and result.writes == [], result
     assert 'bookingsone_room_exclud (did you mean bookingsone_room_exclude?)' in result.output
+
+
+def test_sigterm_inside_a_rotation_then_rerun_keeps_the_held_secret(harness, site):
+    endpoint = harness.emu.endpoints['control'] + '/handoff'
+    inventory = site['inventory'](entra_app_handoff_url=endpoint)
+    assert run(harness, site, 'onboard.yml', inventory).rc == 0
+    held = stored_key(site)
+    harness.emu.handoff_delay_s = 30
+    attempts = harness.emu.handoff_attempts
+    rotating = subprocess.Popen(command('rotate_secrets.yml', site['inventory'](entra_app_handoff_url=endpoint,
+                                                                                 entra_app_secret_force_rotate=True)),
+                                env=site['env'], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                cwd=str(site['tmp']), start_new_session=True)
+    try:
+        deadline = time.time() + 300
+        while harness.emu.handoff_attempts == attempts and time.time() < deadline:
+            time.sleep(0.1)
+        assert harness.emu.handoff_attempts > attempts, 'the rotation never reached its hand-off'
+        minted = [k for k in our_keys(harness, site) if k != held]
+        assert len(minted) == 1
+        os.killpg(rotating.pid, signal.SIGTERM)
+        rotating.wait(timeout=60)
+    finally:
+        harness.emu.handoff_delay_s = 0
+    assert stored_key(site) == held  # the file still names what Bookings ONE holds
+    rerun = run(harness, site, 'rotate_secrets.yml', inventory)
+    assert rerun.rc == 0, rerun
+    # the half-done secret is gone; the one Bookings ONE holds stays and is still the recorded one
+    assert our_keys(harness, site) == [held] and recorded(harness, site) == [held]
+    assert 'never handed off: %s' % minted[0] in rerun.output, rerun
