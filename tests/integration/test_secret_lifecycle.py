@@ -346,7 +346,7 @@ def test_sigterm_inside_a_rotation_then_rerun_keeps_the_held_secret(harness, sit
     finally:
         harness.emu.handoff_delay_s = 0
     assert stored_key(site) == held  # the file still names what Bookings ONE holds
-    rerun = run(harness, site, 'rotate_secrets.yml', inventory)
+    rerun = run(harness, site, 'rotate_secrets.yml', site['inventory'](entra_app_handoff_url=endpoint))
     assert rerun.rc == 0, rerun
     # the half-done secret is gone; the one Bookings ONE holds stays and is still the recorded one
     assert our_keys(harness, site) == [held] and recorded(harness, site) == [held]
