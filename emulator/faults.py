@@ -10,6 +10,7 @@ import time
 
 DEFAULTS = dict(latency_ms=0, throttle_rate=0.0, throttle_next=0, retry_after=1, throttle_budget=None,
                 error_rate=0.0, error_next=0, error_for_s=0, error_status=503, replication_delay_s=0, replication_next=0,
+                assignment_replication_next=0,
                 services=['graph', 'exchange'], tenants=None, seed=None)
 ERROR_STATUSES = (500, 503, 504)
 FAULTABLE = ('login', 'graph', 'exchange')  # never control: tests steer through it
@@ -105,7 +106,7 @@ class Faults(object):
         return Fault(429, round(max(budget['window_s'] - (now - started), 0.1), 2))
 
     def take(self, name):
-        """Use up one of a counted fault (replication_next); True when there was one left."""
+        """Use up one of a counted fault (replication_next, assignment_replication_next); True when there was one left."""
         with self.lock:
             if self.config.get(name, 0) > 0:
                 self.config[name] -= 1

@@ -105,19 +105,20 @@ def _offset(request):
         _fail(request, 'Request_BadRequest', "'$skiptoken' is malformed or has expired.")
 
 
-def _page_size(request):
+def _page_size(request, default=None):
     text = request.query.get('$top')
     if text is None:
-        return request.emulator.page_size
+        return default or request.emulator.page_size
     if not text.isdigit() or not 1 <= int(text) <= MAX_TOP:
         _fail(request, 'Request_BadRequest', "Invalid page size specified: '%s'. Must be between 1 and %d inclusive."
               % (text, MAX_TOP))
     return int(text)
 
 
-def collection(request, items, type_name, path, template, filterable=()):
+def collection(request, items, type_name, path, template, filterable=(), page_size=None):
     """One page of a collection: $filter, $select, $top, $count, @odata.nextLink (absolute, opaque).
-    `template` is an object of the type, to check $select names against."""
+    `template` is an object of the type, to check $select names against; `page_size` is a resource's
+    own documented default page size (else the emulator's)."""
     check_options(request, ('$select', '$filter', '$top', '$count', '$skiptoken'))
     names = selected(request, type_name, template)
     items = filtered(request, items, filterable, type_name)
@@ -127,7 +128,7 @@ def collection(request, items, type_name, path, template, filterable=()):
             _fail(request, 'Request_BadRequest', '$count is not currently supported without the ConsistencyLevel '
                                                  'header set to eventual.')
         body['@odata.count'] = len(items)
-    start, size = _offset(request), _page_size(request)
+    start, size = _offset(request), _page_size(request, page_size)
     if start + size < len(items):
         query = dict(request.query)
         query['$skiptoken'] = base64.urlsafe_b64encode(('emu1:%d' % (start + size)).encode()).decode()

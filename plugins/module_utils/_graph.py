@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import copy
+
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
-    RETRY_STATUSES, ServiceClient, parse_retry_after,
+    RETRY_STATUSES, RetryPolicy, ServiceClient, parse_retry_after,
 )
 
 # https://learn.microsoft.com/graph/json-batching
@@ -81,10 +83,28 @@ class GraphClient(ServiceClient):
     def delete(self, path):
         return self.request('DELETE', path)
 
-    def batch(self, requests):
+    def with_retry_budget(self, max_total):
+        """This client with a retry budget of `max_total` seconds instead of max_retries attempts.
+
+        For requests that wait out Entra replication right after a create, which takes minutes,
+        longer than a few backoff attempts last. Same session, tokens and clock; the retries still
+        count in the module's `retries`.
+        """
+        own = self.policy
+        policy = RetryPolicy(max_attempts=max(own.max_attempts, int(max_total) + 1), max_total=float(max_total),
+                             max_retry_after=own.max_retry_after, base_delay=own.base_delay, max_delay=10.0,
+                             sleep=own.sleep, clock=own.clock, jitter=own.jitter)
+        # one tally per module: RetryPolicy counts under its lock (the HTTP layer offers no other hook)
+        policy._lock, policy._counts = own._lock, own._counts
+        clone = copy.copy(self)
+        clone.policy = policy
+        return clone
+
+    def batch(self, requests, retry_codes=()):
         """Run requests ({id, method, url, body?, headers?, dependsOn?}) through /$batch.
 
-        Sent in chunks of 20; inner answers of 429/503/504 are sent again after
+        Sent in chunks of 20; inner answers of 429/503/504, and inner errors whose code is in
+        `retry_codes` (transient for these requests, as in request()), are sent again after
         their own Retry-After, within the retry policy. Returns responses in the
         order of `requests`; the caller decides what an inner error means.
         """
@@ -101,7 +121,8 @@ class GraphClient(ServiceClient):
                 retry, wait = [], None
                 for response in answer.get('responses', []):
                     by_id[response['id']] = response
-                    if response.get('status') in RETRY_STATUSES:
+                    if response.get('status') in RETRY_STATUSES or (
+                            retry_codes and self._inner_code(response) in retry_codes):
                         retry.append(response['id'])
                         after = parse_retry_after(_header(response, 'Retry-After'))
                         if after is not None:
@@ -111,6 +132,12 @@ class GraphClient(ServiceClient):
                 if pending and not self.policy.wait(self.service, attempt, started, wait):
                     break  # budget spent: hand back the last (throttled) answers
         return [by_id.get(r['id'], {'id': r['id'], 'status': None, 'body': None}) for r in requests]
+
+    @staticmethod
+    def _inner_code(response):
+        if (response.get('status') or 0) < 400 or not isinstance(response.get('body'), dict):
+            return None
+        return (response['body'].get('error') or {}).get('code')
 
     def post_batch(self, requests, reads_only):
         body = {'requests': [dict((k, v) for k, v in r.items() if v is not None) for r in requests]}

@@ -133,8 +133,9 @@ def remove_password(graph, object_id, key_id):
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals
-def create_service_principal(graph, app_id):
-    return graph.post('/servicePrincipals', {'appId': app_id})
+def create_service_principal(graph, app_id, retry_codes=()):
+    return graph.json_or_none(graph.request('POST', '/servicePrincipals', body={'appId': app_id},
+                                            retry_codes=retry_codes))
 
 
 def find_service_principals(graph, display_name):
@@ -159,20 +160,31 @@ def revoke_request(resource_id, assignment_id):
     return dict(method='DELETE', url='/servicePrincipals/%s/appRoleAssignedTo/%s' % (resource_id, assignment_id))
 
 
-def run_batch(graph, requests):
-    """Send requests through $batch; the first failed one raises its own error."""
+def run_batch(graph, requests, retry_codes=()):
+    """Send requests through $batch; the first failed one raises its own error.
+
+    `retry_codes`: inner error codes that are transient for these requests (retried like inner 429s).
+    """
     numbered = [dict(request, id=str(number)) for number, request in enumerate(requests, 1)]
-    for request, response in zip(numbered, graph.batch(numbered)):
+    for request, response in zip(numbered, graph.batch(numbered, retry_codes=retry_codes)):
         if not response.get('status') or response['status'] >= 400:
             raise graph.inner_error(response, request)
 
 
 # https://learn.microsoft.com/graph/api/place-list
+PLACES_PAGE_SIZE = 100
+
+
 def rooms(graph, room_list=None):
-    """Rooms of the tenant, or of one room list (by its email address)."""
+    """Rooms of the tenant, or of one room list (by its email address).
+
+    Graph leaves out rooms hidden from the address lists; 100 places per page by default, and the
+    page names no maximum for $top, so 100 is asked for explicitly and every nextLink followed.
+    """
+    params = {'$top': PLACES_PAGE_SIZE}
     if room_list:
-        return graph.list('/places/%s/microsoft.graph.roomlist/rooms' % quote(room_list, safe='@'))
-    return graph.list('/places/microsoft.graph.room')
+        return graph.list('/places/%s/microsoft.graph.roomlist/rooms' % quote(room_list, safe='@'), params=params)
+    return graph.list('/places/microsoft.graph.room', params=params)
 
 
 # https://learn.microsoft.com/graph/api/tenantappmanagementpolicy-get

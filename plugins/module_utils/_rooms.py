@@ -1,8 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Which rooms Bookings ONE manages: discovery (Graph places or Exchange room
-mailboxes) and selection by room list, addresses, name pattern and exclusions.
+"""Which rooms Bookings ONE manages: discovery (Exchange room mailboxes, Graph
+places or both) and selection by room list, addresses, name pattern and exclusions.
 Shared by room_info and preflight, so both choose exactly the same rooms."""
 
 from __future__ import annotations
@@ -24,14 +24,61 @@ def unique(values):
     return kept
 
 
+SOURCES = ('exchange', 'graph', 'both')
+# Graph places are not offered in the US Government and China clouds (../shared/README.md, checked 2026-12-01).
+PLACES_CLOUDS = ('public',)
+
+
+def check_source(cloud, source, room_list=None):
+    """Fail before any request when the source (or a room list, which only Graph places knows) needs
+    Graph places in a cloud that does not offer them."""
+    cloud = cloud or 'public'
+    if cloud in PLACES_CLOUDS:
+        return
+    if source in ('graph', 'both'):
+        raise InputError('room source %r needs Microsoft Graph places, which the %s cloud does not offer; '
+                         'use source exchange' % (source, cloud))
+    if room_list:
+        raise InputError('room_list needs Microsoft Graph places (room lists are places), which the %s cloud '
+                         'does not offer; select rooms by addresses or name_pattern instead' % cloud)
+
+
+def _place(room):
+    return dict(address=room.get('emailAddress'), display_name=room.get('displayName'), capacity=room.get('capacity'),
+                building=room.get('building'), floor=room.get('floorNumber'))
+
+
+def _mailbox(mailbox):
+    return dict(address=mailbox.get('PrimarySmtpAddress'), display_name=mailbox.get('DisplayName'),
+                capacity=mailbox.get('ResourceCapacity'), building=None, floor=None)
+
+
 def discover(module, source, room_list=None):
+    """(rooms, discovery) from the source: `exchange` (room mailboxes: every room, the authoritative
+    list), `graph` (places: leaves out rooms hidden from the address lists) or `both` (Exchange's rooms;
+    `discovery` names the rooms only one of them has). A room list is a Graph place, so with one its
+    members come from Graph and, unless the source is graph, only those Exchange also has are kept.
+    """
+    check_source(module.params.get('cloud'), source, room_list)
+    places = None
+    if source != 'exchange' or room_list:
+        places = dict((r['address'].lower(), r) for r in (_place(p) for p in api.rooms(module.graph, room_list))
+                      if r['address'])
     if source == 'graph':
-        return [dict(address=r.get('emailAddress'), display_name=r.get('displayName'), capacity=r.get('capacity'),
-                     building=r.get('building'), floor=r.get('floorNumber'))
-                for r in api.rooms(module.graph, room_list)]
-    return [dict(address=m.get('PrimarySmtpAddress'), display_name=m.get('DisplayName'),
-                 capacity=m.get('ResourceCapacity'), building=None, floor=None)
-            for m in exo_api.room_mailboxes(module.exchange)]
+        return list(places.values()), None
+    rooms = [_mailbox(m) for m in exo_api.room_mailboxes(module.exchange)]
+    if room_list:
+        rooms = [r for r in rooms if (r['address'] or '').lower() in places]
+    for room in rooms:  # Graph knows building and floor; Exchange does not say them
+        place = (places or {}).get((room['address'] or '').lower())
+        if place:
+            room.update(building=place['building'], floor=place['floor'])
+    if source == 'exchange':
+        return rooms, None
+    known = set((r['address'] or '').lower() for r in rooms)
+    return rooms, dict(
+        not_in_places=sorted(r['address'] for r in rooms if r['address'] and r['address'].lower() not in places),
+        not_in_exchange=sorted(p['address'] for key, p in places.items() if key not in known))
 
 
 def select(found, addresses=None, name_pattern=None, exclude=()):

@@ -12,7 +12,9 @@ version_added: 0.1.0
 description:
   - Ensures the app's service principal exists in the tenant, creating it from the app ID when
     missing (also for a multitenant app registered in another tenant). Right after an app is
-    created Microsoft Entra may not know it yet; creation is retried for O(replication_timeout) seconds.
+    created Microsoft Entra may not know it yet, and right after the service principal is created
+    Microsoft Graph refuses app role assignments to it for a while (400 C(Request_BadRequest)); both are
+    retried within O(replication_timeout). Other errors of the grants fail at once.
   - Admin consent for application permissions is an app role assignment from the resource API's
     service principal to the app's. Missing permissions are granted; with O(exclusive=true), granted
     permissions that were not asked for are revoked.
@@ -49,7 +51,12 @@ options:
     choices: [present, absent]
     default: present
   replication_timeout:
-    description: Seconds to keep retrying the creation of a service principal for a just-created app.
+    description:
+      - The retry budget, in seconds, for the requests that wait out Microsoft Entra replication,
+        that is creating the service principal of a just-created app, and granting permissions to a service
+        principal this task created. Each retry backs off (up to 10 seconds, or the service's
+        C(Retry-After)), and once the budget is spent the last error is reported.
+      - O(max_retries) does not limit these retries; it still governs all others.
     type: int
     default: 120
 extends_documentation_fragment:
@@ -92,8 +99,6 @@ tenant_id:
   type: str
 '''
 
-import time
-
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import is_guid
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
@@ -117,26 +122,28 @@ def resource_principal(module):
     return principal
 
 
-def create_principal(module):
-    """POST /servicePrincipals, retried while Entra has not replicated a new app yet.
+# Entra's answer while a new object has not replicated yet: for the app behind a new service principal
+# (https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals) and, for minutes, for
+# a new service principal as the principal of an app role assignment ("Not a valid reference update").
+REPLICATING = ('Request_BadRequest',)
 
-    Graph answers 400 Request_BadRequest until the app object is visible
-    (https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals).
-    """
-    deadline = time.time() + module.params['replication_timeout']
-    pause = 1.0
-    while True:
-        try:
-            return api.create_service_principal(module.graph, module.params['app_id'])
-        except MicrosoftApiError as exc:
-            # A concurrent run may have created it a moment ago: then it is there to use.
-            created = api.get_service_principal(module.graph, module.params['app_id'], select=SP_FIELDS[:3])
-            if created is not None:
-                return created
-            if exc.code != 'Request_BadRequest' or time.time() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 10.0)
+
+def replicating_graph(module):
+    """Graph with a retry budget of replication_timeout seconds, for the requests right after a create."""
+    return module.graph.with_retry_budget(module.params['replication_timeout'])
+
+
+def create_principal(module):
+    """POST /servicePrincipals, retried by the shared policy while Entra has not replicated a new app yet."""
+    try:
+        return api.create_service_principal(replicating_graph(module), module.params['app_id'],
+                                            retry_codes=REPLICATING)
+    except MicrosoftApiError:
+        # A concurrent run may have created it a moment ago (409): then it is there to use.
+        created = api.get_service_principal(module.graph, module.params['app_id'], select=SP_FIELDS[:3])
+        if created is not None:
+            return created
+        raise
 
 
 def held_permissions(module, client, resource, names_by_id):
@@ -155,7 +162,8 @@ def main_logic(module):
     names_by_id = dict((role_id, name) for name, role_id in catalog.items())
 
     client = api.get_service_principal(module.graph, params['app_id'], select=['id', 'appId', 'displayName'])
-    if client is None:
+    created = client is None
+    if created:
         module.record_change(dict(service_principal=None), dict(service_principal=params['app_id']),
                              header='service principal')
         if not module.check_mode:
@@ -175,10 +183,14 @@ def main_logic(module):
         module.record_change(dict(permissions=sorted(held)), dict(permissions=after),
                              header='%s permissions' % (resource.get('displayName') or 'resource'))
         if not module.check_mode:
+            # Only the grants to a service principal made by this run wait out replication; any other
+            # 400 is a real bad request and fails at once.
+            graph, retry = (replicating_graph(module), REPLICATING) if created else (module.graph, ())
             try:
-                api.run_batch(module.graph,
+                api.run_batch(graph,
                               [api.grant_request(resource['id'], client['id'], catalog[name]) for name in grant] +
-                              [api.revoke_request(resource['id'], held[name]['id']) for name in revoke])
+                              [api.revoke_request(resource['id'], held[name]['id']) for name in revoke],
+                              retry_codes=retry)
             except MicrosoftApiError:
                 # A concurrent run may have granted (or revoked) the same permission first, which Graph
                 # refuses as a duplicate; the outcome is what counts, so read it back.

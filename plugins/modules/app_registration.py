@@ -157,8 +157,12 @@ def to_graph(changes, current, catalog):
     if 'sign_in_audience' in changes:
         body['signInAudience'] = changes['sign_in_audience']
     if 'web_redirect_uris' in changes:
-        # web is a complex property: send it whole so its other settings are kept.
-        body['web'] = dict(current.get('web') or {}, redirectUris=changes['web_redirect_uris'])
+        # https://learn.microsoft.com/graph/api/application-update says omitted *properties* keep their values,
+        # nothing about the members of a complex one such as web; so its other current members are sent
+        # again, except redirectUriSettings, which Graph derives from redirectUris (a stale copy next to new
+        # URIs is refused: "Invalid value specified for property 'web'", msgraph-sdk-powershell#3149).
+        web = dict((k, v) for k, v in (current.get('web') or {}).items() if k != 'redirectUriSettings')
+        body['web'] = dict(web, redirectUris=changes['web_redirect_uris'])
     if 'graph_permissions' in changes:
         body['requiredResourceAccess'] = with_graph_roles(
             current.get('requiredResourceAccess'), api.resolve_permissions(catalog, changes['graph_permissions']))
@@ -204,7 +208,7 @@ def main_logic(module):
     def create(want):
         body = to_graph(dict((k, v) for k, v in want.items() if v is not None), {}, catalog)
         if params['unique_name']:
-            body['uniqueName'] = params['unique_name']
+            # the key in the URL names it; the body need not repeat it (application-upsert's samples do not)
             created = api.upsert_application(module.graph, params['unique_name'], body)
             return created or api.get_application(module.graph, unique_name=params['unique_name'])
         return api.create_application(module.graph, body)

@@ -54,12 +54,14 @@ options:
     type: dict
     suboptions:
       source:
-        description: Where rooms are discovered.
+        description:
+          - Where rooms are discovered, as in M(bookingsone.office365.room_info). V(graph) and V(both)
+            fail before any request in the V(usgov), V(usgovdod) and V(china) clouds (no Graph places there).
         type: str
-        choices: [graph, exchange]
-        default: graph
+        choices: [exchange, graph, both]
+        default: exchange
       room_list:
-        description: Email address of a room list (Graph places).
+        description: Email address of a room list (Graph places), intersected with Exchange's rooms unless O(rooms.source=graph).
         type: str
       addresses:
         description: Room addresses; each must be a room of the tenant.
@@ -158,7 +160,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _grap
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
-from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import discover, select, unique
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import check_source, discover, select, unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import (
     check_redirect_uris, check_secret_policy,
 )
@@ -242,17 +244,18 @@ def check_delegate(module, problems):
 
 def check_rooms(module, problems, notes):
     spec = module.params['rooms']
-    if spec['room_list'] and spec['source'] != 'graph':
-        problems.found.append('room_list %r needs source graph (room lists are Microsoft Graph places)'
-                              % spec['room_list'])
-        return []
     try:
-        found = discover(module, spec['source'], spec['room_list'])
+        found, discovery = discover(module, spec['source'], spec['room_list'])
     except MicrosoftApiError as exc:
         if exc.status != 404:
             raise
         problems.found.append('room list %r does not exist in this tenant' % spec['room_list'])
         return []
+    if discovery and discovery['not_in_places']:
+        notes.append('rooms Graph places does not list (hidden from the address lists?): %s'
+                     % ', '.join(discovery['not_in_places']))
+    if discovery and discovery['not_in_exchange']:
+        notes.append('places without an Exchange room mailbox: %s' % ', '.join(discovery['not_in_exchange']))
     addresses = repeats(spec['addresses'], 'rooms.addresses', notes) if spec['addresses'] is not None else None
     exclude = repeats(spec['exclude'], 'rooms.exclude', notes)
     chosen = problems.check(select, found, addresses, spec['name_pattern'], exclude)
@@ -263,6 +266,8 @@ def check_rooms(module, problems, notes):
 
 def main_logic(module):
     params = module.params
+    if params['rooms'] is not None:  # before any request: no Graph places in some clouds
+        check_source(params['cloud'], params['rooms']['source'], params['rooms']['room_list'])
     problems, notes = Problems(), []
     if params['secret_lifetime_days'] is not None:
         problems.check(check_secret_policy, params['secret_lifetime_days'], params['secret_rotate_before_days'],
@@ -297,7 +302,7 @@ def main():
             graph_permissions=dict(type='list', elements='str'),
             delegate=dict(type='str'),
             rooms=dict(type='dict', options=dict(
-                source=dict(type='str', default='graph', choices=['graph', 'exchange']),
+                source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
                 room_list=dict(type='str'),
                 addresses=dict(type='list', elements='str'),
                 name_pattern=dict(type='str'),

@@ -145,3 +145,34 @@ def test_control_api_sets_and_validates_faults(client, tenant, token):
     assert typo.status_code == 400 and 'throtle_next' in typo.json()['error']['message']
     with pytest.raises(ValueError):
         client.emu.set_faults({'error_status': 418})
+
+
+def assign(client, tenant, principal, token):
+    graph_sp = client.principal(tenant, '00000003-0000-0000-c000-000000000000')
+    role = next(r['id'] for r in graph_sp['appRoles'] if r['value'] == 'User.Read.All')
+    return client.graph(tenant, 'POST', '/servicePrincipals/%s/appRoleAssignedTo' % graph_sp['id'],
+                        {'principalId': principal['id'], 'resourceId': graph_sp['id'], 'appRoleId': role},
+                        token=token)
+
+
+def test_replication_delay_covers_a_new_service_principal(client, tenant, token):
+    client.emu.set_faults({'replication_delay_s': 0.6})
+    app = client.graph(tenant, 'POST', '/applications', {'displayName': 'Fresh SP'}, token=token).json()
+    time.sleep(0.65)  # the app has replicated; its new service principal has not
+    principal = client.graph(tenant, 'POST', '/servicePrincipals', {'appId': app['appId']}, token=token).json()
+    early = assign(client, tenant, principal, token)
+    assert early.status_code == 400 and error_code(early) == 'Request_BadRequest'
+    assert early.json()['error']['message'] == 'Not a valid reference update.'
+    by_app_id = "/servicePrincipals(appId='%s')" % app['appId']
+    assert client.graph(tenant, 'GET', by_app_id, token=token).status_code == 404
+    assert client.graph(tenant, 'GET', '/servicePrincipals/%s' % principal['id'], token=token).status_code == 200
+    time.sleep(0.65)
+    assert client.graph(tenant, 'GET', by_app_id, token=token).status_code == 200
+    assert assign(client, tenant, principal, token).status_code == 201
+
+
+def test_assignment_replication_next(client, tenant, token):
+    app = client.graph(tenant, 'POST', '/applications', {'displayName': 'Counted SP'}, token=token).json()
+    principal = client.graph(tenant, 'POST', '/servicePrincipals', {'appId': app['appId']}, token=token).json()
+    client.emu.set_faults({'assignment_replication_next': 2})
+    assert [assign(client, tenant, principal, token).status_code for _ in range(3)] == [400, 400, 201]
