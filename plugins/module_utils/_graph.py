@@ -9,7 +9,7 @@ import copy
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
-    RETRY_STATUSES, RetryPolicy, ServiceClient, parse_retry_after,
+    RETRY_STATUSES, ServiceClient, parse_retry_after,
 )
 
 # https://learn.microsoft.com/graph/json-batching
@@ -90,14 +90,8 @@ class GraphClient(ServiceClient):
         longer than a few backoff attempts last. Same session, tokens and clock; the retries still
         count in the module's `retries`.
         """
-        own = self.policy
-        policy = RetryPolicy(max_attempts=max(own.max_attempts, int(max_total) + 1), max_total=float(max_total),
-                             max_retry_after=own.max_retry_after, base_delay=own.base_delay, max_delay=10.0,
-                             sleep=own.sleep, clock=own.clock, jitter=own.jitter)
-        # one tally per module: RetryPolicy counts under its lock (the HTTP layer offers no other hook)
-        policy._lock, policy._counts = own._lock, own._counts
         clone = copy.copy(self)
-        clone.policy = policy
+        clone.policy = self.policy.with_budget(max_total)
         return clone
 
     def batch(self, requests, retry_codes=()):

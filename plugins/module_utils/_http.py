@@ -95,6 +95,18 @@ class RetryPolicy(object):
             self._counts[service] = (retried + 1, waited + pause)
         return True
 
+    def with_budget(self, max_total, max_delay=10.0):
+        """A policy bounded by `max_total` seconds rather than attempts, counting into this one's tally.
+
+        For requests that wait out Entra replication right after a create (minutes, longer than a
+        few backoff attempts last).
+        """
+        derived = RetryPolicy(max_attempts=max(self.max_attempts, int(max_total) + 1), max_total=float(max_total),
+                              max_retry_after=self.max_retry_after, base_delay=self.base_delay, max_delay=max_delay,
+                              sleep=self.sleep, clock=self.clock, jitter=self.jitter)
+        derived._lock, derived._counts = self._lock, self._counts  # one tally per module
+        return derived
+
     def retries(self):
         """{service: {retried, waited_s}} for the services that retried at all (the modules' `retries`)."""
         with self._lock:
