@@ -64,8 +64,12 @@ _EXCHANGE_ROLES = [
 ]
 
 # Built-in role template ids (the `wids` claim carries these).
+# Role template ids: https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
 DIRECTORY_ROLES = {
     'Exchange Administrator': '29232cdf-9323-42fd-ade2-1d097af3e4de',
+    'Exchange Recipient Administrator': '31392ffb-586c-42d1-9346-e59415a2cc4e',
+    'Global Reader': 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+    'Security Reader': '5d6b6bb7-de71-4623-b4af-96380a352509',
     'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
     'Application Administrator': '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
     'Cloud Application Administrator': '158c047a-c907-4556-b7ef-446551a6b5f7',

@@ -11,6 +11,7 @@ Unknown cmdlets or parameters are refused, as the real service refuses them.
 from __future__ import annotations
 
 import copy
+import re
 import uuid
 
 ROOM_MAILBOX = 'RoomMailbox'
@@ -79,14 +80,32 @@ class ExchangeError(Exception):
         self.exception_type = exception_type
         self.message = message
 
-    def body(self):
-        return {'error': {
-            'code': 'NotFound' if self.status == 404 else 'BadRequest' if self.status == 400 else 'Forbidden',
-            'message': self.message,
-            'details': [{'code': 'Context', 'target': '',
-                         'message': '%s|%s|%s' % (self.code, self.exception_type, self.message)}],
-            'innererror': {'message': self.message, 'type': self.exception_type},
-        }}
+    def body(self, shape='details'):
+        """The error body in one of the shapes Exchange answers with (ERROR_SHAPES).
+
+        Real InvokeCommand errors carry a generic top-level message; the text that matters is in
+        error.details[].message as `code|ExceptionType|message`, sometimes with an empty code, or
+        only in innererror.internalexception (shared/README.md, "Checked on 2026-12-01").
+        """
+        code = {400: 'BadRequest', 403: 'Forbidden', 404: 'NotFound'}.get(self.status, 'InternalServerError')
+        if shape == 'empty':
+            return None  # a 403 may come with no body at all
+        error = {'code': code, 'message': 'Error executing cmdlet'}
+        if shape in ('details', 'pipe'):
+            error['details'] = [{'code': 'Context', 'target': '', 'message': '%s|%s|%s' % (
+                '' if shape == 'pipe' else self.code, self.exception_type, self.message)}]
+            error['innererror'] = {'message': self.message, 'type': self.exception_type}
+        else:  # 'innererror': the exception only, nested as .NET reports it
+            error['innererror'] = {
+                'message': 'Error executing cmdlet',
+                'type': 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException',
+                'internalexception': {'message': '%s|%s|%s' % (self.code, self.exception_type, self.message),
+                                      'type': self.exception_type}}
+        return {'error': error}
+
+
+# Shapes body() can produce; the listener picks one per its `exchange_error_shapes` setting.
+ERROR_SHAPES = ('details', 'pipe', 'innererror')
 
 
 def not_found(identity, tenant_domain):
@@ -97,10 +116,12 @@ def not_found(identity, tenant_domain):
 
 # State ------------------------------------------------------------------------
 
-def _recipient(alias, display_name, address, kind, object_id=None):
+def _recipient(alias, display_name, address, kind, object_id=None, name=None):
+    # Name need not be unique (https://learn.microsoft.com/powershell/module/exchange/get-recipient);
+    # the emulator keys its own state by Alias (Identity), which it keeps unique.
     object_id = object_id or str(uuid.uuid4())
     return {
-        'Identity': alias, 'Name': alias, 'Alias': alias, 'DisplayName': display_name,
+        'Identity': alias, 'Name': name or alias, 'Alias': alias, 'DisplayName': display_name,
         'PrimarySmtpAddress': address, 'UserPrincipalName': address, 'WindowsLiveID': address,
         'RecipientTypeDetails': kind, 'ExternalDirectoryObjectId': object_id, 'Guid': str(uuid.uuid4()),
     }
@@ -109,8 +130,9 @@ def _recipient(alias, display_name, address, kind, object_id=None):
 def seed_state(section, users, domain):
     """Exchange state of a tenant from its seed `exchange:` section and directory users.
 
-    section: {rooms: [{alias, display_name, address, capacity, building, floor, room_list,
-              calendar_processing: {Param: value}, permissions: [{user, rights}]}],
+    section: {recipients: [{alias, name, display_name, address, kind}],   # further recipients
+              rooms: [{alias, display_name, address, capacity, building, floor, room_list,
+              hidden_from_address_lists, calendar_processing: {Param: value}, permissions: [{user, rights}]}],
               room_lists: [{address, display_name}],
               generate_rooms: {count, prefix, building}}
     """
@@ -121,6 +143,9 @@ def seed_state(section, users, domain):
         if address:
             recipients.append(_recipient(address.split('@')[0], user.get('displayName') or address, address,
                                          USER_MAILBOX, user.get('id')))
+    for extra in section.get('recipients') or []:
+        recipients.append(_recipient(extra['alias'], extra.get('display_name') or extra['alias'], extra['address'],
+                                     extra.get('kind', USER_MAILBOX), name=extra.get('name')))
     rooms = list(section.get('rooms') or [])
     generated = section.get('generate_rooms')
     if generated:
@@ -139,10 +164,12 @@ def seed_state(section, users, domain):
         processing.update(room.get('calendar_processing') or {})
         permissions = [{'User': 'NT AUTHORITY\\SELF', 'AccessRights': ['FullAccess', 'ReadPermission'],
                         'IsInherited': False, 'Deny': False, 'InheritanceType': 'All'}]
-        state['rooms'][recipient['Name']] = {
+        state['rooms'][recipient['Alias']] = {
             'place': {'capacity': room.get('capacity'), 'building': room.get('building'),
                       'floor': room.get('floor'), 'room_list': room.get('room_list'),
-                      'id': str(uuid.uuid4())},
+                      'id': str(uuid.uuid4()),
+                      # hidden from the address lists (GAL): Exchange lists it, Graph places does not
+                      'hidden_from_address_lists': bool(room.get('hidden_from_address_lists'))},
             'calendar_processing': processing,
             'permissions': permissions,
         }
@@ -160,20 +187,23 @@ def resolve(state, identity):
     https://learn.microsoft.com/powershell/module/exchange/get-recipient (Identity)
     """
     wanted = str(identity).strip().lower()
-    keys = ('Identity', 'Alias', 'DisplayName', 'PrimarySmtpAddress', 'UserPrincipalName',
+    keys = ('Identity', 'Name', 'Alias', 'DisplayName', 'PrimarySmtpAddress', 'UserPrincipalName',
             'ExternalDirectoryObjectId', 'Guid')
     matches = [r for r in state['recipients'] if any(str(r.get(k) or '').lower() == wanted for k in keys)]
     if not matches:
         raise not_found(identity, state['domain'])
     if len(matches) > 1:
+        # Exchange's wording: https://learn.microsoft.com/exchange/troubleshoot/outlook-on-the-web-issues/
+        # there-are-multiple-recipients-matching-the-identity-error
         raise ExchangeError(400, 'Ex1F3C5A', AMBIGUOUS,
-                            "The operation couldn't be performed because '%s' matches multiple entries." % identity)
+                            'There are multiple recipients matching the identity "%s". Please specify a unique value.'
+                            % identity)
     return matches[0]
 
 
 def _room(state, identity):
     recipient = resolve(state, identity)
-    room = state['rooms'].get(recipient['Name'])
+    room = state['rooms'].get(recipient['Alias'])
     return recipient, room
 
 
@@ -224,6 +254,27 @@ def _list(name, value):
     return value
 
 
+HASHTABLE = '#Exchange.GenericHashTable'
+
+
+def _multi(name, value):
+    """A multi-valued parameter: a list replaces the values; a hashtable {Add: [...], Remove: [...]} edits them.
+
+    https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing#-resourcedelegates
+    ("To add or remove one or more values without affecting any existing entries, use @{Add=...; Remove=...}");
+    on InvokeCommand the hashtable is a JSON object with "@odata.type": "#Exchange.GenericHashTable".
+    Returns {'replace': [...]} or {'add': [...], 'remove': [...]}.
+    """
+    if not isinstance(value, dict):
+        return {'replace': _list(name, value)}
+    keys = dict((k.lower(), v) for k, v in value.items() if k != '@odata.type')
+    if value.get('@odata.type') != HASHTABLE or not keys or set(keys) - set(['add', 'remove']):
+        raise ExchangeError(400, 'Ex6D4A1E', BINDING,
+                            "Cannot process argument transformation on parameter '%s'. A hashtable needs "
+                            "\"@odata.type\": \"%s\" and only the keys Add and Remove." % (name, HASHTABLE))
+    return dict((k, _list(name, v)) for k, v in keys.items())
+
+
 def _rights(name, value):
     rights = _list(name, value)
     for right in rights:
@@ -246,12 +297,12 @@ for _name, _default in CALENDAR_DEFAULTS.items():
     if isinstance(_default, bool):
         CALENDAR_TYPES[_name] = _bool
     elif _name in RECIPIENT_LISTS:
-        CALENDAR_TYPES[_name] = _list
+        CALENDAR_TYPES[_name] = _multi
 
 COMMON = {'Identity': _text}
 SIGNATURES = {
     'Get-Mailbox': dict(COMMON, RecipientTypeDetails=_text, ResultSize=None),
-    'Get-Recipient': dict(COMMON, RecipientTypeDetails=_text, ResultSize=None),
+    'Get-Recipient': dict(COMMON, RecipientTypeDetails=_text, ResultSize=None, Filter=_text),
     'Get-User': dict(COMMON, ResultSize=None),
     'Get-CalendarProcessing': dict(COMMON),
     'Set-CalendarProcessing': dict(COMMON, **CALENDAR_TYPES),
@@ -308,6 +359,7 @@ def _mailbox_view(recipient, room):
     view = dict(recipient)
     view['ResourceCapacity'] = room['place']['capacity'] if room else None
     view['Office'] = room['place']['building'] if room else None
+    view['HiddenFromAddressListsEnabled'] = bool(room and room['place'].get('hidden_from_address_lists'))
     return view
 
 
@@ -318,7 +370,7 @@ def get_mailbox(state, params):
         recipient, room = _room(state, params['Identity'])
         found = [(recipient, room)]
     else:
-        found = [(r, state['rooms'].get(r['Name'])) for r in state['recipients']]
+        found = [(r, state['rooms'].get(r['Alias'])) for r in state['recipients']]
     if 'RecipientTypeDetails' in params:
         found = [(r, room) for r, room in found if r['RecipientTypeDetails'] == params['RecipientTypeDetails']]
     size = params.get('ResultSize', 1000)
@@ -334,10 +386,22 @@ def get_mailbox(state, params):
 
 
 # https://learn.microsoft.com/powershell/module/exchange/get-recipient
+NAME_FILTER = re.compile(r"^\s*Name\s+-eq\s+'((?:[^']|'')*)'\s*$", re.I)
+
+
 def get_recipient(state, params):
     if 'Identity' in params:
         return [dict(resolve(state, params['Identity']))], []
     found = state['recipients']
+    if 'Filter' in params:
+        # OPATH (https://learn.microsoft.com/powershell/exchange/recipient-filters); only Name -eq '…' here,
+        # anything else is refused rather than guessed.
+        match = NAME_FILTER.match(params['Filter'])
+        if not match:
+            raise ExchangeError(400, 'Ex7C2E91', 'Microsoft.Exchange.Management.Tasks.InvalidFilterException',
+                                "The filter \"%s\" isn't supported here; use Name -eq '<name>'." % params['Filter'])
+        wanted = match.group(1).replace("''", "'").lower()
+        found = [r for r in found if r['Name'].lower() == wanted]
     if 'RecipientTypeDetails' in params:
         found = [r for r in found if r['RecipientTypeDetails'] == params['RecipientTypeDetails']]
     return [dict(r) for r in found], []
@@ -347,7 +411,13 @@ def get_recipient(state, params):
 def get_calendar_processing(state, params):
     recipient, room = _room(state, params['Identity'])
     processing = room['calendar_processing'] if room else dict(CALENDAR_DEFAULTS, AutomateProcessing='AutoUpdate')
-    return [dict(copy.deepcopy(processing), Identity=recipient['Identity'], MailboxOwnerId=recipient['Identity'])], []
+    shown = copy.deepcopy(processing)
+    # Recipient lists are kept as unique aliases but shown as Exchange shows them: recipient *names*,
+    # which need not be unique (shared/README.md, "Checked on 2026-12-01").
+    names = dict((r['Identity'], r['Name']) for r in state['recipients'])
+    for key in RECIPIENT_LISTS:
+        shown[key] = [names.get(alias, alias) for alias in shown.get(key) or []]
+    return [dict(shown, Identity=recipient['Identity'], MailboxOwnerId=recipient['Identity'])], []
 
 
 # https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing
@@ -358,13 +428,19 @@ def set_calendar_processing(state, params):
                             "Calendar processing can only be set on resource mailboxes; '%s' is a %s."
                             % (params['Identity'], recipient['RecipientTypeDetails']))
     changes = {}
+    processing = room['calendar_processing']
     for name, value in params.items():
         if name == 'Identity':
             continue
         if name in RECIPIENT_LISTS:
-            value = [resolve(state, v)['Identity'] for v in value]  # unknown delegates fail the whole call
+            # Every identity is resolved first: an unknown or ambiguous one fails the whole call.
+            edit = dict((k, [resolve(state, v)['Identity'] for v in values]) for k, values in value.items())
+            if 'replace' in edit:
+                value = edit['replace']
+            else:
+                value = [a for a in processing.get(name) or [] if a not in edit.get('remove', [])]
+                value += [a for a in edit.get('add', []) if a not in value]
         changes[name] = value
-    processing = room['calendar_processing']
     if all(processing.get(k) == v for k, v in changes.items()):
         return [], ["The command completed successfully but no settings of '%s' have been modified."
                     % recipient['Identity']]
@@ -445,7 +521,7 @@ def graph_rooms(state, room_list=None):
     """Rooms as Graph `room` resources (https://learn.microsoft.com/graph/api/resources/room)."""
     found = []
     for recipient in state['recipients']:
-        room = state['rooms'].get(recipient['Name'])
+        room = state['rooms'].get(recipient['Alias'])
         if room is None:
             continue
         place = room['place']

@@ -1,21 +1,48 @@
 """Exchange Online admin API listener: POST /adminapi/beta/{tenant}/InvokeCommand.
 
 The endpoint Microsoft's ExchangeOnlineManagement module (v3) uses; app-only
-access needs the Exchange.ManageAsApp app role and an Exchange administrator
+access needs the Exchange.ManageAsApp app role and a supported Microsoft Entra
 role for the app's service principal.
 https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2
+
+Settings (attributes of the Emulator object, read on every request; documented in README.md):
+exchange_concurrency_limit, exchange_concurrency_status, exchange_cmdlet_ms, exchange_error_shapes,
+exchange_error_seed.
 """
 
 from __future__ import annotations
 
 import base64
+import random
+import re
+import threading
+import time
 import uuid
+import weakref
 
 from emulator import catalog, exchange, tokens
 from emulator.routing import HttpError, service
 
 AUDIENCES = ('https://outlook.office365.com', catalog.EXCHANGE_APP_ID)
-ADMIN_ROLES = (catalog.DIRECTORY_ROLES['Exchange Administrator'], catalog.DIRECTORY_ROLES['Global Administrator'])
+# Entra roles app-only-auth-powershell-v2.md ("Option 1: Assign Microsoft Entra roles to the application")
+# lists for Exchange Online. Exchange Administrator and Global Administrator may run every cmdlet; Exchange
+# Recipient Administrator is the Recipient Management role group, which holds the Mail Recipients role
+# (Set-CalendarProcessing, Add-/Remove-MailboxPermission). Global Reader and Security Reader are view-only:
+# Get-* only. The other listed roles (Compliance, Helpdesk, Security Administrator) hold no recipient
+# cmdlets here: the emulator refuses them, stricter than the service where the page is silent.
+WRITE_ROLES = frozenset(catalog.DIRECTORY_ROLES[name] for name in (
+    'Exchange Administrator', 'Global Administrator', 'Exchange Recipient Administrator'))
+READ_ROLES = WRITE_ROLES | frozenset(catalog.DIRECTORY_ROLES[name] for name in ('Global Reader', 'Security Reader'))
+ADMIN_ROLES = tuple(WRITE_ROLES)
+GUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', re.I)
+# Exchange's own arbitration mailbox for tenant-wide calls, as ExchangeOnlineManagement sends it.
+SYSTEM_MAILBOX = 'APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@'
+# A concurrency limit per tenant on InvokeCommand. Microsoft documents three simultaneous connections per
+# account for Exchange Online PowerShell and staff have quoted about ten per tenant
+# (github.com/MicrosoftDocs/office-docs-powershell/issues/8669); no number is documented for the REST
+# endpoint, so the emulator takes the stricter 3, per tenant.
+CONCURRENCY_LIMIT = 3
+MAXPAGESIZE = re.compile(r'(?:^|[,;\s])odata\.maxpagesize\s*=\s*(\d+)', re.I)
 
 
 def error_body(request, code, message):
@@ -30,9 +57,47 @@ SERVICE = service('exchange')
 SERVICE.error_body = error_body
 
 
+class _Runtime(object):
+    """Per-emulator state of this listener that is not the directory: in-flight counts and the shape RNG."""
+
+    def __init__(self, emulator):
+        self.lock = threading.Lock()
+        self.in_flight = {}
+        self.random = random.Random(getattr(emulator, 'exchange_error_seed', 0))
+
+
+_RUNTIMES = weakref.WeakKeyDictionary()
+_RUNTIMES_LOCK = threading.Lock()
+
+
+def _runtime(emulator):
+    with _RUNTIMES_LOCK:
+        if emulator not in _RUNTIMES:
+            _RUNTIMES[emulator] = _Runtime(emulator)
+        return _RUNTIMES[emulator]
+
+
+def _shape(request, status):
+    """The body shape of the next error: `exchange_error_shapes` = one of exchange.ERROR_SHAPES or 'random'.
+
+    'random' draws from a seeded generator (exchange_error_seed) so a test sees the same sequence each run;
+    a 403 may also come back with an empty body.
+    """
+    setting = getattr(request.emulator, 'exchange_error_shapes', 'details')
+    if setting != 'random':
+        return setting
+    choices = exchange.ERROR_SHAPES + (('empty',) if status == 403 else ())
+    runtime = _runtime(request.emulator)
+    with runtime.lock:
+        return runtime.random.choice(choices)
+
+
+def fail(request, error, headers=None):
+    raise HttpError(error.status, error.body(_shape(request, error.status)), headers)
+
+
 def refuse(request, status, exception_type, message):
-    raise HttpError(status, exchange.ExchangeError(status, 'Ex%s' % uuid.uuid4().hex[:6].upper(), exception_type,
-                                                   message).body())
+    fail(request, exchange.ExchangeError(status, 'Ex%s' % uuid.uuid4().hex[:6].upper(), exception_type, message))
 
 
 def _cmdlet_of(request):
@@ -53,20 +118,86 @@ def authenticate(request):
                         {'WWW-Authenticate': 'Bearer error="invalid_token"'})
     request.claims = claims
     request.tenant = request.store.tenant(claims['tid'])
-    path_tenant = request.store.tenant(request.match.group('tenant'))
+    in_path = request.match.group('tenant')
+    # Public clients put the tenant GUID in the URL (shared/README.md, "Checked on 2026-12-01"); a domain
+    # is refused here, stricter than the service is known to be, so a client that sends one is caught.
+    if not GUID.match(in_path):
+        refuse(request, 400, 'System.ArgumentException',
+               "The organization in the request URL must be the tenant ID (a GUID), not '%s'." % in_path)
+    path_tenant = request.store.tenant(in_path)
     if request.tenant is None or path_tenant is not request.tenant:
         refuse(request, 401, 'Microsoft.Exchange.Security.Authorization.AuthorizationException',
-               "The token's tenant does not match the organization '%s'." % request.match.group('tenant'))
+               "The token's tenant does not match the organization '%s'." % in_path)
     if 'Exchange.ManageAsApp' not in (claims.get('roles') or []):
         refuse(request, 401, 'Microsoft.Exchange.Security.Authorization.AuthorizationException',
                'The application is not granted the Exchange.ManageAsApp permission.')
-    if not set(claims.get('wids') or []) & set(ADMIN_ROLES):
+    roles = set(claims.get('wids') or [])
+    if not roles & READ_ROLES:
         refuse(request, 403, 'Microsoft.Exchange.Security.Authorization.AuthorizationException',
                "The role assigned to application %s isn't supported in this scenario. Assign an Exchange "
                "administrator role to its service principal." % claims.get('appid'))
+    if request.write and not roles & WRITE_ROLES:
+        # RBAC leaves cmdlets outside the caller's roles out of its session, so Exchange answers as for a
+        # cmdlet that does not exist (https://learn.microsoft.com/powershell/exchange/find-exchange-cmdlet-permissions).
+        refuse(request, 400, 'System.Management.Automation.CommandNotFoundException',
+               "The term '%s' is not recognized as a name of a cmdlet, function, script file, or executable "
+               "program." % request.cmdlet)
 
 
 SERVICE.before = authenticate
+
+
+def _check_anchor(request):
+    anchor = request.headers.get('x-anchormailbox')
+    if not anchor:
+        refuse(request, 400, 'Microsoft.Exchange.Data.Storage.InvalidAnchorMailboxException',
+               'The X-AnchorMailbox header is required.')
+    if anchor.upper().startswith('APP:'):
+        # The system mailbox anchor names the tenant by its GUID, as ExchangeOnlineManagement sends it.
+        tenant = anchor.rpartition('@')[2]
+        if not GUID.match(tenant) or tenant.lower() != request.tenant['id'].lower():
+            refuse(request, 400, 'Microsoft.Exchange.Data.Storage.InvalidAnchorMailboxException',
+                   "The anchor mailbox '%s' must name the tenant by its ID (GUID)." % anchor)
+
+
+class _Slot(object):
+    """One of the tenant's concurrent InvokeCommand requests; over the limit Exchange refuses the request.
+
+    The error text is the only signal the service gives (shared/README.md, "Checked on 2026-12-01"); the
+    status varies: `exchange_concurrency_status` 429 (with Retry-After, default), 500 or 503 (without).
+    """
+
+    def __init__(self, request):
+        self.runtime = _runtime(request.emulator)
+        self.tenant = request.tenant['id']
+        limit = getattr(request.emulator, 'exchange_concurrency_limit', CONCURRENCY_LIMIT)
+        with self.runtime.lock:
+            busy = self.runtime.in_flight.get(self.tenant, 0)
+            if limit and busy >= limit:
+                self.tenant = None
+            else:
+                self.runtime.in_flight[self.tenant] = busy + 1
+        if self.tenant is None:
+            status = getattr(request.emulator, 'exchange_concurrency_status', 429)
+            headers = {'Retry-After': '1'} if status == 429 else {}
+            fail(request, exchange.ExchangeError(
+                status, 'Ex4B5D2C', 'Microsoft.Exchange.Admin.OData.Core.ConcurrencyLimitExceededException',
+                'The request was rejected because the tenant has exceeded the maximum number of concurrent '
+                'requests per tenant (%d). Please retry after some time.' % limit), headers)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        with self.runtime.lock:
+            self.runtime.in_flight[self.tenant] -= 1
+
+
+def _page_size(request):
+    """Graph-style paging: the emulator's page size, smaller when the client prefers so (odata.maxpagesize)."""
+    size = request.emulator.page_size
+    found = MAXPAGESIZE.search(request.headers.get('prefer') or '')
+    return min(size, int(found.group(1))) if found and int(found.group(1)) > 0 else size
 
 
 @SERVICE.route('POST', r'/adminapi/beta/(?P<tenant>[^/]+)/InvokeCommand')
@@ -75,21 +206,23 @@ def invoke_command(request):
     cmdlet_input = body.get('CmdletInput') if isinstance(body, dict) else None
     if not isinstance(cmdlet_input, dict) or not cmdlet_input.get('CmdletName'):
         refuse(request, 400, exchange.BINDING, 'The request body must contain CmdletInput.CmdletName.')
-    if not request.headers.get('x-anchormailbox'):
-        refuse(request, 400, 'Microsoft.Exchange.Data.Storage.InvalidAnchorMailboxException',
-               'The X-AnchorMailbox header is required.')
+    _check_anchor(request)
     store = request.store
-    with store.lock:
-        try:
-            objects, warnings = exchange.invoke(request.tenant['exchange'], request.cmdlet,
-                                                cmdlet_input.get('Parameters') or {})
-        except exchange.ExchangeError as exc:
-            raise HttpError(exc.status, exc.body())
-        if request.write:
-            store.save()
+    with _Slot(request):
+        delay = getattr(request.emulator, 'exchange_cmdlet_ms', 0)
+        if delay:
+            time.sleep(delay / 1000.0)  # the cmdlet's own run time, while it holds its slot
+        with store.lock:
+            try:
+                objects, warnings = exchange.invoke(request.tenant['exchange'], request.cmdlet,
+                                                    cmdlet_input.get('Parameters') or {})
+            except exchange.ExchangeError as exc:
+                fail(request, exc)
+            if request.write:
+                store.save()
     start = int(base64.urlsafe_b64decode(request.query['$skiptoken'].encode()).decode()) \
         if '$skiptoken' in request.query else 0
-    size = request.emulator.page_size
+    size = _page_size(request)
     base = '%s/adminapi/beta/%s' % (request.base_url, request.match.group('tenant'))
     answer = {'@odata.context': base + '/$metadata#Collection(Exchange.GenericHashTable)',
               'adminapi.warnings@odata.type': '#Collection(String)', '@adminapi.warnings': warnings,

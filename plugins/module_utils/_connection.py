@@ -45,6 +45,9 @@ def secret_fallback(variable, file_variable):
 # Each Microsoft cloud: identity platform, Graph and Exchange Online endpoints.
 # https://learn.microsoft.com/graph/deployments#microsoft-graph-and-graph-explorer-service-root-endpoints
 # https://learn.microsoft.com/entra/identity-platform/authentication-national-cloud
+# Exchange hosts: Connect-ExchangeOnline -ExchangeEnvironmentName O365USGovGCCHigh (outlook.office365.us),
+# O365USGovDoD (webmail.apps.mil), O365China (partner.outlook.cn):
+# https://learn.microsoft.com/powershell/module/exchange/connect-exchangeonline#-connectionuri
 CLOUDS = {
     'public': {
         'login': 'https://login.microsoftonline.com',

@@ -10,7 +10,7 @@ https://learn.microsoft.com/powershell/module/exchange/).
 from __future__ import annotations
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import first_error, run_all
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import raise_failures, run_all
 
 # Module option -> Set-/Get-CalendarProcessing parameter.
 CALENDAR_PROCESSING = dict(
@@ -29,10 +29,34 @@ CALENDAR_PROCESSING = dict(
 )
 
 NOT_FOUND = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException'
+AMBIGUOUS = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException'
+HASHTABLE = '#Exchange.GenericHashTable'
 
 
 def is_not_found(exc):
-    return isinstance(exc, MicrosoftApiError) and (NOT_FOUND in exc.details or exc.status == 404)
+    """Exchange's "couldn't be found", whichever body shape carried it (ExchangeClient.error_from)."""
+    return isinstance(exc, MicrosoftApiError) and exc.service == 'exchange' and (
+        NOT_FOUND in exc.details or exc.status == 404 or exc.code == 'NotFound')
+
+
+def is_ambiguous(exc):
+    """"There are multiple recipients matching the identity": a name several recipients share."""
+    return isinstance(exc, MicrosoftApiError) and AMBIGUOUS in exc.details
+
+
+def edit_values(add=(), remove=()):
+    """A multi-valued parameter edited in place: {"@odata.type": "#Exchange.GenericHashTable", "add"/"remove"}.
+
+    The InvokeCommand form of PowerShell's @{Add=...; Remove=...} (shared/README.md; Set-CalendarProcessing
+    -ResourceDelegates): only the given identities are sent, never the names Exchange lists, which need not
+    be unique.
+    """
+    edit = {'@odata.type': HASHTABLE}
+    if add:
+        edit['add'] = list(add)
+    if remove:
+        edit['remove'] = list(remove)
+    return edit
 
 
 def read_each(read, items, workers, what):
@@ -44,9 +68,7 @@ def read_each(read, items, workers, what):
     missing = [item for item, _result, exc in outcomes if is_not_found(exc)]
     if missing:
         raise InputError('unknown %s %s; nothing was changed' % (what, ', '.join(missing)))
-    error = first_error(outcomes)
-    if error:
-        raise error
+    raise_failures(outcomes, 'reading')  # names the first item that failed
     return [(item, result) for item, result, _exc in outcomes]
 
 
@@ -60,6 +82,13 @@ def get_recipient(exo, identity):
             return None
         raise
     return found[0] if found else None
+
+
+# https://learn.microsoft.com/powershell/module/exchange/get-recipient (-Filter, OPATH: quotes doubled)
+def recipients_named(exo, name):
+    """Every recipient whose Name is `name` (names need not be unique)."""
+    return exo.invoke('Get-Recipient', {'Filter': "Name -eq '%s'" % str(name).replace("'", "''"),
+                                        'ResultSize': 'Unlimited'})
 
 
 # https://learn.microsoft.com/powershell/module/exchange/get-mailbox
@@ -95,6 +124,11 @@ def add_mailbox_permission(exo, mailbox, user, rights, automapping):
 def remove_mailbox_permission(exo, mailbox, user, rights):
     exo.invoke('Remove-MailboxPermission', {'Identity': mailbox, 'User': user, 'AccessRights': rights,
                                             'InheritanceType': 'All'}, anchor=mailbox)
+
+
+def unique_identity(recipient, fallback):
+    """An identity naming exactly this recipient: its primary SMTP address (unique in Exchange), else its id."""
+    return recipient.get('PrimarySmtpAddress') or recipient.get('ExternalDirectoryObjectId') or fallback
 
 
 def recipient_names(recipient):

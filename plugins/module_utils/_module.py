@@ -66,6 +66,8 @@ class M365Module(AnsibleModule):
     @property
     def exchange(self):
         if self._exchange is None:
+            # tenant_id may be a domain; the client puts the token's tenant GUID (self.tenant_id) in its URL
+            # and anchor once it holds a token (ExchangeClient.bind_tenant).
             self._exchange = ExchangeClient(self.endpoints.exchange, self.params['tenant_id'], **self._shared())
         return self._exchange
 

@@ -34,6 +34,8 @@ options:
     description:
       - Users who accept or decline booking requests (C(ResourceDelegates)), by email address.
       - Each must exist in Exchange Online.
+      - Exchange lists delegates by name, which need not be unique, so names are never written back; V(add)
+        and V(remove) edit the list with each delegate's primary SMTP address, V(exact) sets it to those addresses.
     type: list
     elements: str
   resource_delegates_mode:
@@ -81,9 +83,12 @@ options:
     type: dict
     default: {}
   concurrency:
-    description: How many rooms are read or set at the same time.
+    description:
+      - How many rooms are read or set at the same time.
+      - Exchange Online limits concurrent requests per tenant; the default leaves room for other work on the
+        same tenant, and refused requests are retried.
     type: int
-    default: 8
+    default: 2
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -181,19 +186,41 @@ def resolve_delegates(exo, addresses):
     return found
 
 
-def delegates_wanted(current, delegates, mode):
-    """The delegate list to set, or the current one when nothing is missing (or extra, in exact mode)."""
+def delegate_plan(current, delegates, mode):
+    """(the delegate list as Exchange will show it, the ResourceDelegates value to send, or None: no change).
+
+    Get-CalendarProcessing lists delegates by recipient name, and names need not be unique, so a name is
+    never written back (Exchange would refuse it as matching multiple recipients). add and remove send a
+    GenericHashTable edit naming only our delegates by unique identity (primary SMTP address), which leaves
+    the others untouched whatever their names; exact sends the whole list of unique identities, which
+    drops the others without naming them. Robust where resolving each listed name is not: a shared
+    name cannot be resolved to one recipient at all.
+    """
     current = list(current or [])
     matched = dict((address, [c for c in current if str(c).lower() in exo_api.recipient_names(recipient)])
                    for address, recipient in delegates.items())
-    missing = [address for address, hits in matched.items() if not hits]
+
+    def identity(address):
+        return exo_api.unique_identity(delegates[address], address)
+
+    def shown(address):
+        return delegates[address].get('Name') or address
+
     if mode == 'remove':
-        held = set(c for hits in matched.values() for c in hits)
-        return [c for c in current if c not in held]
+        held = [address for address in sorted(delegates) if matched[address]]
+        if not held:
+            return current, None
+        listed = set(c for address in held for c in matched[address])
+        return [c for c in current if c not in listed], exo_api.edit_values(remove=[identity(a) for a in held])
+    missing = [address for address in sorted(delegates) if not matched[address]]
     if mode == 'add':
-        return current + missing if missing else current
+        if not missing:
+            return current, None
+        return current + [shown(a) for a in missing], exo_api.edit_values(add=[identity(a) for a in missing])
     extra = [c for c in current if not any(c in hits for hits in matched.values())]
-    return sorted(delegates) if missing or extra else current
+    if not missing and not extra:
+        return current, None
+    return [shown(a) for a in sorted(delegates)], [identity(a) for a in sorted(delegates)]
 
 
 def main_logic(module):
@@ -216,13 +243,17 @@ def main_logic(module):
         have = dict((option, current.get(parameter)) for option, parameter in exo_api.CALENDAR_PROCESSING.items())
         want = dict((option, params[option]) for option in exo_api.CALENDAR_PROCESSING if option != 'resource_delegates')
         want.update(overrides.get(room, {}))
+        edit = None
         if delegates is not None:
-            want['resource_delegates'] = delegates_wanted(have['resource_delegates'], delegates,
-                                                          params['resource_delegates_mode'])
+            want['resource_delegates'], edit = delegate_plan(have['resource_delegates'], delegates,
+                                                             params['resource_delegates_mode'])
         before, after = differences(have, want)
         if after:
             module.record_change(before, after, header=room)
-            plans.append((room, dict((exo_api.CALENDAR_PROCESSING[o], v) for o, v in after.items())))
+            parameters = dict((exo_api.CALENDAR_PROCESSING[o], v) for o, v in after.items())
+            if edit is not None:
+                parameters['ResourceDelegates'] = edit  # unambiguous identities, not the names shown
+            plans.append((room, parameters))
         module.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after))
     module.result['changed_rooms'] = len(plans)
     module.result['tenant_id'] = params['tenant_id']
@@ -250,7 +281,7 @@ def main():
             allow_conflicts=dict(type='bool'),
             allow_recurring_meetings=dict(type='bool'),
             room_settings=dict(type='dict', default={}),
-            concurrency=dict(type='int', default=8),
+            concurrency=dict(type='int', default=2),
         ),
     )
     module.run(main_logic)

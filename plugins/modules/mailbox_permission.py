@@ -46,9 +46,12 @@ options:
     type: bool
     default: false
   concurrency:
-    description: How many mailboxes are handled at the same time.
+    description:
+      - How many mailboxes are handled at the same time.
+      - Exchange Online limits concurrent requests per tenant; the default leaves room for other work on the
+        same tenant, and refused requests are retried.
     type: int
-    default: 8
+    default: 2
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -158,7 +161,7 @@ def main():
                                         'FullAccess', 'ReadPermission']),
             state=dict(type='str', default='present', choices=['present', 'absent']),
             automapping=dict(type='bool', default=False),
-            concurrency=dict(type='int', default=8),
+            concurrency=dict(type='int', default=2),
         ),
     )
     module.run(main_logic)

@@ -10,8 +10,8 @@ module: room_info
 short_description: List a tenant's rooms, with their booking settings and Full Access holders on request
 version_added: 0.1.0
 description:
-  - Lists rooms from Microsoft Graph places (needs C(Place.Read.All)) or from Exchange Online room
-    mailboxes, selected by room list, addresses, a name pattern and exclusions.
+  - Lists rooms from Exchange Online room mailboxes (every room), from Microsoft Graph places (needs
+    C(Place.Read.All)) or from both, selected by room list, addresses, a name pattern and exclusions.
   - On request, adds each room's calendar processing settings and the users holding Full Access,
     read through the Exchange Online admin API with bounded concurrency.
   - Changes nothing; safe in check mode.
@@ -20,13 +20,23 @@ author:
 options:
   source:
     description:
-      - V(graph) lists Microsoft Graph places (capacity, building and floor included).
-      - V(exchange) lists room mailboxes (C(Get-Mailbox -RecipientTypeDetails RoomMailbox)).
+      - V(exchange) lists room mailboxes (C(Get-Mailbox -RecipientTypeDetails RoomMailbox)), every
+        room, also those hidden from the address lists.
+      - V(graph) lists Microsoft Graph places (capacity, building and floor included). Graph leaves out
+        rooms hidden from the address lists, and places are not offered in the V(usgov), V(usgovdod)
+        and V(china) clouds (the task fails there before any request).
+      - V(both) lists the rooms of Exchange, with building and floor from Graph, and names in RV(discovery)
+        the rooms only one of them has.
     type: str
-    choices: [graph, exchange]
-    default: graph
+    choices: [exchange, graph, both]
+    default: exchange
   room_list:
-    description: Only the rooms of this room list (its email address). Needs O(source=graph).
+    description:
+      - Only the rooms of this room list (its email address). Room lists are Graph places, so Graph says
+        which rooms belong to it (needs C(Place.Read.All)); unless O(source=graph), only those rooms
+        Exchange also has are kept.
+      - Graph does not list rooms hidden from the address lists in a room list either, so such a room
+        is selected by O(addresses) instead.
     type: str
   addresses:
     description: Only these rooms, by email address. An address that is not a room fails the task.
@@ -49,9 +59,12 @@ options:
     type: bool
     default: false
   concurrency:
-    description: How many rooms are read at the same time for the details.
+    description:
+      - How many rooms are read at the same time for the details.
+      - Exchange Online limits concurrent requests per tenant; the default leaves room for other work on the
+        same tenant, and refused requests are retried.
     type: int
-    default: 8
+    default: 2
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -85,10 +98,10 @@ rooms:
       description: Capacity, when known.
       type: int
     building:
-      description: Building (Graph places only).
+      description: Building (from Graph places; null for a room Graph does not list).
       type: str
     floor:
-      description: Floor number (Graph places only).
+      description: Floor number (from Graph places; null for a room Graph does not list).
       type: int
     calendar_processing:
       description:
@@ -101,6 +114,19 @@ rooms:
       type: list
       elements: str
       returned: with O(include_permissions=true)
+discovery:
+  description: With O(source=both), the rooms that only one of the two sources has (before selection).
+  returned: with O(source=both)
+  type: dict
+  contains:
+    not_in_places:
+      description: Room mailboxes Graph places does not return, typically hidden from the address lists.
+      type: list
+      elements: str
+    not_in_exchange:
+      description: Places Exchange has no room mailbox for.
+      type: list
+      elements: str
 tenant_id:
   description: The tenant as given.
   returned: always
@@ -108,7 +134,7 @@ tenant_id:
 '''
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
-from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import discover, select
 
@@ -139,26 +165,40 @@ def add_details(module, chosen):
         addresses = delegate_addresses(exo, chosen)
         for room in chosen:
             processing = room['calendar_processing']
-            processing['resource_delegates'] = [addresses.get(d, d) for d in processing['resource_delegates'] or []]
+            processing['resource_delegates'] = [a for d in processing['resource_delegates'] or []
+                                                for a in addresses.get(d, [d])]
 
 
 def delegate_addresses(exo, chosen):
-    """Exchange lists delegates by identity; map each distinct one to its email address once."""
-    identities = set(d for room in chosen for d in room['calendar_processing']['resource_delegates'] or [])
+    """Exchange lists delegates by name; map each distinct name to email addresses, once per name.
+
+    Names need not be unique: a name several recipients share maps to all their addresses (Exchange
+    does not say which one is the delegate), with a warning.
+    """
+    names = set(d for room in chosen for d in room['calendar_processing']['resource_delegates'] or [])
     addresses = {}
-    for identity in identities:
-        recipient = exo_api.get_recipient(exo, identity)
-        if recipient and recipient.get('PrimarySmtpAddress'):
-            addresses[identity] = recipient['PrimarySmtpAddress']
+    for name in sorted(names):
+        try:
+            found = [exo_api.get_recipient(exo, name)]
+        except MicrosoftApiError as exc:
+            if not exo_api.is_ambiguous(exc):
+                raise
+            found = exo_api.recipients_named(exo, name)
+            exo.warnings.append("delegate '%s' is a name %d recipients share (%s); all are listed"
+                                % (name, len(found), ', '.join(sorted(r.get('PrimarySmtpAddress') or '?'
+                                                                       for r in found))))
+        found = sorted(r['PrimarySmtpAddress'] for r in found if r and r.get('PrimarySmtpAddress'))
+        if found:
+            addresses[name] = found
     return addresses
 
 
 def main_logic(module):
     params = module.params
-    if params['room_list'] and params['source'] != 'graph':
-        raise InputError('room_list needs source=graph (room lists are Microsoft Graph places)')
-    chosen = select(discover(module, params['source'], params['room_list']), params['addresses'],
-                    params['name_pattern'], params['exclude'])
+    found, discovery = discover(module, params['source'], params['room_list'])
+    chosen = select(found, params['addresses'], params['name_pattern'], params['exclude'])
+    if discovery is not None:
+        module.result['discovery'] = discovery
     if params['include_calendar_processing'] or params['include_permissions']:
         add_details(module, chosen)
     module.result.update(rooms=chosen, tenant_id=params['tenant_id'])
@@ -167,14 +207,14 @@ def main_logic(module):
 def main():
     module = M365Module(
         argument_spec=dict(
-            source=dict(type='str', default='graph', choices=['graph', 'exchange']),
+            source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
             room_list=dict(type='str'),
             addresses=dict(type='list', elements='str'),
             name_pattern=dict(type='str'),
             exclude=dict(type='list', elements='str', default=[]),
             include_calendar_processing=dict(type='bool', default=False),
             include_permissions=dict(type='bool', default=False),
-            concurrency=dict(type='int', default=8),
+            concurrency=dict(type='int', default=2),
         ),
     )
     module.run(main_logic)

@@ -91,3 +91,19 @@ def test_graph_rooms_and_room_lists(state):
         ('board@contoso.com', 12, 'HQ', 3)]
     assert len(exchange.graph_rooms(state)) == 4
     assert exchange.graph_room_lists(state)[0]['emailAddress'] == 'hq@contoso.com'
+
+
+def test_names_need_not_be_unique_and_hashtables_edit_lists():
+    section = dict(SECTION, recipients=[{'alias': 'bookings.team', 'name': 'bookings', 'address': 'team@contoso.com',
+                                         'kind': 'SharedMailbox'}])
+    state = exchange.seed_state(section, USERS, 'contoso.com')
+    with pytest.raises(exchange.ExchangeError) as err:
+        exchange.invoke(state, 'Get-Recipient', {'Identity': 'bookings'})
+    assert err.value.exception_type == exchange.AMBIGUOUS and 'multiple recipients' in err.value.message
+    edit = {'@odata.type': '#Exchange.GenericHashTable', 'Add': ['team@contoso.com', 'bookings@contoso.com']}
+    exchange.invoke(state, 'Set-CalendarProcessing', {'Identity': 'board', 'ResourceDelegates': edit})
+    processing, _ = exchange.invoke(state, 'Get-CalendarProcessing', {'Identity': 'board'})
+    assert processing[0]['ResourceDelegates'] == ['bookings', 'bookings']  # two recipients, one name
+    assert state['rooms']['board']['calendar_processing']['ResourceDelegates'] == ['bookings.team', 'bookings']
+    for shape in exchange.ERROR_SHAPES:
+        assert 'ManagementObjectAmbiguousException' in str(err.value.body(shape))

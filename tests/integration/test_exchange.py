@@ -34,9 +34,12 @@ def test_room_info_selections(harness, tmp_path):
     _, matched = rooms_of(harness, tmp_path, pattern='*room*')
     assert [r['display_name'] for r in matched] == ['Board Room', 'Focus Room 1']
     _, mailboxes = rooms_of(harness, tmp_path, source='exchange', details=True)
-    assert [r['address'] for r in mailboxes] == CONTOSO_ROOMS
+    # Exchange also lists the room hidden from the address lists, which Graph places leave out
+    assert [r['address'] for r in mailboxes] == CONTOSO_ROOMS + ['quiet@contoso.onmicrosoft.com']
     focus = mailboxes[2]
-    assert focus['calendar_processing']['resource_delegates'] == ['alice@contoso.onmicrosoft.com']
+    # listed by name, "alice", which alice@partner.example shares: both are reported
+    assert focus['calendar_processing']['resource_delegates'] == ['alice@contoso.onmicrosoft.com',
+                                                                  'alice@partner.example']
     assert focus['full_access'] == [] and mailboxes[1]['calendar_processing']['schedule_only_during_work_hours']
     bad, _ = rooms_of(harness, tmp_path, addresses=['nowhere@contoso.onmicrosoft.com'])
     assert bad.rc != 0 and 'nowhere@contoso.onmicrosoft.com' in bad.output
