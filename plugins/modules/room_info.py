@@ -184,9 +184,9 @@ def delegate_addresses(exo, chosen):
             if not exo_api.is_ambiguous(exc):
                 raise
             found = exo_api.recipients_named(exo, name)
+            sharing = ', '.join(sorted(r.get('PrimarySmtpAddress') or '?' for r in found))
             exo.warnings.append("delegate '%s' is a name %d recipients share (%s); all are listed"
-                                % (name, len(found), ', '.join(sorted(r.get('PrimarySmtpAddress') or '?'
-                                                                       for r in found))))
+                                % (name, len(found), sharing))
         found = sorted(r['PrimarySmtpAddress'] for r in found if r and r.get('PrimarySmtpAddress'))
         if found:
             addresses[name] = found
@@ -204,20 +204,24 @@ def main_logic(module):
     module.result.update(rooms=chosen, tenant_id=params['tenant_id'])
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
+        room_list=dict(type='str'),
+        addresses=dict(type='list', elements='str'),
+        name_pattern=dict(type='str'),
+        exclude=dict(type='list', elements='str', default=[]),
+        include_calendar_processing=dict(type='bool', default=False),
+        include_permissions=dict(type='bool', default=False),
+        concurrency=dict(type='int', default=2),
+    ),
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
-            room_list=dict(type='str'),
-            addresses=dict(type='list', elements='str'),
-            name_pattern=dict(type='str'),
-            exclude=dict(type='list', elements='str', default=[]),
-            include_calendar_processing=dict(type='bool', default=False),
-            include_permissions=dict(type='bool', default=False),
-            concurrency=dict(type='int', default=2),
-        ),
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':

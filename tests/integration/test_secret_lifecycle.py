@@ -330,9 +330,8 @@ def test_sigterm_inside_a_rotation_then_rerun_keeps_the_held_secret(harness, sit
     held = stored_key(site)
     harness.emu.handoff_delay_s = 30
     attempts = harness.emu.handoff_attempts
-    rotating = subprocess.Popen(command('rotate_secrets.yml', site['inventory'](entra_app_handoff_url=endpoint,
-                                                                                 entra_app_secret_force_rotate=True)),
-                                env=site['env'], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    forced = site['inventory'](entra_app_handoff_url=endpoint, entra_app_secret_force_rotate=True)
+    rotating = subprocess.Popen(command('rotate_secrets.yml', forced), env=site['env'], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                 cwd=str(site['tmp']), start_new_session=True)
     try:
         deadline = time.time() + 300

@@ -86,9 +86,9 @@ def test_an_empty_403_still_explains_itself():
 
 
 def test_a_write_refused_by_rbac_says_why():
-    body = {'error': {'code': 'BadRequest', 'message': 'Error executing cmdlet', 'details': [{'message':
-            "Ex1|System.Management.Automation.CommandNotFoundException|The term 'Set-CalendarProcessing' is not "
-            "recognized as a name of a cmdlet."}]}}
+    detail = ("Ex1|System.Management.Automation.CommandNotFoundException|The term 'Set-CalendarProcessing' is not "
+              "recognized as a name of a cmdlet.")
+    body = {'error': {'code': 'BadRequest', 'message': 'Error executing cmdlet', 'details': [{'message': detail}]}}
     exo = client(FakeResponse(400, body))
     with pytest.raises(MicrosoftApiError) as err:
         exo.invoke('Set-CalendarProcessing', {'Identity': 'r'})
