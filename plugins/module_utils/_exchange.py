@@ -10,6 +10,8 @@ parties, so everything that depends on its shape stays in this class.
 
 from __future__ import annotations
 
+import json
+
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient
 
@@ -63,6 +65,12 @@ class ExchangeClient(ServiceClient):
         `anchor` is the mailbox the cmdlet acts on (routes the request to its server).
         Exchange's warnings are kept in self.warnings for the module to surface.
         """
+        if cmdlet.startswith('Get-'):
+            key = (cmdlet, json.dumps(parameters or {}, sort_keys=True), anchor)
+            return self.reads.get(key, lambda: self._invoke(cmdlet, parameters, anchor))
+        return self._invoke(cmdlet, parameters, anchor)
+
+    def _invoke(self, cmdlet, parameters, anchor):
         tenant = self.bind_tenant()
         body = {'CmdletInput': {'CmdletName': cmdlet, 'Parameters': parameters or {}}}
         headers = {'X-AnchorMailbox': 'UPN:%s' % anchor if anchor else SYSTEM_ANCHOR % tenant}
@@ -95,6 +103,9 @@ class ExchangeClient(ServiceClient):
             exc.message += (' (Exchange does not offer %s to this identity: its Microsoft Entra role is read-only, '
                             'e.g. Global Reader; writes need Exchange Administrator)' % cmdlet)
         return exc
+
+    def is_read(self, method, body):
+        return str(((body or {}).get('CmdletInput') or {}).get('CmdletName') or '').startswith('Get-')
 
     def retryable(self, response):
         """The concurrency limit: the request was refused before the cmdlet ran, so it is safe to repeat."""

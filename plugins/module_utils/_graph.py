@@ -46,7 +46,8 @@ class GraphClient(ServiceClient):
         )
 
     def get(self, path, params=None):
-        return self.json_or_none(self.request('GET', path, params=params))
+        key = (self.url(path), tuple(sorted((params or {}).items())))
+        return self.reads.get(key, lambda: self.json_or_none(self.request('GET', path, params=params)))
 
     def get_or_none(self, path, params=None):
         """The object, or None when Graph answers 404."""

@@ -9,6 +9,7 @@ GraphClient and ExchangeClient are thin subclasses; no module sends HTTP itself.
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import random
 import re
@@ -219,6 +220,32 @@ class ExplicitVerifyClient(object):
         self.session.close()
 
 
+class ReadCache(object):
+    """Answers to reads, kept until the next write through the same client.
+
+    Several modules of one tenant run on one connection (plugin_utils/_inprocess.py): each
+    object is then read once per run, however many of them look at it. Copies go in and
+    out, so a caller changing what it got cannot change what the next one gets.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._answers = {}
+
+    def get(self, key, fetch):
+        with self._lock:
+            if key in self._answers:
+                return copy.deepcopy(self._answers[key])
+        answer = fetch()
+        with self._lock:
+            self._answers[key] = copy.deepcopy(answer)
+        return answer
+
+    def clear(self):
+        with self._lock:
+            self._answers.clear()
+
+
 class ServiceClient(object):
     """Authenticated JSON requests to one Microsoft service."""
 
@@ -231,6 +258,7 @@ class ServiceClient(object):
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
         self.warnings = []
+        self.reads = ReadCache()
 
     def url(self, path):
         return path if path.startswith('https://') else self.base_url + path
@@ -252,6 +280,8 @@ class ServiceClient(object):
         url = self.url(path)
         if idempotent is None:
             idempotent = method.upper() != 'POST'
+        if not self.is_read(method, body):
+            self.reads.clear()  # what was read before a write may be stale after it
         refreshed = []
 
         def send():
@@ -278,6 +308,10 @@ class ServiceClient(object):
     def retryable(self, response):
         """A service's own "try again" answers beyond the retried statuses; each service knows its own."""
         return False
+
+    def is_read(self, method, body):
+        """Whether a request changes nothing (Exchange reads are POSTs of Get-* cmdlets)."""
+        return method.upper() == 'GET'
 
     def _send(self, method, url, body, params, headers, refresh):
         send_headers = {

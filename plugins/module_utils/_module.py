@@ -1,9 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The base class of every module: shared connection options, clients built on
-first use, input validated before the first request, and one place where
-service errors become fail_json."""
+"""What every module's logic runs on: shared connection options, clients built on
+first use, input validated before the first request, and one place where service
+errors become a failed result.
+
+`Connection` (clients, token, retry tally) and `TaskState` (params, check mode,
+result, diffs) are plain objects, so the same module logic runs as an Ansible module
+process (M365Module) or in the controller's worker, several modules of one tenant
+sharing one connection (plugin_utils/_inprocess.py).
+"""
 
 from __future__ import annotations
 
@@ -23,39 +29,32 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._graph impor
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import RetryPolicy
 
 
-class M365Module(AnsibleModule):
+def full_spec(spec):
+    """A module's SPEC with the shared connection options merged in (AnsibleModule keyword arguments)."""
+    merged = dict(spec)
+    merged['argument_spec'] = dict(CONNECTION_ARGSPEC, **spec['argument_spec'])
+    merged['mutually_exclusive'] = list(CONNECTION_MUTUALLY_EXCLUSIVE) + list(spec.get('mutually_exclusive') or [])
+    return merged
 
-    def __init__(self, argument_spec, mutually_exclusive=None, **kwargs):
-        spec = dict(CONNECTION_ARGSPEC)
-        spec.update(argument_spec)
-        kwargs.setdefault('supports_check_mode', True)
-        super(M365Module, self).__init__(
-            argument_spec=spec,
-            mutually_exclusive=list(CONNECTION_MUTUALLY_EXCLUSIVE) + list(mutually_exclusive or []),
-            **kwargs)
-        # One policy for login, Graph and Exchange: one retry budget per request, one count per module.
-        self._policy = RetryPolicy(max_attempts=self.params['max_retries'] + 1)
-        for present, lib, exc in ((_auth.HAS_MSAL, 'msal', None), (_http.HAS_REQUESTS, 'requests', None)):
-            if not present:
-                self.fail_json(msg=missing_required_lib(lib), exception=exc)
-        errors = connection_errors(self.params)
-        if errors:
-            self.fail_json(msg='; '.join(errors))
-        self.endpoints = Endpoints(self.params)
-        self.result = dict(changed=False)
-        self._diffs = []
+
+class Connection(object):
+    """One tenant's clients: a token provider, an HTTP session, Graph and Exchange, one retry tally."""
+
+    def __init__(self, params):
+        self.params = params
+        # One policy for login, Graph and Exchange: one retry budget per request, one count per connection.
+        self.policy = RetryPolicy(max_attempts=params['max_retries'] + 1)
+        self.endpoints = Endpoints(params)
         self._tokens = self._session = self._graph = self._exchange = None
-
-    # Clients -----------------------------------------------------------------
 
     def _shared(self):
         if self._tokens is None:
             verify = (self.params['ca_bundle'] or True) if self.params['validate_certs'] else False
             self._session = _http.new_session(verify)
-            self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session, self.params['request_timeout'],
-                                               self._policy)
+            self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session,
+                                               self.params['request_timeout'], self.policy)
         return dict(tokens=self._tokens, session=self._session, timeout=self.params['request_timeout'],
-                    policy=self._policy)
+                    policy=self.policy)
 
     @property
     def graph(self):
@@ -66,8 +65,8 @@ class M365Module(AnsibleModule):
     @property
     def exchange(self):
         if self._exchange is None:
-            # tenant_id may be a domain; the client puts the token's tenant GUID (self.tenant_id) in its URL
-            # and anchor once it holds a token (ExchangeClient.bind_tenant).
+            # tenant_id may be a domain; the client puts the token's tenant GUID in its URL and anchor
+            # once it holds a token (ExchangeClient.bind_tenant).
             self._exchange = ExchangeClient(self.endpoints.exchange, self.params['tenant_id'], **self._shared())
         return self._exchange
 
@@ -76,20 +75,35 @@ class M365Module(AnsibleModule):
         """The tenant's GUID as the token states it (the option may be a domain name)."""
         return self._tokens.tenant_id if self._tokens else self.params['tenant_id']
 
-    # Results -----------------------------------------------------------------
+    def take_warnings(self):
+        if self._exchange is None:
+            return []
+        taken, self._exchange.warnings = self._exchange.warnings, []
+        return ['Exchange Online: %s' % warning for warning in taken]
 
-    def _with_retries(self, result):
-        # `retries` ({service: {retried, waited_s}}) goes with every result, failed ones too;
-        # AnsibleModule may fail before the policy exists (bad arguments): nothing was sent then.
-        policy = getattr(self, '_policy', None)
-        result.setdefault('retries', policy.retries() if policy else {})
-        return result
 
-    def exit_json(self, **kwargs):
-        super(M365Module, self).exit_json(**self._with_retries(kwargs))
+class TaskState(object):
+    """The part of a module run its logic sees: params, check mode, clients, result and diffs."""
 
-    def fail_json(self, msg, **kwargs):
-        super(M365Module, self).fail_json(msg, **self._with_retries(kwargs))
+    def __init__(self, params, check_mode, diff, connection):
+        self.params = params
+        self.check_mode = check_mode
+        self.want_diff = diff
+        self.connection = connection
+        self.result = dict(changed=False)
+        self._diffs = []
+
+    @property
+    def graph(self):
+        return self.connection.graph
+
+    @property
+    def exchange(self):
+        return self.connection.exchange
+
+    @property
+    def tenant_id(self):
+        return self.connection.tenant_id
 
     @property
     def ensure(self):
@@ -102,19 +116,57 @@ class M365Module(AnsibleModule):
             diff['before_header'] = diff['after_header'] = header
         self._diffs.append(diff)
 
-    def run(self, main):
-        """Call main(self) and exit with self.result; every known failure becomes fail_json."""
+    def execute(self, main):
+        """Run main(self); (result, failure) where failure is None or (msg, extra result keys)."""
+        failure = None
         try:
             main(self)
         except (InputError, CertificateError) as exc:
-            self.fail_json(msg=str(exc), **self.result)
+            failure = (str(exc), {})
         except MicrosoftApiError as exc:
-            self.fail_json(msg=str(exc), error=exc.as_result(), **self.result)
+            failure = (str(exc), dict(error=exc.as_result()))
         except Exception as exc:  # pylint: disable=broad-except
-            self.fail_json(msg='unexpected error: %s' % exc, exception=traceback.format_exc(), **self.result)
-        warnings = self._exchange.warnings if self._exchange else []
-        for warning in warnings:
-            self.warn('Exchange Online: %s' % warning)
-        if self._diffs and self._diff:
+            failure = ('unexpected error: %s' % exc, dict(exception=traceback.format_exc()))
+        if self._diffs and self.want_diff:
             self.result['diff'] = self._diffs[0] if len(self._diffs) == 1 else self._diffs
-        self.exit_json(**self.result)
+        return self.result, failure
+
+
+class M365Module(AnsibleModule):
+    """An Ansible module on the shared core: options merged, connection checked, errors mapped."""
+
+    def __init__(self, argument_spec, mutually_exclusive=None, **kwargs):
+        kwargs.setdefault('supports_check_mode', True)
+        super(M365Module, self).__init__(**full_spec(dict(kwargs, argument_spec=argument_spec,
+                                                          mutually_exclusive=mutually_exclusive)))
+        self.connection = None
+        for present, lib in ((_auth.HAS_MSAL, 'msal'), (_http.HAS_REQUESTS, 'requests')):
+            if not present:
+                self.fail_json(msg=missing_required_lib(lib))
+        errors = connection_errors(self.params)
+        if errors:
+            self.fail_json(msg='; '.join(errors))
+        self.connection = Connection(self.params)
+        self.state = TaskState(self.params, self.check_mode, self._diff, self.connection)
+
+    def _with_retries(self, result):
+        # `retries` ({service: {retried, waited_s}}) goes with every result, failed ones too;
+        # AnsibleModule may fail before the connection exists (bad arguments): nothing was sent then.
+        result.setdefault('retries', self.connection.policy.retries() if self.connection else {})
+        return result
+
+    def exit_json(self, **kwargs):
+        super(M365Module, self).exit_json(**self._with_retries(kwargs))
+
+    def fail_json(self, msg, **kwargs):
+        super(M365Module, self).fail_json(msg, **self._with_retries(kwargs))
+
+    def run(self, main):
+        """Call main(state) and exit with its result; every known failure becomes fail_json."""
+        result, failure = self.state.execute(main)
+        for warning in self.connection.take_warnings():
+            self.warn(warning)
+        if failure:
+            msg, extra = failure
+            self.fail_json(msg=msg, **dict(result, **extra))
+        self.exit_json(**result)

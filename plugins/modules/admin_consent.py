@@ -199,20 +199,24 @@ def main_logic(module):
     module.result['tenant_id'] = module.tenant_id
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        app_id=dict(type='str', required=True),
+        resource_app_id=dict(type='str'),
+        resource_display_name=dict(type='str'),
+        permissions=dict(type='list', elements='str', required=True),
+        exclusive=dict(type='bool', default=False),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        replication_timeout=dict(type='int', default=120),
+    ),
+    mutually_exclusive=[('resource_app_id', 'resource_display_name')],
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            app_id=dict(type='str', required=True),
-            resource_app_id=dict(type='str'),
-            resource_display_name=dict(type='str'),
-            permissions=dict(type='list', elements='str', required=True),
-            exclusive=dict(type='bool', default=False),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            replication_timeout=dict(type='int', default=120),
-        ),
-        mutually_exclusive=[('resource_app_id', 'resource_display_name')],
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':

@@ -228,22 +228,26 @@ def main_logic(module):
     module.result.update(state)
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        display_name=dict(type='str'),
+        app_id=dict(type='str'),
+        unique_name=dict(type='str'),
+        sign_in_audience=dict(type='str', default='AzureADMultipleOrgs',
+                              choices=['AzureADMyOrg', 'AzureADMultipleOrgs',
+                                       'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount']),
+        web_redirect_uris=dict(type='list', elements='str'),
+        graph_permissions=dict(type='list', elements='str'),
+    ),
+    required_one_of=[('display_name', 'app_id', 'unique_name')],
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            display_name=dict(type='str'),
-            app_id=dict(type='str'),
-            unique_name=dict(type='str'),
-            sign_in_audience=dict(type='str', default='AzureADMultipleOrgs',
-                                  choices=['AzureADMyOrg', 'AzureADMultipleOrgs',
-                                           'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount']),
-            web_redirect_uris=dict(type='list', elements='str'),
-            graph_permissions=dict(type='list', elements='str'),
-        ),
-        required_one_of=[('display_name', 'app_id', 'unique_name')],
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':

@@ -155,17 +155,21 @@ def main_logic(module):
     module.result['tenant_id'] = module.tenant_id
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        app_id=dict(type='str'),
+        unique_name=dict(type='str'),
+        display_name=dict(type='str'),
+        secret_display_name=dict(type='str', default='bookings-one'),
+    ),
+    required_one_of=[('app_id', 'unique_name', 'display_name')],
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            app_id=dict(type='str'),
-            unique_name=dict(type='str'),
-            display_name=dict(type='str'),
-            secret_display_name=dict(type='str', default='bookings-one'),
-        ),
-        required_one_of=[('app_id', 'unique_name', 'display_name')],
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':

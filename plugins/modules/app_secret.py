@@ -350,33 +350,37 @@ def main_logic(module):
     module.result['tenant_id'] = module.tenant_id
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        app_id=dict(type='str'),
+        unique_name=dict(type='str'),
+        display_name=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        lifetime_days=dict(type='int', default=secrets.MAX_LIFETIME_DAYS),
+        rotate_before_days=dict(type='int', default=30),
+        force_rotate=dict(type='bool', default=False),
+        retire_previous=dict(type='str', default='never', choices=['never', 'after_grace', 'now']),
+        grace_days=dict(type='int', default=7),
+        record_on_create=dict(type='bool', default=True),
+        handed_off_key_id=dict(type='str'),
+        discard_key_id=dict(type='str'),
+        handoff=dict(type='dict', options=dict(
+            path=dict(type='path', required=True),
+            vault_id=dict(type='str'),
+            url=dict(type='str'),
+            url_token=dict(type='str', no_log=True),
+            lock_timeout=dict(type='int', default=900),
+        )),
+    ),
+    required_one_of=[('app_id', 'unique_name')],
+    mutually_exclusive=[('app_id', 'unique_name'), ('handed_off_key_id', 'discard_key_id')],
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            app_id=dict(type='str'),
-            unique_name=dict(type='str'),
-            display_name=dict(type='str', required=True),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            lifetime_days=dict(type='int', default=secrets.MAX_LIFETIME_DAYS),
-            rotate_before_days=dict(type='int', default=30),
-            force_rotate=dict(type='bool', default=False),
-            retire_previous=dict(type='str', default='never', choices=['never', 'after_grace', 'now']),
-            grace_days=dict(type='int', default=7),
-            record_on_create=dict(type='bool', default=True),
-            handed_off_key_id=dict(type='str'),
-            discard_key_id=dict(type='str'),
-            handoff=dict(type='dict', options=dict(
-                path=dict(type='path', required=True),
-                vault_id=dict(type='str'),
-                url=dict(type='str'),
-                url_token=dict(type='str', no_log=True),
-                lock_timeout=dict(type='int', default=900),
-            )),
-        ),
-        required_one_of=[('app_id', 'unique_name')],
-        mutually_exclusive=[('app_id', 'unique_name'), ('handed_off_key_id', 'discard_key_id')],
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':

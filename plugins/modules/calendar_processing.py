@@ -263,28 +263,32 @@ def main_logic(module):
         raise_failures([(plan[0], result, exc) for plan, result, exc in writes], 'setting')
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        rooms=dict(type='list', elements='str', required=True),
+        automate_processing=dict(type='str', choices=['None', 'AutoUpdate', 'AutoAccept']),
+        resource_delegates=dict(type='list', elements='str'),
+        resource_delegates_mode=dict(type='str', default='add', choices=['add', 'exact', 'remove']),
+        all_book_in_policy=dict(type='bool'),
+        all_request_in_policy=dict(type='bool'),
+        all_request_out_of_policy=dict(type='bool'),
+        forward_requests_to_delegates=dict(type='bool'),
+        schedule_only_during_work_hours=dict(type='bool'),
+        enforce_scheduling_horizon=dict(type='bool'),
+        booking_window_in_days=dict(type='int'),
+        maximum_duration_in_minutes=dict(type='int'),
+        allow_conflicts=dict(type='bool'),
+        allow_recurring_meetings=dict(type='bool'),
+        room_settings=dict(type='dict', default={}),
+        concurrency=dict(type='int', default=2),
+    ),
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            rooms=dict(type='list', elements='str', required=True),
-            automate_processing=dict(type='str', choices=['None', 'AutoUpdate', 'AutoAccept']),
-            resource_delegates=dict(type='list', elements='str'),
-            resource_delegates_mode=dict(type='str', default='add', choices=['add', 'exact', 'remove']),
-            all_book_in_policy=dict(type='bool'),
-            all_request_in_policy=dict(type='bool'),
-            all_request_out_of_policy=dict(type='bool'),
-            forward_requests_to_delegates=dict(type='bool'),
-            schedule_only_during_work_hours=dict(type='bool'),
-            enforce_scheduling_horizon=dict(type='bool'),
-            booking_window_in_days=dict(type='int'),
-            maximum_duration_in_minutes=dict(type='int'),
-            allow_conflicts=dict(type='bool'),
-            allow_recurring_meetings=dict(type='bool'),
-            room_settings=dict(type='dict', default={}),
-            concurrency=dict(type='int', default=2),
-        ),
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':

@@ -151,20 +151,24 @@ def main_logic(module):
         raise_failures([(plan[0], result, exc) for plan, result, exc in writes], 'changing permissions on')
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        mailboxes=dict(type='list', elements='str', required=True),
+        user=dict(type='str', required=True),
+        access_rights=dict(type='list', elements='str', default=['FullAccess'],
+                           choices=['ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount',
+                                    'FullAccess', 'ReadPermission']),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        automapping=dict(type='bool', default=False),
+        concurrency=dict(type='int', default=2),
+    ),
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            mailboxes=dict(type='list', elements='str', required=True),
-            user=dict(type='str', required=True),
-            access_rights=dict(type='list', elements='str', default=['FullAccess'],
-                               choices=['ChangeOwner', 'ChangePermission', 'DeleteItem', 'ExternalAccount',
-                                        'FullAccess', 'ReadPermission']),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            automapping=dict(type='bool', default=False),
-            concurrency=dict(type='int', default=2),
-        ),
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':

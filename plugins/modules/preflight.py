@@ -292,32 +292,36 @@ def main_logic(module):
                          % (len(problems.found), '; '.join(problems.found)))
 
 
+# The module's options (with the shared connection options added by M365Module), also used
+# to run its logic in-process (plugin_utils/_inprocess.py).
+SPEC = dict(
+    argument_spec=dict(
+        secret_lifetime_days=dict(type='int', no_log=False),
+        secret_rotate_before_days=dict(type='int', default=30, no_log=False),
+        secret_grace_days=dict(type='int', default=7, no_log=False),
+        redirect_uris=dict(type='list', elements='str'),
+        graph_permissions=dict(type='list', elements='str'),
+        delegate=dict(type='str'),
+        rooms=dict(type='dict', options=dict(
+            source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
+            room_list=dict(type='str'),
+            addresses=dict(type='list', elements='str'),
+            name_pattern=dict(type='str'),
+            exclude=dict(type='list', elements='str', default=[]),
+        )),
+        handoff_url=dict(type='str'),
+        known_variables=dict(type='list', elements='str'),
+        lock=dict(type='dict', options=dict(
+            directory=dict(type='path', required=True),
+            name=dict(type='str', required=True),
+            timeout=dict(type='int', default=900),
+        )),
+    ),
+)
+
+
 def main():
-    module = M365Module(
-        argument_spec=dict(
-            secret_lifetime_days=dict(type='int', no_log=False),
-            secret_rotate_before_days=dict(type='int', default=30, no_log=False),
-            secret_grace_days=dict(type='int', default=7, no_log=False),
-            redirect_uris=dict(type='list', elements='str'),
-            graph_permissions=dict(type='list', elements='str'),
-            delegate=dict(type='str'),
-            rooms=dict(type='dict', options=dict(
-                source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
-                room_list=dict(type='str'),
-                addresses=dict(type='list', elements='str'),
-                name_pattern=dict(type='str'),
-                exclude=dict(type='list', elements='str', default=[]),
-            )),
-            handoff_url=dict(type='str'),
-            known_variables=dict(type='list', elements='str'),
-            lock=dict(type='dict', options=dict(
-                directory=dict(type='path', required=True),
-                name=dict(type='str', required=True),
-                timeout=dict(type='int', default=900),
-            )),
-        ),
-    )
-    module.run(main_logic)
+    M365Module(**SPEC).run(main_logic)
 
 
 if __name__ == '__main__':
