@@ -18,6 +18,9 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._graph import odata_quote
 
 MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'
+# What the modules $select of a client's and of a resource API's service principal.
+PRINCIPAL_FIELDS = ['id', 'appId', 'displayName']
+RESOURCE_FIELDS = PRINCIPAL_FIELDS + ['appRoles']
 
 
 def _key(name, value):
@@ -105,7 +108,7 @@ def application_roles(graph, resource_app_id=MICROSOFT_GRAPH_APP_ID):
 
     Read from the resource's service principal in the tenant, as the portal does.
     """
-    principal = get_service_principal(graph, resource_app_id, select=['id', 'appId', 'displayName', 'appRoles'])
+    principal = get_service_principal(graph, resource_app_id, select=RESOURCE_FIELDS)
     if principal is None:
         raise InputError('the resource API %s has no service principal in this tenant' % resource_app_id)
     return dict((role['value'], role['id']) for role in principal.get('appRoles') or []

@@ -104,8 +104,6 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._connection 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 
-SP_FIELDS = ['id', 'appId', 'displayName', 'appRoles']
-
 
 def resource_principal(module):
     params = module.params
@@ -116,7 +114,7 @@ def resource_principal(module):
                              % (len(found), params['resource_display_name']))
         return found[0]
     app_id = params['resource_app_id'] or api.MICROSOFT_GRAPH_APP_ID
-    principal = api.get_service_principal(module.graph, app_id, select=SP_FIELDS)
+    principal = api.get_service_principal(module.graph, app_id, select=api.RESOURCE_FIELDS)
     if principal is None:
         raise InputError('no service principal of resource_app_id %r in this tenant' % app_id)
     return principal
@@ -140,7 +138,7 @@ def create_principal(module):
                                             retry_codes=REPLICATING)
     except MicrosoftApiError:
         # A concurrent run may have created it a moment ago (409): then it is there to use.
-        created = api.get_service_principal(module.graph, module.params['app_id'], select=SP_FIELDS[:3])
+        created = api.get_service_principal(module.graph, module.params['app_id'], select=api.PRINCIPAL_FIELDS)
         if created is not None:
             return created
         raise
@@ -161,7 +159,7 @@ def main_logic(module):
     api.resolve_permissions(catalog, params['permissions'], api=resource.get('displayName') or 'the resource API')
     names_by_id = dict((role_id, name) for name, role_id in catalog.items())
 
-    client = api.get_service_principal(module.graph, params['app_id'], select=['id', 'appId', 'displayName'])
+    client = api.get_service_principal(module.graph, params['app_id'], select=api.PRINCIPAL_FIELDS)
     created = client is None
     if created:
         module.record_change(dict(service_principal=None), dict(service_principal=params['app_id']),

@@ -130,8 +130,9 @@ def main_logic(module):
     if app is not None:
         catalog = api.application_roles(module.graph)
         names_by_id = dict((role_id, name) for name, role_id in catalog.items())
-        graph_sp = api.get_service_principal(module.graph, api.MICROSOFT_GRAPH_APP_ID, select=['id'])
-        client = api.get_service_principal(module.graph, app['appId'], select=['id'])
+        # The same selections the other modules read, so a run on one connection reads each object once.
+        graph_sp = api.get_service_principal(module.graph, api.MICROSOFT_GRAPH_APP_ID, select=api.RESOURCE_FIELDS)
+        client = api.get_service_principal(module.graph, app['appId'], select=api.PRINCIPAL_FIELDS)
         granted = []
         if client is not None:
             granted = sorted(names_by_id.get(a['appRoleId'], a['appRoleId'])

@@ -128,6 +128,11 @@ rooms:
     after:
       description: The changed settings after, by option name.
       type: dict
+    current:
+      description:
+        - Every setting as read, by option name; the delegates of O(resource_delegates) that the room
+          has are shown by the address given here, other delegates as Exchange lists them.
+      type: dict
 changed_rooms:
   description: How many rooms changed.
   returned: always
@@ -223,6 +228,17 @@ def delegate_plan(current, delegates, mode):
     return [shown(a) for a in sorted(delegates)], [identity(a) for a in sorted(delegates)]
 
 
+def observed(have, delegates):
+    """The room's settings as read, our delegates shown by the address we were given (Exchange shows names)."""
+    shown = list(have.get('resource_delegates') or [])
+    if not delegates:
+        return have
+    ours = [address for address, recipient in sorted(delegates.items())
+            if any(str(c).lower() in exo_api.recipient_names(recipient) for c in shown)]
+    others = [c for c in shown if not any(str(c).lower() in exo_api.recipient_names(r) for r in delegates.values())]
+    return dict(have, resource_delegates=ours + others)
+
+
 def main_logic(module):
     params = module.params
     params['rooms'] = unique(params['rooms'])  # a room named twice is read and written once
@@ -254,7 +270,8 @@ def main_logic(module):
             if edit is not None:
                 parameters['ResourceDelegates'] = edit  # unambiguous identities, not the names shown
             plans.append((room, parameters))
-        module.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after))
+        module.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after,
+                                           current=observed(have, delegates)))
     module.result['changed_rooms'] = len(plans)
     module.result['tenant_id'] = params['tenant_id']
     if plans and not module.check_mode:

@@ -54,7 +54,9 @@ class InProcess(object):
 
     def run(self, module, args):
         """The result module `module` (its SPEC and main_logic) would return for `args`."""
-        params, errors = _validate(full_spec(module.SPEC), dict(self.params, **args))
+        # Only the options that are set: mutually exclusive options count when merely present.
+        given = dict((k, v) for k, v in self.params.items() if v is not None)
+        params, errors = _validate(full_spec(module.SPEC), dict(given, **args))
         if errors:
             return dict(failed=True, changed=False, msg='; '.join(errors))
         state = TaskState(params, self.check_mode, self.diff, self.connection)

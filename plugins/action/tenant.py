@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One tenant's Bookings ONE state in one task: preflight, app registration, admin consent,
+the secret lifecycle, the room policy, and (with observe) what the audit report needs.
+
+Each step is the logic of the collection's own module, run in this worker on one
+connection (plugin_utils/_inprocess.py): the same checks, check mode, diffs and
+idempotence as the modules, without a module process per step, and each object read
+once. The first failing step stops the tenant and names itself.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.bookingsone.office365.plugins.modules import (
+    admin_consent, app_registration, app_registration_info, app_secret, calendar_processing, mailbox_permission,
+    preflight,
+)
+from ansible_collections.bookingsone.office365.plugins.modules.tenant import SPEC
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._private_file import write_private
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import lifecycle
+
+# The Bookings ONE room policy: requests go to the delegate for approval, no working-hours limit,
+# no automatic decline outside the limits (booking window and maximum duration are left as they are).
+ROOM_POLICY = dict(automate_processing='AutoAccept', all_book_in_policy=False, all_request_in_policy=True,
+                   forward_requests_to_delegates=True, schedule_only_during_work_hours=False,
+                   enforce_scheduling_horizon=False)
+
+
+class StepFailed(Exception):
+    def __init__(self, step, result):
+        super(StepFailed, self).__init__(step)
+        self.step = step
+        self.result = result
+
+
+class Steps(object):
+    """The steps of one tenant and what they returned, merged into one task result."""
+
+    def __init__(self, runner):
+        self.runner = runner
+        self.results = {}
+        self.diffs = []
+        self.changed = False
+
+    def add(self, name, result):
+        diff = result.pop('diff', None)
+        if diff:
+            self.diffs.extend(diff if isinstance(diff, list) else [diff])
+        self.changed = self.changed or bool(result.get('changed'))
+        self.results[name] = result
+        if result.get('failed'):
+            raise StepFailed(name, result)
+        return result
+
+    def run(self, name, module, args):
+        return self.add(name, self.runner.run(module, args))
+
+
+def preflight_args(entra, rooms):
+    args = {}
+    if entra:
+        secret = entra['secret']
+        args.update(secret_lifetime_days=secret['lifetime_days'], secret_rotate_before_days=secret['rotate_before_days'],
+                    secret_grace_days=secret['grace_days'], graph_permissions=entra['graph_permissions'],
+                    handoff_url=(entra['handoff'] or {}).get('url'))
+        if entra['app']:
+            args['redirect_uris'] = [entra['callback_url']]
+    if rooms:
+        args.update(delegate=rooms['delegate'], rooms=dict(
+            (k, rooms[k]) for k in ('source', 'room_list', 'addresses', 'name_pattern', 'exclude')))
+    return args
+
+
+def run_entra(steps, entra, loader, check_mode):
+    secret = entra['secret']
+    app_key = dict(unique_name=entra['unique_name'])
+    if entra['app']:
+        registration = steps.run('app_registration', app_registration, dict(
+            app_key, display_name=entra['display_name'], sign_in_audience='AzureADMultipleOrgs',
+            web_redirect_uris=[entra['callback_url']], graph_permissions=entra['graph_permissions']))
+        if registration.get('app_id') is None:
+            return  # check mode on a tenant without the app: nothing further to compare
+        steps.run('admin_consent', admin_consent,
+                  dict(app_id=registration['app_id'], permissions=entra['graph_permissions'], exclusive=True))
+    secret_args = dict(app_key, display_name=secret['display_name'], lifetime_days=secret['lifetime_days'],
+                       rotate_before_days=secret['rotate_before_days'], retire_previous=secret['retire_previous'],
+                       grace_days=secret['grace_days'], force_rotate=secret['force_rotate'])
+
+    def call(**extra):
+        return steps.runner.run(app_secret, dict(secret_args, record_on_create=False, **extra))
+
+    steps.add('app_secret', lifecycle(call, loader, entra['handoff'], check_mode))
+
+
+def record_rooms(path, changes):
+    """Keep each room's settings from before its first change, for offboarding (earlier records win)."""
+    before = dict((room['room'], room['before']) for room in changes['rooms'] if room['changed'])
+    if not before:
+        return
+    try:
+        with open(path) as handle:
+            recorded = json.load(handle)
+    except (IOError, OSError, ValueError):
+        recorded = {}
+    for room, settings in before.items():
+        recorded[room] = dict(settings, **recorded.get(room, {}))
+    write_private(path, json.dumps(recorded, indent=2, sort_keys=True).encode('utf-8'))
+
+
+def run_rooms(steps, rooms, selected, check_mode):
+    if not selected:
+        return
+    common = dict(concurrency=rooms['concurrency'])
+    changes = steps.run('calendar_processing', calendar_processing, dict(
+        common, rooms=selected, resource_delegates=[rooms['delegate']], resource_delegates_mode='add', **ROOM_POLICY))
+    if rooms['record_file'] and not check_mode:
+        record_rooms(rooms['record_file'], changes)
+    steps.run('mailbox_permission', mailbox_permission, dict(
+        common, mailboxes=selected, user=rooms['delegate'], access_rights=['FullAccess'],
+        automapping=rooms['automapping']))
+
+
+def observed_rooms(steps, rooms, checked):
+    """What the audit report judges, from what the steps read (no read of its own)."""
+    processing = dict((r['room'].lower(), r['current']) for r in steps.results['calendar_processing']['rooms'])
+    access = dict((m['mailbox'].lower(), 'FullAccess' in m['before'])
+                  for m in steps.results['mailbox_permission']['mailboxes'])
+    found = []
+    for room in checked['rooms']:
+        key = room['address'].lower()
+        found.append(dict(room, calendar_processing=processing.get(key),
+                          full_access=[rooms['delegate']] if access.get(key) else []))
+    return found
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        connection_args, args = split_connection(dict(self._task.args))
+        validation = ArgumentSpecValidator(SPEC['argument_spec']).validate(args)
+        if validation.error_messages:
+            raise AnsibleActionFail('; '.join(validation.error_messages))
+        args = validation.validated_parameters
+        check = bool(self._task.check_mode)
+        host = task_vars.get('inventory_hostname')
+        if args['known_variables'] is not None:
+            strange = variables.unknown(task_vars.keys(), args['known_variables'])
+            if strange:
+                raise AnsibleActionFail('unknown variable(s) for %s: %s; nothing was written to this tenant'
+                                        % (host, variables.describe(strange)))
+        entra, rooms = args['entra'], args['rooms']
+        if entra and entra['handoff']:
+            handoff.check_url(entra['handoff']['url'])
+        runner = InProcess(connection_args, check, self._task.diff)
+        steps = Steps(runner)
+        notes = []
+        try:
+            if args['lock'] and not check:
+                notes += self._lock(args['lock'])
+            checked = args['checked'] or steps.run('preflight', preflight, dict(preflight_args(entra, rooms)))
+            if entra:
+                run_entra(steps, entra, self._loader, check)
+            selected = [r['address'] for r in checked.get('rooms') or []]
+            if rooms:
+                run_rooms(steps, rooms, selected, check)
+            if args['observe']:
+                result['observed'] = self._observe(steps, entra, rooms, checked, selected)
+        except StepFailed as exc:
+            result.update(failed=True, msg='%s: %s' % (exc.step, exc.result.get('msg')),
+                          failed_step=exc.step, error=exc.result.get('error'))
+        result.update(changed=steps.changed, steps=steps.results, retries=runner.retries(),
+                      tenant_id=runner.connection.tenant_id, notes=notes)
+        if notes:
+            result.setdefault('warnings', []).extend(notes)
+        if steps.diffs and self._task.diff:
+            result['diff'] = steps.diffs
+        return result
+
+    @staticmethod
+    def _lock(spec):
+        try:
+            stale = tenant_lock.acquire(spec['directory'], spec['name'], spec['timeout'])
+        except tenant_lock.LockTimeout as exc:
+            raise AnsibleActionFail('%s; nothing was written to this tenant' % exc)
+        return ['took over the lock of an interrupted run (pid %s)' % stale.get('pid')] if stale else []
+
+    @staticmethod
+    def _observe(steps, entra, rooms, checked, selected):
+        found = {}
+        if entra:
+            found['app'] = steps.run('app_registration_info', app_registration_info, dict(
+                unique_name=entra['unique_name'], secret_display_name=entra['secret']['display_name']))
+        if rooms:
+            found['rooms'] = observed_rooms(steps, rooms, checked) if selected else []
+        return found

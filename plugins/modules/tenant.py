@@ -1,0 +1,273 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: Bookings ONE contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: tenant
+short_description: Bring one tenant to the Bookings ONE state in one task, or audit it in check mode
+version_added: 0.2.0
+description:
+  - Runs, for one tenant, the logic of M(bookingsone.office365.preflight),
+    M(bookingsone.office365.app_registration), M(bookingsone.office365.admin_consent),
+    M(bookingsone.office365.app_secret) (with its hand-off), M(bookingsone.office365.calendar_processing)
+    and M(bookingsone.office365.mailbox_permission), one after another, in the controller's worker
+    on one connection - one token per resource, one HTTP session, each object read once. Their checks,
+    check mode, diffs and idempotence are exactly those of the modules; the first failing step stops
+    the tenant and the message names it.
+  - The roles M(bookingsone.office365.entra_app) and M(bookingsone.office365.room_policy) and the
+    playbooks use it; the modules stay available one by one.
+  - With O(observe=true) the result also carries what the audit report judges (RV(observed)), taken
+    from what the steps read, so an audit is one pass per tenant.
+  - This is an action plugin; it runs on the controller.
+author:
+  - Bookings ONE engineering (@bookingsone)
+options:
+  entra:
+    description: The Entra half. Omit to leave it alone.
+    type: dict
+    suboptions:
+      app:
+        description: Manage the app registration and consent; V(false) runs only the secret lifecycle.
+        type: bool
+        default: true
+      display_name:
+        description: Display name of the app registration.
+        type: str
+        default: Bookings ONE
+      unique_name:
+        description: Unique name of the app registration.
+        type: str
+        default: bookings-one
+      callback_url:
+        description: The Bookings ONE callback URL, the app's Web redirect URI. Required with O(entra.app=true).
+        type: str
+      graph_permissions:
+        description: Microsoft Graph application permissions requested and consented.
+        type: list
+        elements: str
+        default: [Calendars.ReadWrite, Group.Read.All, Mail.Send, Place.Read.All, User.Read.All]
+      secret:
+        description: The client secret, as in M(bookingsone.office365.app_secret).
+        type: dict
+        default: {}
+        suboptions:
+          display_name:
+            description: Display name of the secret.
+            type: str
+            default: bookings-one
+          lifetime_days:
+            description: Lifetime of a new secret.
+            type: int
+            default: 730
+          rotate_before_days:
+            description: Rotate when the recorded secret expires within this many days.
+            type: int
+            default: 30
+          retire_previous:
+            description: When earlier handed-off secrets are removed.
+            type: str
+            choices: [never, after_grace, now]
+            default: after_grace
+          grace_days:
+            description: Grace period before earlier secrets are retired.
+            type: int
+            default: 14
+          force_rotate:
+            description: Mint and hand over a new secret now.
+            type: bool
+            default: false
+      handoff:
+        description: Where a new secret is handed over, as O(bookingsone.office365.app_secret#module:handoff).
+        type: dict
+        required: true
+        suboptions:
+          path:
+            description: The encrypted hand-off file of this tenant.
+            type: path
+            required: true
+          vault_id:
+            description: Vault identity to encrypt with.
+            type: str
+          url:
+            description: Optional HTTPS endpoint of Bookings ONE.
+            type: str
+          url_token:
+            description: Bearer token for the URL.
+            type: str
+          lock_timeout:
+            description: Seconds to wait for another run holding this tenant's lock.
+            type: int
+            default: 900
+  rooms:
+    description: The Exchange half (the room policy). Omit to leave it alone.
+    type: dict
+    suboptions:
+      delegate:
+        description: The Bookings ONE delegate's email address.
+        type: str
+        required: true
+      source:
+        description: Where rooms are discovered, as in M(bookingsone.office365.room_info).
+        type: str
+        choices: [exchange, graph, both]
+        default: exchange
+      room_list:
+        description: Only the rooms of this room list.
+        type: str
+      addresses:
+        description: Only these rooms.
+        type: list
+        elements: str
+      name_pattern:
+        description: Only rooms whose display name matches this pattern.
+        type: str
+      exclude:
+        description: Rooms left out.
+        type: list
+        elements: str
+        default: []
+      concurrency:
+        description: Rooms handled at the same time.
+        type: int
+        default: 2
+      automapping:
+        description: Whether Outlook opens the rooms automatically for the delegate.
+        type: bool
+        default: false
+      record_file:
+        description: Controller file keeping each room's settings from before its first change (offboarding).
+        type: path
+  checked:
+    description:
+      - The registered result of an earlier M(bookingsone.office365.preflight) of this tenant in the
+        same run; its checks are not repeated and its rooms are used.
+    type: dict
+  known_variables:
+    description: Refuse unknown C(bookingsone_*), C(entra_app_*) and C(room_policy_*) variables, as the preflight does.
+    type: list
+    elements: str
+  lock:
+    description: Take the tenant's lock for the run (not in check mode), as the preflight does.
+    type: dict
+    suboptions:
+      directory:
+        description: Directory of the lock file.
+        type: path
+        required: true
+      name:
+        description: Name of the lock.
+        type: str
+        required: true
+      timeout:
+        description: Seconds to wait.
+        type: int
+        default: 900
+  observe:
+    description: Return RV(observed) for the audit report.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - bookingsone.office365.connection
+  - ansible.builtin.action_common_attributes
+  - bookingsone.office365.attributes
+'''
+
+EXAMPLES = r'''
+- name: Onboard a tenant (or audit it with --check)
+  bookingsone.office365.tenant:
+    tenant_id: contoso.onmicrosoft.com
+    entra:
+      callback_url: https://contoso.bookingsone.example/auth/callback
+      handoff:
+        path: /srv/bookingsone/handoff/contoso.vault.yml
+    rooms:
+      delegate: bookings@contoso.com
+      room_list: hq-rooms@contoso.com
+'''
+
+RETURN = r'''
+steps:
+  description: The result of each step that ran, by module name (never a secret).
+  returned: always
+  type: dict
+failed_step:
+  description: The step that failed.
+  returned: on failure
+  type: str
+observed:
+  description:
+    - C(app) (the M(bookingsone.office365.app_registration_info) result) and C(rooms) (each selected room
+      with C(calendar_processing) and C(full_access)), read by the steps.
+  returned: with O(observe=true)
+  type: dict
+retries:
+  description: Retried requests per service, over all steps.
+  returned: always
+  type: dict
+tenant_id:
+  description: The tenant's GUID.
+  returned: always
+  type: str
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.bookingsone.office365.plugins.module_utils._connection import CONNECTION_ARGSPEC
+
+GRAPH_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
+# The action's own options (the connection options come from the shared doc fragment).
+SPEC = dict(argument_spec=dict(
+    entra=dict(type='dict', options=dict(
+        app=dict(type='bool', default=True),
+        display_name=dict(type='str', default='Bookings ONE'),
+        unique_name=dict(type='str', default='bookings-one'),
+        callback_url=dict(type='str'),
+        graph_permissions=dict(type='list', elements='str', default=GRAPH_PERMISSIONS),
+        secret=dict(type='dict', default={}, options=dict(
+            display_name=dict(type='str', default='bookings-one'),
+            lifetime_days=dict(type='int', default=730),
+            rotate_before_days=dict(type='int', default=30),
+            retire_previous=dict(type='str', default='after_grace', choices=['never', 'after_grace', 'now']),
+            grace_days=dict(type='int', default=14),
+            force_rotate=dict(type='bool', default=False),
+        )),
+        handoff=dict(type='dict', required=True, options=dict(
+            path=dict(type='path', required=True),
+            vault_id=dict(type='str'),
+            url=dict(type='str'),
+            url_token=dict(type='str', no_log=True),
+            lock_timeout=dict(type='int', default=900),
+        )),
+    ), required_if=[('app', True, ('callback_url',))]),
+    rooms=dict(type='dict', options=dict(
+        delegate=dict(type='str', required=True),
+        source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
+        room_list=dict(type='str'),
+        addresses=dict(type='list', elements='str'),
+        name_pattern=dict(type='str'),
+        exclude=dict(type='list', elements='str', default=[]),
+        concurrency=dict(type='int', default=2),
+        automapping=dict(type='bool', default=False),
+        record_file=dict(type='path'),
+    )),
+    checked=dict(type='dict'),
+    known_variables=dict(type='list', elements='str'),
+    lock=dict(type='dict', options=dict(
+        directory=dict(type='path', required=True),
+        name=dict(type='str', required=True),
+        timeout=dict(type='int', default=900),
+    )),
+    observe=dict(type='bool', default=False),
+))
+
+
+def main():
+    module = AnsibleModule(argument_spec=dict(CONNECTION_ARGSPEC, **SPEC['argument_spec']), supports_check_mode=True)
+    module.fail_json(msg='bookingsone.office365.tenant runs as an action plugin on the controller')
+
+
+if __name__ == '__main__':
+    main()
