@@ -137,9 +137,9 @@ class M365Module(AnsibleModule):
 
     def __init__(self, argument_spec, mutually_exclusive=None, **kwargs):
         kwargs.setdefault('supports_check_mode', True)
+        self.connection = None  # AnsibleModule fails bad arguments from its __init__, before a connection exists
         super(M365Module, self).__init__(**full_spec(dict(kwargs, argument_spec=argument_spec,
                                                           mutually_exclusive=mutually_exclusive)))
-        self.connection = None
         for present, lib in ((_auth.HAS_MSAL, 'msal'), (_http.HAS_REQUESTS, 'requests')):
             if not present:
                 self.fail_json(msg=missing_required_lib(lib))
@@ -152,7 +152,7 @@ class M365Module(AnsibleModule):
     def _with_retries(self, result):
         # `retries` ({service: {retried, waited_s}}) goes with every result, failed ones too;
         # AnsibleModule may fail before the connection exists (bad arguments): nothing was sent then.
-        result.setdefault('retries', self.connection.policy.retries() if self.connection else {})
+        result.setdefault('retries', self.connection.policy.retries() if getattr(self, 'connection', None) else {})
         return result
 
     def exit_json(self, **kwargs):

@@ -119,7 +119,7 @@ def test_audit_fails_the_run_when_no_tenant_can_be_audited(harness, fleet):
     assert dict((name, t['status']) for name, t in report['summary']['tenants'].items()) == dict(
         contoso='error', tailspin='error')
     # the summary's failure names every tenant with its reason
-    reason = 'Read the Bookings ONE app registration: login invalid_client'
+    reason = 'App registration, admin consent, client secret and its hand-off: preflight: login invalid_client'
     assert '2 tenant(s) could not be audited: contoso (%s' % reason in run.output, run
     assert '; tailspin (%s' % reason in run.output, run
 
