@@ -79,4 +79,5 @@ def test_onboard_and_audit_as_awx_jobs(harness, tmp_path):
     assert handed['client_secret'] and handed['client_secret'] not in written
     assert harness.operator['secrets'][0]['value'] not in written
     assert 'eyJ0' not in written  # no access token (a JWT) either
-    assert 'censored' in written  # the secret-bearing results were hidden, not merely absent
+    # the secret step reported by key ID; the value never left the hand-off (results carry no secret at all)
+    assert handed['secret_key_id'] in written
