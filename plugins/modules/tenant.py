@@ -130,9 +130,9 @@ options:
         elements: str
         default: []
       concurrency:
-        description: Rooms handled at the same time.
+        description: Rooms handled at the same time (Exchange Online's per-tenant limit; refused requests are retried).
         type: int
-        default: 2
+        default: 3
       automapping:
         description: Whether Outlook opens the rooms automatically for the delegate.
         type: bool
@@ -226,7 +226,7 @@ SPEC = dict(argument_spec=dict(
         unique_name=dict(type='str', default='bookings-one'),
         callback_url=dict(type='str'),
         graph_permissions=dict(type='list', elements='str', default=GRAPH_PERMISSIONS),
-        secret=dict(type='dict', default={}, options=dict(
+        secret=dict(type='dict', default={}, no_log=False, options=dict(
             display_name=dict(type='str', default='bookings-one'),
             lifetime_days=dict(type='int', default=730),
             rotate_before_days=dict(type='int', default=30),
@@ -249,7 +249,7 @@ SPEC = dict(argument_spec=dict(
         addresses=dict(type='list', elements='str'),
         name_pattern=dict(type='str'),
         exclude=dict(type='list', elements='str', default=[]),
-        concurrency=dict(type='int', default=2),
+        concurrency=dict(type='int', default=3),
         automapping=dict(type='bool', default=False),
         record_file=dict(type='path'),
     )),

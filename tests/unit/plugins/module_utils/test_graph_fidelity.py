@@ -78,12 +78,12 @@ def test_exchange_is_authoritative_and_both_names_the_differences(sources):
     assert [r['address'] for r in rooms] == ['board@x.com', 'quiet@x.com']
     assert rooms[0]['building'] == 'HQ' and rooms[0]['floor'] == 3  # Graph's details where it has them
     assert discovery == dict(not_in_places=['quiet@x.com'], not_in_exchange=['ghost@x.com'])
-    rooms, _ = _rooms.discover(Module(), 'graph')
+    rooms, _discovery = _rooms.discover(Module(), 'graph')
     assert [r['address'] for r in rooms] == ['board@x.com', 'ghost@x.com']
 
 
 def test_a_room_list_comes_from_graph_and_is_intersected_with_exchange(sources):
-    rooms, _ = _rooms.discover(Module(), 'exchange', 'hq@x.com')
+    rooms, _discovery = _rooms.discover(Module(), 'exchange', 'hq@x.com')
     assert [r['address'] for r in rooms] == ['board@x.com'] and ('graph', 'hq@x.com') in sources
 
 

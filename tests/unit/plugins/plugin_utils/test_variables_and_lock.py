@@ -13,7 +13,7 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils import _vari
 
 def test_known_names_come_from_the_roles_and_playbooks():
     known = variables.known_names()
-    assert {'entra_app_secret_lifetime_days', 'room_policy_delegate', 'entra_app_registration',
+    assert {'entra_app_secret_lifetime_days', 'room_policy_delegate', 'entra_app_state',
             'room_policy_checked', 'bookingsone_connection', 'bookingsone_failure'} <= known
 
 
