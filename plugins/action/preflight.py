@@ -10,8 +10,10 @@ from __future__ import annotations
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.bookingsone.office365.plugins.modules import preflight
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection
 
 
 # The module's options that need the tenant (or the module's own input checks).
@@ -43,7 +45,10 @@ class ActionModule(ActionBase):
             if stale:
                 notes.append('took over the lock of an interrupted run (pid %s)' % stale.get('pid'))
         if any(args.get(name) is not None for name in CHECKS):
-            result.update(self._execute_module(module_args=args, task_vars=task_vars))
+            # the module's logic in this worker: no module process for a read-only check
+            connection_args, checks = split_connection(args)
+            runner = InProcess(connection_args, bool(self._task.check_mode), self._task.diff)
+            result.update(runner.run(preflight, checks), retries=runner.retries(), tenant_id=runner.connection.tenant_id)
         else:  # only the controller-side checks were asked for: no module process, no request
             result.update(changed=False, tenant_id=args.get('tenant_id'))
         result['notes'] = notes + result.get('notes', [])
