@@ -7,7 +7,6 @@ lock is taken for the rest of the run before the tenant is read."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.modules import preflight
@@ -30,20 +29,11 @@ class ActionModule(ActionBase):
         args = dict(self._task.args)
         known = args.pop('known_variables', None)
         lock = args.pop('lock', None)
-        host = task_vars.get('inventory_hostname')
         if known is not None:
-            strange = variables.unknown(task_vars.keys(), known)
-            if strange:
-                raise AnsibleActionFail('unknown variable(s) for %s: %s; nothing was written to this tenant'
-                                        % (host, variables.describe(strange)))
+            variables.refuse_unknown(task_vars, known)
         notes = []
         if lock and not self._task.check_mode:
-            try:
-                stale = tenant_lock.acquire(lock['directory'], lock['name'], int(lock.get('timeout') or 900))
-            except (tenant_lock.LockTimeout, KeyError) as exc:
-                raise AnsibleActionFail('%s; nothing was written to this tenant' % exc)
-            if stale:
-                notes.append('took over the lock of an interrupted run (pid %s)' % stale.get('pid'))
+            notes = tenant_lock.hold(lock['directory'], lock['name'], int(lock.get('timeout') or 900))
         if any(args.get(name) is not None for name in CHECKS):
             # the module's logic in this worker: no module process for a read-only check
             connection_args, checks = split_connection(args)

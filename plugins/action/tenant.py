@@ -158,12 +158,8 @@ class ActionModule(ActionBase):
             raise AnsibleActionFail('; '.join(validation.error_messages))
         args = validation.validated_parameters
         check = bool(self._task.check_mode)
-        host = task_vars.get('inventory_hostname')
         if args['known_variables'] is not None:
-            strange = variables.unknown(task_vars.keys(), args['known_variables'])
-            if strange:
-                raise AnsibleActionFail('unknown variable(s) for %s: %s; nothing was written to this tenant'
-                                        % (host, variables.describe(strange)))
+            variables.refuse_unknown(task_vars, args['known_variables'])
         entra, rooms = args['entra'], args['rooms']
         if entra and entra['handoff']:
             handoff.check_url(entra['handoff']['url'])
@@ -172,7 +168,7 @@ class ActionModule(ActionBase):
         notes = []
         try:
             if args['lock'] and not check:
-                notes += self._lock(args['lock'])
+                notes += tenant_lock.hold(args['lock']['directory'], args['lock']['name'], args['lock']['timeout'])
             checked = args['checked'] or steps.run('preflight', preflight, dict(preflight_args(entra, rooms)))
             if entra:
                 run_entra(steps, entra, self._loader, check)
@@ -191,14 +187,6 @@ class ActionModule(ActionBase):
         if steps.diffs and self._task.diff:
             result['diff'] = steps.diffs
         return result
-
-    @staticmethod
-    def _lock(spec):
-        try:
-            stale = tenant_lock.acquire(spec['directory'], spec['name'], spec['timeout'])
-        except tenant_lock.LockTimeout as exc:
-            raise AnsibleActionFail('%s; nothing was written to this tenant' % exc)
-        return ['took over the lock of an interrupted run (pid %s)' % stale.get('pid')] if stale else []
 
     @staticmethod
     def _observe(steps, entra, rooms, checked, selected):

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import os
 
-from ansible.errors import AnsibleActionFail
-
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 
@@ -74,12 +72,7 @@ def lifecycle(call, loader, spec, check_mode):
     notes = []
     if not check_mode:  # an audit neither waits for nor blocks a running onboarding
         handoff.vault_secrets(loader)  # before any write: the file could not be written otherwise
-        try:
-            stale = tenant_lock.acquire(os.path.dirname(path), lock_name(path), spec['lock_timeout'])
-        except tenant_lock.LockTimeout as exc:
-            raise AnsibleActionFail(str(exc) + '; nothing was changed')
-        if stale:
-            notes.append('took over the lock of an interrupted run (pid %s)' % stale.get('pid'))
+        notes = tenant_lock.hold(os.path.dirname(path), lock_name(path), spec['lock_timeout'])
     stored = handoff.read(loader, path)
     first = call(handed_off_key_id=(stored or {}).get('secret_key_id'))
     if first.get('failed') or not first.get('secret_text'):

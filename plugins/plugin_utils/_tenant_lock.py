@@ -18,6 +18,8 @@ import os
 import socket
 import time
 
+from ansible.errors import AnsibleActionFail
+
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._private_file import write_private
 
 
@@ -90,3 +92,12 @@ def acquire(directory, name, timeout, owner=None, poll=0.5):
             raise LockTimeout('another run (pid %s on %s) holds the lock of %s in %s; waited %d s'
                               % (holder.get('pid'), holder.get('host'), name, directory, timeout))
         time.sleep(poll)
+
+
+def hold(directory, name, timeout):
+    """Take the lock for this run, as a task does: the notes to report, or the task fails (nothing written)."""
+    try:
+        stale = acquire(directory, name, timeout)
+    except LockTimeout as exc:
+        raise AnsibleActionFail('%s; nothing was written to this tenant' % exc)
+    return ['took over the lock of an interrupted run (pid %s)' % stale.get('pid')] if stale else []

@@ -17,6 +17,7 @@ import os
 import re
 
 import yaml
+from ansible.errors import AnsibleActionFail
 
 PREFIXES = ('bookingsone_', 'entra_app_', 'room_policy_')
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -57,3 +58,11 @@ def unknown(variables, extra=(), root=ROOT):
 def describe(found):
     return ', '.join('%s (did you mean %s?)' % (name, close) if close else '%s (no such variable)' % name
                      for name, close in found)
+
+
+def refuse_unknown(task_vars, extra):
+    """Fail the task, before anything is written, when the host has variables nobody knows."""
+    strange = unknown(task_vars.keys(), extra)
+    if strange:
+        raise AnsibleActionFail('unknown variable(s) for %s: %s; nothing was written to this tenant'
+                                % (task_vars.get('inventory_hostname'), describe(strange)))
