@@ -18,6 +18,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import concurrency
 from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_registration, app_registration_info, app_secret, calendar_processing, mailbox_permission,
     preflight,
@@ -27,7 +29,7 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils import _hand
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._private_file import write_private
+from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import lifecycle
 
 # The Bookings ONE room policy: requests go to the delegate for approval, no working-hours limit,
@@ -161,6 +163,11 @@ class ActionModule(ActionBase):
         if args['known_variables'] is not None:
             variables.refuse_unknown(task_vars, args['known_variables'])
         entra, rooms = args['entra'], args['rooms']
+        if rooms:
+            try:
+                concurrency(rooms)
+            except InputError as exc:
+                raise AnsibleActionFail('rooms.%s; nothing was changed' % exc)
         if entra and entra['handoff']:
             handoff.check_url(entra['handoff']['url'])
         runner = InProcess(connection_args, check, self._task.diff)

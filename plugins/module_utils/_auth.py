@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import os
-import tempfile
 import threading
 
 try:
@@ -24,7 +23,9 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._auth_access
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_client_secret import ClientSecretCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient, login_error
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
+    ExplicitVerifyClient, MetadataCache, login_error)
+from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 
 
 def select_credential(params):
@@ -64,19 +65,8 @@ class _CacheFile(object):
             pass  # no cache yet, or unreadable: start empty
 
     def save(self):
-        if not self.cache.has_state_changed:
-            return
-        directory = os.path.dirname(self.path)
-        os.makedirs(directory, 0o700, exist_ok=True)  # forks of a play may create it at the same moment
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.msal-')  # created 0600
-        try:
-            with os.fdopen(fd, 'w') as handle:
-                handle.write(self.cache.serialize())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-        except Exception:
-            os.unlink(tmp)
-            raise
+        if self.cache.has_state_changed:
+            write_private(self.path, self.cache.serialize().encode('utf-8'))
 
     def forget_access_tokens(self):
         for item in list(self.cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
@@ -103,13 +93,15 @@ class TokenProvider(object):
 
     def _client_app(self):
         if self._app is None:
-            cache = None
+            cache = metadata = None
             if self._params.get('token_cache', True):
+                directory = self._params.get('token_cache_dir') or default_cache_dir()
+                metadata = MetadataCache(os.path.join(directory, 'msal-metadata.json'))
                 key = hashlib.sha256('|'.join([
                     self._endpoints.login, self._params['tenant_id'].lower(),
                     self._params['client_id'].lower(), self._credential.fingerprint(),
                 ]).encode('utf-8')).hexdigest()[:40]
-                self._cache_file = _CacheFile(self._params.get('token_cache_dir') or default_cache_dir(), key)
+                self._cache_file = _CacheFile(directory, key)
                 cache = self._cache_file.cache
             credential = self._credential.msal_credential()  # a bad certificate file is an input error
             try:
@@ -119,7 +111,7 @@ class TokenProvider(object):
                     authority='%s/%s' % (self._endpoints.login, self._params['tenant_id']),
                     token_cache=cache,
                     instance_discovery=None if self._endpoints.login_is_known else False,
-                    http_client=ExplicitVerifyClient(self._session, self._timeout, self._policy),
+                    http_client=ExplicitVerifyClient(self._session, self._timeout, self._policy, metadata),
                 )
             except ValueError as exc:
                 # msal says so for an unreadable authority document or an unusable certificate.

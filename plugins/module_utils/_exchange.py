@@ -107,7 +107,7 @@ class ExchangeClient(ServiceClient):
     def is_read(self, method, body):
         return str(((body or {}).get('CmdletInput') or {}).get('CmdletName') or '').startswith('Get-')
 
-    def retryable(self, response):
+    def overloaded(self, response):
         """The concurrency limit: the request was refused before the cmdlet ran, so it is safe to repeat."""
         if response.status_code < 400 or not response.content:
             return False

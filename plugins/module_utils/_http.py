@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import email.utils
+import json
 import random
 import re
 import threading
@@ -24,6 +25,8 @@ except ImportError:
     HAS_REQUESTS = False
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import AdaptiveLimit
+from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 
 USER_AGENT = 'bookingsone.office365/0.1.0'
 # Throttled or briefly unavailable: the request was not carried out, so it is safe to repeat.
@@ -181,6 +184,53 @@ def login_error(status, body, method=None, url=None):
                              method=method, url=url)
 
 
+class CachedResponse(object):
+    """A stored answer, with what msal reads of a response."""
+
+    def __init__(self, status_code, text, headers):
+        self.status_code, self.text, self.headers = status_code, text, headers
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class MetadataCache(object):
+    """The identity platform's public metadata msal GETs (OpenID configuration, instance discovery), kept
+    in a private JSON file next to the token cache for a day, as msal keeps it in memory.
+
+    msal fetches it again in every process otherwise, i.e. for every task; its own http_cache would need
+    pickled msal objects on disk. Only successful answers are kept; an unreadable file is ignored.
+    """
+
+    LIFETIME_S = 24 * 3600
+
+    def __init__(self, path, clock=time.time):
+        self.path, self.clock = path, clock
+        try:
+            with open(path) as handle:
+                entries = json.load(handle)
+        except (IOError, OSError, ValueError):
+            entries = {}
+        now = clock()
+        self.entries = dict((url, entry) for url, entry in entries.items()
+                            if isinstance(entry, dict) and 0 <= entry.get('expires', 0) - now <= self.LIFETIME_S) \
+            if isinstance(entries, dict) else {}
+
+    def get(self, url, fetch):
+        entry = self.entries.get(url)
+        if entry is not None:
+            return CachedResponse(entry['status_code'], entry['text'], entry['headers'])
+        response = fetch()
+        if 200 <= response.status_code < 300:
+            self.entries[url] = dict(status_code=response.status_code, text=response.text,
+                                     headers=dict(response.headers), expires=self.clock() + self.LIFETIME_S)
+            try:
+                write_private(self.path, json.dumps(self.entries).encode('utf-8'))
+            except (IOError, OSError):
+                pass  # a cache that cannot be written costs a fetch next time, nothing else
+        return response
+
+
 class ExplicitVerifyClient(object):
     """The session as msal's http_client: verify and timeout on every call, and the retry policy.
 
@@ -192,10 +242,11 @@ class ExplicitVerifyClient(object):
     (400/401 AADSTS errors) go back to msal, which reports their error body.
     """
 
-    def __init__(self, session, timeout, policy=None):
+    def __init__(self, session, timeout, policy=None, metadata=None):
         self.session = session
         self.timeout = timeout
         self.policy = policy or RetryPolicy()
+        self.metadata = metadata  # a MetadataCache for msal's GETs, or None
 
     def _call(self, method, url, **kwargs):
         kwargs.setdefault('verify', self.session.verify)
@@ -211,7 +262,10 @@ class ExplicitVerifyClient(object):
         return response
 
     def get(self, url, **kwargs):
-        return self._call('GET', url, **kwargs)
+        if self.metadata is None:
+            return self._call('GET', url, **kwargs)
+        key = url + ('?' + json.dumps(kwargs['params'], sort_keys=True) if kwargs.get('params') else '')
+        return self.metadata.get(key, lambda: self._call('GET', url, **kwargs))
 
     def post(self, url, **kwargs):
         return self._call('POST', url, **kwargs)
@@ -259,6 +313,7 @@ class ServiceClient(object):
         self.policy = policy or RetryPolicy()
         self.warnings = []
         self.reads = ReadCache()
+        self.in_flight = AdaptiveLimit()
 
     def url(self, path):
         return path if path.startswith('https://') else self.base_url + path
@@ -285,14 +340,18 @@ class ServiceClient(object):
         refreshed = []
 
         def send():
-            response = self._send(method, url, body, params, headers, refresh=False)
-            if response.status_code == 401 and not refreshed:
-                refreshed.append(True)  # a cached token the service no longer accepts: fetch a new one once
-                response = self._send(method, url, body, params, headers, refresh=True)
+            started, response = self.in_flight.acquire(), None
+            try:
+                response = self._send(method, url, body, params, headers, refresh=False)
+                if response.status_code == 401 and not refreshed:
+                    refreshed.append(True)  # a cached token the service no longer accepts: fetch a new one once
+                    response = self._send(method, url, body, params, headers, refresh=True)
+            finally:
+                self.in_flight.release(started, response is not None and self.overloaded(response))
             return response
 
         def retry_when(response):
-            if self.retryable(response):
+            if self.overloaded(response):
                 return True
             return bool(retry_codes) and response.status_code >= 400 and \
                 self.error_from(response, method, url).code in retry_codes
@@ -305,8 +364,9 @@ class ServiceClient(object):
             raise self.error_from(response, method, url)
         return response
 
-    def retryable(self, response):
-        """A service's own "try again" answers beyond the retried statuses; each service knows its own."""
+    def overloaded(self, response):
+        """The service refused the request for too many concurrent ones, before carrying it out: it is
+        repeated, and fewer requests go in flight from then on. Each service knows its own answer."""
         return False
 
     def is_read(self, method, body):

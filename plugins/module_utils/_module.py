@@ -79,6 +79,12 @@ class Connection(object):
         if self._exchange is None:
             return []
         taken, self._exchange.warnings = self._exchange.warnings, []
+        limit = self._exchange.in_flight
+        if limit.lowest is not None:
+            taken.append('the tenant refused requests over its concurrency limit, so at most %d went in flight '
+                         'at a time from then on (of %d); a lower concurrency avoids the refusals'
+                         % (limit.lowest, limit.peak))
+            limit.lowest = None
         return ['Exchange Online: %s' % warning for warning in taken]
 
 

@@ -9,9 +9,21 @@ throttled worker waits while the others go on within the service's budget.
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
+
+# The `concurrency` option of the modules that handle rooms (doc fragment bookingsone.office365.concurrency).
+CONCURRENCY_SPEC = dict(concurrency=dict(type='int', default=8))
+
+
+def concurrency(params):
+    """The validated `concurrency` option."""
+    if params['concurrency'] < 1:
+        raise InputError('concurrency %d must be at least 1' % params['concurrency'])
+    return params['concurrency']
 
 
 def run_all(function, items, workers):
@@ -26,6 +38,45 @@ def run_all(function, items, workers):
         return []
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
         return list(pool.map(attempt, items))
+
+
+class AdaptiveLimit(object):
+    """How many requests to one service may be in flight, learnt from the service (AIMD, as TCP does).
+
+    Unlimited (the thread pool bounds it) until the service refuses a request for too many concurrent
+    ones; then halved below what was in flight, and raised by one after as many successes as the limit,
+    up to the most ever in flight. Refusals of requests that started before the last cut do not cut again:
+    a burst of refusals is one signal.
+    """
+
+    def __init__(self):
+        self.limit = None
+        self.in_flight = self.peak = self.successes = 0
+        self.lowest = None
+        self.cut_at = 0.0
+        self.condition = threading.Condition()
+
+    def acquire(self):
+        """Wait for a free place; returns the start time to hand back to release()."""
+        with self.condition:
+            while self.limit is not None and self.in_flight >= self.limit:
+                self.condition.wait()
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+            return time.monotonic()
+
+    def release(self, started, refused):
+        with self.condition:
+            self.in_flight -= 1
+            if refused and started >= self.cut_at:
+                self.limit = max(1, (self.in_flight + 1) // 2)
+                self.lowest = self.limit if self.lowest is None else min(self.lowest, self.limit)
+                self.cut_at, self.successes = time.monotonic(), 0
+            elif not refused and self.limit is not None:
+                self.successes += 1
+                if self.successes >= self.limit and self.limit < self.peak:
+                    self.limit, self.successes = self.limit + 1, 0
+            self.condition.notify_all()
 
 
 def first_error(outcomes):

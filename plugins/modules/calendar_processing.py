@@ -82,15 +82,9 @@ options:
       - When O(resource_delegates) is given it wins over a per-room C(resource_delegates).
     type: dict
     default: {}
-  concurrency:
-    description:
-      - How many rooms are read or set at the same time.
-      - Exchange Online limits concurrent requests per tenant; the default leaves room for other work on the
-        same tenant, and refused requests are retried.
-    type: int
-    default: 2
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - bookingsone.office365.concurrency
   - ansible.builtin.action_common_attributes
   - bookingsone.office365.attributes
 '''
@@ -148,7 +142,8 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._ensure impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import raise_failures, run_all
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
+    CONCURRENCY_SPEC, concurrency, raise_failures, run_all)
 
 
 def check_input(params):
@@ -158,8 +153,7 @@ def check_input(params):
     duration = params['maximum_duration_in_minutes']
     if duration is not None and not 0 <= duration <= 2147483647:
         raise InputError('maximum_duration_in_minutes %d is out of range' % duration)
-    if params['concurrency'] < 1:
-        raise InputError('concurrency %d must be at least 1' % params['concurrency'])
+    concurrency(params)
     if not params['rooms']:
         raise InputError('rooms is empty')
 
@@ -299,7 +293,7 @@ SPEC = dict(
         allow_conflicts=dict(type='bool'),
         allow_recurring_meetings=dict(type='bool'),
         room_settings=dict(type='dict', default={}),
-        concurrency=dict(type='int', default=2),
+        **CONCURRENCY_SPEC
     ),
 )
 

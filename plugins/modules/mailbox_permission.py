@@ -45,15 +45,9 @@ options:
       - Only applies when rights are added.
     type: bool
     default: false
-  concurrency:
-    description:
-      - How many mailboxes are handled at the same time.
-      - Exchange Online limits concurrent requests per tenant; the default leaves room for other work on the
-        same tenant, and refused requests are retried.
-    type: int
-    default: 2
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - bookingsone.office365.concurrency
   - ansible.builtin.action_common_attributes
   - bookingsone.office365.attributes
 '''
@@ -98,7 +92,8 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _exch
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import raise_failures, run_all
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
+    CONCURRENCY_SPEC, concurrency, raise_failures, run_all)
 
 
 def explicit_rights(entries):
@@ -115,8 +110,7 @@ def explicit_rights(entries):
 def main_logic(module):
     params = module.params
     params['mailboxes'] = unique(params['mailboxes'])  # a room named twice is read and written once
-    if params['concurrency'] < 1:
-        raise InputError('concurrency %d must be at least 1' % params['concurrency'])
+    concurrency(params)
     exo = module.exchange
     exo.tokens.token('exchange')
     if exo_api.get_recipient(exo, params['user']) is None:
@@ -162,7 +156,7 @@ SPEC = dict(
                                     'FullAccess', 'ReadPermission']),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         automapping=dict(type='bool', default=False),
-        concurrency=dict(type='int', default=2),
+        **CONCURRENCY_SPEC
     ),
 )
 

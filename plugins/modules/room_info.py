@@ -58,15 +58,9 @@ options:
     description: Add the users holding Full Access on each room.
     type: bool
     default: false
-  concurrency:
-    description:
-      - How many rooms are read at the same time for the details.
-      - Exchange Online limits concurrent requests per tenant; the default leaves room for other work on the
-        same tenant, and refused requests are retried.
-    type: int
-    default: 2
 extends_documentation_fragment:
   - bookingsone.office365.connection
+  - bookingsone.office365.concurrency
   - ansible.builtin.action_common_attributes
   - bookingsone.office365.attributes.info_module
 '''
@@ -136,6 +130,7 @@ tenant_id:
 from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import CONCURRENCY_SPEC, concurrency
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import discover, select
 
 
@@ -195,6 +190,7 @@ def delegate_addresses(exo, chosen):
 
 def main_logic(module):
     params = module.params
+    concurrency(params)
     found, discovery = discover(module, params['source'], params['room_list'])
     chosen = select(found, params['addresses'], params['name_pattern'], params['exclude'])
     if discovery is not None:
@@ -215,7 +211,7 @@ SPEC = dict(
         exclude=dict(type='list', elements='str', default=[]),
         include_calendar_processing=dict(type='bool', default=False),
         include_permissions=dict(type='bool', default=False),
-        concurrency=dict(type='int', default=2),
+        **CONCURRENCY_SPEC
     ),
 )
 

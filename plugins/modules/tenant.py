@@ -130,9 +130,11 @@ options:
         elements: str
         default: []
       concurrency:
-        description: Rooms handled at the same time (Exchange Online's per-tenant limit; refused requests are retried).
+        description:
+          - Rooms handled at the same time, at most; fewer while the tenant refuses requests over its Exchange
+            concurrency limit (see M(bookingsone.office365.room_info)'s O(bookingsone.office365.room_info#module:concurrency)).
         type: int
-        default: 3
+        default: 8
       automapping:
         description: Whether Outlook opens the rooms automatically for the delegate.
         type: bool
@@ -216,6 +218,7 @@ tenant_id:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import CONNECTION_ARGSPEC
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import CONCURRENCY_SPEC
 
 GRAPH_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
 # The action's own options (the connection options come from the shared doc fragment).
@@ -249,7 +252,7 @@ SPEC = dict(argument_spec=dict(
         addresses=dict(type='list', elements='str'),
         name_pattern=dict(type='str'),
         exclude=dict(type='list', elements='str', default=[]),
-        concurrency=dict(type='int', default=3),
+        concurrency=CONCURRENCY_SPEC['concurrency'],
         automapping=dict(type='bool', default=False),
         record_file=dict(type='path'),
     )),

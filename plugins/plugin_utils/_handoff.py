@@ -14,7 +14,7 @@ from ansible.parsing.vault import AnsibleVaultError, VaultLib, match_encrypt_sec
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient, new_session
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._private_file import write_private
+from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 
 
 class _StaticToken(object):

@@ -20,7 +20,7 @@ import time
 
 from ansible.errors import AnsibleActionFail
 
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._private_file import write_private
+from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 
 
 class LockTimeout(Exception):

@@ -101,8 +101,13 @@ def test_role_on_200_rooms_in_one_task_each(harness):
                      room_policy_record_file=harness.home + '/fabrikam-rooms.json')
     first = harness.play('room_policy.yml', **variables)
     assert first.rc == 0, first
-    sets = [w for w in first.writes if w['cmdlet'] == 'Set-CalendarProcessing']
-    adds = [w for w in first.writes if w['cmdlet'] == 'Add-MailboxPermission']
+    # Writes hold Exchange's per-tenant concurrency slots longer than reads: the tenant may refuse some
+    # (not carried out, repeated); each room is written exactly once.
+    carried_out = [w for w in first.writes if w['status'] < 300]
+    refused = [w for w in first.writes if w['status'] >= 300]
+    assert all(w['status'] == 429 for w in refused), refused
+    sets = [w for w in carried_out if w['cmdlet'] == 'Set-CalendarProcessing']
+    adds = [w for w in carried_out if w['cmdlet'] == 'Add-MailboxPermission']
     assert len(sets) == 200 and len(adds) == 200
     # the whole half in one task (bookingsone.office365.tenant), all 200 rooms in it
     assert first.output.count('TASK [bookingsone.office365.room_policy : Booking settings and Full Access') == 1, first

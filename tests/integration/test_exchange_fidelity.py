@@ -45,6 +45,13 @@ def test_concurrency_limit_refusals_are_retried_and_the_run_completes(harness, s
     assert refused, run  # the limit was hit, and every refused read was repeated until it passed
     reads = [r for r in exchange_requests(run) if r['cmdlet'] == 'Get-CalendarProcessing' and r['status'] == 200]
     assert len(reads) == 3, run
+    assert 'the tenant refused requests over its concurrency limit, so at most' in run.output, run
+
+
+def test_a_concurrency_below_one_is_refused_before_any_request(harness):
+    run = harness.play('calendar_concurrent.yml', tenant=harness.tenant(1), rooms=ROOMS, horizon=False, concurrency=0)
+    assert run.rc != 0 and 'concurrency 0 must be at least 1' in run.output, run
+    assert exchange_requests(run) == [], run
 
 
 @pytest.mark.parametrize('shapes', ['details', 'pipe', 'innererror', 'random'])

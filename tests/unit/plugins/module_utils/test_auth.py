@@ -3,8 +3,10 @@ the private cache file, refresh after a 401, and each credential kind."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import time
 
 import pytest
 import yaml
@@ -59,11 +61,38 @@ def test_token_reused_across_processes_through_a_private_file(emu, operator, tmp
     first = provider(emu, operator, str(tmp_path)).token('graph')
     second = provider(emu, operator, str(tmp_path)).token('graph')  # a new "process"
     assert first == second and len(token_requests(emu, start)) == 1
-    files = os.listdir(str(tmp_path))
-    assert len(files) == 1 and stat.S_IMODE(os.stat(str(tmp_path / files[0])).st_mode) == 0o600
-    assert operator['secrets'][0]['value'] not in open(str(tmp_path / files[0])).read()
+    files = sorted(os.listdir(str(tmp_path)))
+    assert len(files) == 2 and files[1] == 'msal-metadata.json', files  # the tokens, the public metadata
+    for name in files:
+        assert stat.S_IMODE(os.stat(str(tmp_path / name)).st_mode) == 0o600
+        assert operator['secrets'][0]['value'] not in open(str(tmp_path / name)).read()
+    assert first not in open(str(tmp_path / 'msal-metadata.json')).read()
     provider(emu, operator, str(tmp_path)).token('exchange')
     assert len(token_requests(emu, start)) == 2  # one per resource
+
+
+def test_openid_metadata_is_fetched_once_for_all_processes_then_again_after_a_day(emu, operator, tmp_path):
+    start = mark(emu)
+    for _process in range(3):  # three "processes" (tasks), each with its own msal application
+        provider(emu, operator, str(tmp_path)).token('graph')
+    metadata = [r for r in emu.requests(start) if r['service'] == 'login' and r['method'] == 'GET']
+    assert len(metadata) == 1, metadata
+    path = str(tmp_path / 'msal-metadata.json')
+    entries = json.load(open(path))
+    for entry in entries.values():
+        entry['expires'] = time.time() - 1  # a day later
+    json.dump(entries, open(path, 'w'))
+    provider(emu, operator, str(tmp_path)).token('graph', refresh=True)
+    metadata = [r for r in emu.requests(start) if r['service'] == 'login' and r['method'] == 'GET']
+    assert len(metadata) == 2, metadata
+
+
+def test_an_unreadable_metadata_file_is_fetched_again(emu, operator, tmp_path):
+    (tmp_path / 'msal-metadata.json').write_text('{not json')
+    start = mark(emu)
+    assert provider(emu, operator, str(tmp_path)).token('graph')
+    assert [r for r in emu.requests(start) if r['service'] == 'login' and r['method'] == 'GET']
+    assert json.load(open(str(tmp_path / 'msal-metadata.json')))
 
 
 def test_cache_off_and_refresh_ask_again(emu, operator, tmp_path):

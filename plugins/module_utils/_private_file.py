@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Atomic writes of files only their owner may read (hand-off files, locks)."""
+"""Atomic writes of files only their owner may read (token and metadata caches, hand-off files, locks)."""
 
 from __future__ import annotations
 
