@@ -51,6 +51,11 @@ _GRAPH_ROLES = [
      'applications, without a signed-in user.'),
     ('246dd0d5-5bd0-4def-940b-0421030a5b68', 'Policy.Read.All', "Read your organization's policies",
      "Allows the app to read all your organization's policies without a signed in user."),
+    ('be74164b-cff1-491c-8741-e671cb536e13', 'Policy.ReadWrite.ApplicationConfiguration',
+     "Read and write your organization's application configuration policies",
+     "Allows the app to read and write your organization's application configuration policies, without a "
+     "signed-in user. This includes policies such as activityBasedTimeoutPolicy, claimsMappingPolicy, "
+     "homeRealmDiscoveryPolicy, tokenIssuancePolicy and tokenLifetimePolicy."),
     ('498476ce-e0fe-48b0-b801-37ba7e2685c6', 'Organization.Read.All', 'Read organization information',
      'Allows the app to read the organization and related resources, without a signed-in user. Related '
      'resources include things like subscribed skus and tenant branding information.'),

@@ -1,5 +1,6 @@
 """Graph v1.0 applications: create, read (by id and alternate keys, list with
-$filter/$select/paging), update, upsert, delete, addPassword, removePassword."""
+$filter/$select/paging), update, upsert, delete, addPassword (with the app management
+policies of graph_policies), removePassword, and owners (with Application.ReadWrite.OwnedBy)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import secrets
 import time
 
 from emulator import odata
-from emulator.graph import key_value, not_found, require, roles, route
-from emulator.objects import application, new_id, parse_time, password_credential, secret_hash, utc_now
+from emulator.graph import DENIED, key_value, not_found, require, roles, route
+from emulator.objects import (application, new_id, parse_time, password_credential, secret_hash, service_principal,
+                              utc_now)
 
 # https://learn.microsoft.com/graph/api/application-get#permissions (and application-list)
 READ = ('Application.Read.All', 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.Read.All',
@@ -27,10 +29,32 @@ KEY = r"(?:/(?P<id>[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})" \
       r"|\((?P<keyname>appId|uniqueName)='(?P<keyvalue>(?:[^']|'')*)'\))"
 TEMPLATE = application('template')
 DEFAULT_LIFETIME = datetime.timedelta(days=730)
+# https://learn.microsoft.com/graph/api/resources/serviceprincipallockconfiguration - the v1.0 schema's members
+# (Edm.Boolean; isEnabled is not nullable). identifierUris is a beta-only member: v1.0 refuses it.
+LOCK = 'servicePrincipalLockConfiguration'
+LOCK_MEMBERS = ('isEnabled', 'allProperties', 'credentialsWithUsageVerify', 'credentialsWithUsageSign',
+                'tokenEncryptionKeyId')
+# https://learn.microsoft.com/graph/api/application-list-owners#permissions
+READ_OWNERS = READ
+# https://learn.microsoft.com/graph/api/application-delete-owners#permissions
+REMOVE_OWNER = WRITE
+# Hosts an @odata.id reference may name: Graph's global and national-cloud hosts (and the emulator's own listener).
+GRAPH_HOSTS = ('https://graph.microsoft.com', 'https://graph.microsoft.us', 'https://dod-graph.microsoft.us',
+               'https://microsoftgraph.chinacloudapi.cn')
+USER_PROPERTIES = ('id', 'displayName', 'userPrincipalName', 'mail', 'givenName', 'surname', 'jobTitle')
+# A sample of every type an owners or appliesTo collection may hold, to check $select names against.
+DIRECTORY_SAMPLE = dict(service_principal('template', 'template', 'template'), **TEMPLATE)
+DIRECTORY_SAMPLE.update(dict.fromkeys(USER_PROPERTIES))
 
 
 def _key_text(request):
     return request.match.group('id') or key_value(request, 'keyvalue')
+
+
+def current(app):
+    """An application as served now: state saved by an older emulator lacks properties added since."""
+    app.setdefault(LOCK, None)
+    return app
 
 
 def find(request):
@@ -38,13 +62,14 @@ def find(request):
     while replication_delay_s lasts (reads by object id go to the replica that created it)."""
     tenant = request.tenant
     if request.match.group('id'):
-        return next((a for a in tenant['applications'] if a['id'].lower() == request.match.group('id').lower()),
-                    None)
+        found = next((a for a in tenant['applications'] if a['id'].lower() == request.match.group('id').lower()),
+                     None)
+        return found and current(found)
     name, value = request.match.group('keyname'), key_value(request, 'keyvalue')
     found = next((a for a in tenant['applications'] if a.get(name) == value), None)
     if found is not None and request.emulator.faults.replicating(tenant['created'].get(found['appId'])):
         return None
-    return found
+    return found and current(found)
 
 
 def existing(request):
@@ -55,11 +80,16 @@ def existing(request):
 
 
 def check_owner(request, app):
-    """Application.ReadWrite.OwnedBy reaches only apps the caller owns (created or was made owner of)."""
+    """Application.ReadWrite.OwnedBy changes only apps whose owners include the caller's service principal in this
+    tenant (the apps it created, or was made an owner of): anything else is 403. Reads are not limited: "The
+    Application.ReadWrite.OwnedBy permission allows an app to call GET /applications and GET /servicePrincipals to
+    list all applications and service principals in the tenant."
+    https://learn.microsoft.com/graph/permissions-reference#applicationreadwriteownedby
+    """
     if 'Application.ReadWrite.All' in roles(request):
         return
     if request.claims.get('oid') not in request.tenant['owners'].get(app['id'], []):
-        request.fail(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+        request.fail(403, 'Authorization_RequestDenied', DENIED)
 
 
 def _bad(request, message):
@@ -88,6 +118,24 @@ def _check_complex(request, name, value):
         _invalid(request, name)
 
 
+def _check_lock(request, value):
+    """servicePrincipalLockConfiguration: null, or an object of the schema's Boolean members (isEnabled required, as
+    it is not nullable); an @odata.type, if sent, must name the type."""
+    if value is None:
+        return
+    if not isinstance(value, dict):
+        _invalid(request, LOCK)
+    for member, item in value.items():
+        if member == '@odata.type':
+            if item not in ('#microsoft.graph.servicePrincipalLockConfiguration',
+                            'microsoft.graph.servicePrincipalLockConfiguration'):
+                _invalid(request, LOCK)
+        elif member not in LOCK_MEMBERS or not (isinstance(item, bool) or (item is None and member != 'isEnabled')):
+            _invalid(request, '%s.%s' % (LOCK, member))
+    if not isinstance(value.get('isEnabled'), bool):
+        _invalid(request, LOCK + '.isEnabled')
+
+
 def validate(request, body, creating):
     for name, value in body.items():
         if name.startswith('@odata'):
@@ -98,6 +146,8 @@ def validate(request, body, creating):
             _bad(request, "Property '%s' is read-only and cannot be set." % name)
         if isinstance(TEMPLATE[name], dict) and value is not None:
             _check_complex(request, name, value)
+    if LOCK in body:
+        _check_lock(request, body[LOCK])
     if 'signInAudience' in body and body['signInAudience'] not in SIGN_IN_AUDIENCES:
         _invalid(request, 'signInAudience')
     if creating and not body.get('displayName'):
@@ -126,6 +176,8 @@ def apply(app, body):
             continue
         if isinstance(TEMPLATE[name], dict) and value is not None:
             value = dict(copy.deepcopy(TEMPLATE[name]), **value)
+        if name == LOCK and value is not None:  # replaced as a whole; members it omits are null
+            value = dict((member, value.get(member)) for member in LOCK_MEMBERS)
         app[name] = copy.deepcopy(value)
 
 
@@ -163,8 +215,8 @@ def create_application(request):
 def list_applications(request):
     require(request, READ)
     with request.store.lock:
-        return 200, odata.collection(request, request.tenant['applications'], 'application', 'applications',
-                                     TEMPLATE, FILTERABLE)
+        apps = [current(app) for app in request.tenant['applications']]
+        return 200, odata.collection(request, apps, 'application', 'applications', TEMPLATE, FILTERABLE)
 
 
 # https://learn.microsoft.com/graph/api/application-get
@@ -212,6 +264,7 @@ def delete_application(request):
         tenant = request.tenant
         tenant['applications'].remove(app)
         tenant['owners'].pop(app['id'], None)
+        tenant.get('appManagementPolicyAssignments', {}).pop(app['id'], None)
         for principal in [sp for sp in tenant['servicePrincipals'] if sp['appId'] == app['appId']]:
             remove_principal(tenant, principal)
         for credential in app['passwordCredentials'] + app['keyCredentials']:
@@ -226,6 +279,9 @@ def remove_principal(tenant, principal):
     tenant['appRoleAssignments'] = [a for a in tenant['appRoleAssignments']
                                     if principal['id'] not in (a['principalId'], a['resourceId'])]
     tenant['directoryRoles'].pop(principal['id'], None)
+    for owners in tenant['owners'].values():  # a deleted object is no longer anyone's owner
+        if principal['id'] in owners:
+            owners.remove(principal['id'])
 
 
 def _moment(request, spec, name, default):
@@ -237,12 +293,16 @@ def _moment(request, spec, name, default):
         _bad(request, "Invalid value specified for property '%s' of resource 'PasswordCredential'." % name)
 
 
-def _lifetime_limit(request, start, end):
-    """https://learn.microsoft.com/graph/api/resources/appmanagementpolicy - passwordLifetime restriction."""
-    limit = request.tenant['policy'].get('password_max_lifetime_days')
-    if limit and end - start > datetime.timedelta(days=limit):
-        request.fail(400, 'CredentialInvalidLifetimeAsPerAppPolicy',
-                     'Credential lifetime exceeds the max value allowed as per assigned policy.')
+def _check_policy(request, app, start, end):
+    """The app's own enabled appManagementPolicy, else the enabled tenant default, may refuse the new password
+    (passwordAddition, passwordLifetime): 400 with the policy's code and message (graph_policies.password_refusal).
+    https://learn.microsoft.com/graph/api/resources/appmanagementpolicy
+    https://learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy
+    """
+    from emulator.graph_policies import password_refusal  # graph_policies imports this module
+    refusal = password_refusal(request.tenant, app, start, end)
+    if refusal is not None:
+        request.fail(400, *refusal)
 
 
 # https://learn.microsoft.com/graph/api/application-addpassword
@@ -259,7 +319,7 @@ def add_password(request):
     with request.store.lock:
         app = existing(request)
         check_owner(request, app)
-        _lifetime_limit(request, start, end)
+        _check_policy(request, app, start, end)
         text = secrets.token_urlsafe(30)[:40]
         credential = password_credential(spec.get('displayName'), start, end, text[:3], new_id())
         app['passwordCredentials'].append(credential)
@@ -284,5 +344,110 @@ def remove_password(request):
             _bad(request, "No password credential with keyId '%s' exists on the application." % key_id)
         app['passwordCredentials'].remove(credential)
         request.store.data['secrets'].pop(key_id, None)
+        request.store.save()
+        return 204, None
+
+
+# Owners ----------------------------------------------------------------------------------------
+
+
+def reference(request, paths):
+    """The object id of a $ref body {"@odata.id": "https://graph.microsoft.com/v1.0/<path>/<id>"} whose <path> is
+    one of `paths`; anything else is 400."""
+    body = request.json_object()
+    target = body.get('@odata.id')
+    if set(body) - {'@odata.id'}:
+        _bad(request, "Property '%s' does not exist on a reference." % sorted(set(body) - {'@odata.id'})[0])
+    if not isinstance(target, str) or not target:
+        _bad(request, "A value is required for property '@odata.id' of the reference.")
+    hosts = GRAPH_HOSTS + (request.emulator.endpoints['graph'],)
+    for host in hosts:
+        for path in paths:
+            prefix = '%s/v1.0/%s/' % (host, path)
+            rest = target[len(prefix):]
+            if target.lower().startswith(prefix.lower()) and rest and not re.search(r'[/?#]', rest):
+                return rest
+    _bad(request, "Invalid object identifier '%s'." % target)
+
+
+def directory_object(tenant, object_id):
+    """(type name, object) of a user or service principal in the tenant by id, or (None, None)."""
+    wanted = (object_id or '').lower()
+    for principal in tenant['servicePrincipals']:
+        if principal['id'].lower() == wanted:
+            return 'servicePrincipal', principal
+    for user in tenant.get('users') or []:
+        if str(user.get('id', '')).lower() == wanted:
+            return 'user', user
+    return None, None
+
+
+def directory_collection(request, entries, path='directoryObjects'):
+    """A page of directory objects of several types [(type name, object)], each with its @odata.type (kept under
+    $select too, as Graph keeps it)."""
+    kinds = dict((obj['id'], kind) for kind, obj in entries)
+    body = odata.collection(request, [obj for _kind, obj in entries], 'directoryObject', path, DIRECTORY_SAMPLE)
+    body['value'] = [dict({'@odata.type': '#microsoft.graph.' + kinds[item['id']]}, **item) for item in body['value']]
+    return body
+
+
+def _owner_entries(request, app):
+    entries = []
+    for owner_id in request.tenant['owners'].get(app['id'], []):
+        kind, obj = directory_object(request.tenant, owner_id)
+        if obj is not None:
+            entries.append((kind, obj if kind == 'servicePrincipal' else dict(
+                (name, obj.get(name)) for name in USER_PROPERTIES)))
+    return entries
+
+
+# https://learn.microsoft.com/graph/api/application-list-owners
+@route('GET', r'/applications' + KEY + r'/owners')
+def list_owners(request):
+    require(request, READ_OWNERS)
+    with request.store.lock:
+        return 200, directory_collection(request, _owner_entries(request, existing(request)))
+
+
+# https://learn.microsoft.com/graph/api/application-post-owners - app-only: "Application.ReadWrite.OwnedBy and
+# Directory.Read.All" is listed, but the page adds "Application.ReadWrite.OwnedBy will not be sufficient to add
+# another owner. Consent also to Application.ReadWrite.All." So: Application.ReadWrite.All and Directory.Read.All,
+# or Directory.ReadWrite.All. An owner may be a user or a service principal (the app's own or another).
+@route('POST', r'/applications' + KEY + r'/owners/(?:\$|%24)ref')
+def add_owner(request):
+    granted = roles(request)
+    if 'Directory.ReadWrite.All' not in granted and not {'Application.ReadWrite.All', 'Directory.Read.All'} <= granted:
+        request.fail(403, 'Authorization_RequestDenied', DENIED)
+    owner_id = reference(request, ('directoryObjects', 'servicePrincipals', 'users'))
+    with request.store.lock:
+        app = existing(request)
+        _kind, obj = directory_object(request.tenant, owner_id)
+        if obj is None:
+            not_found(request, owner_id)
+        owners = request.tenant['owners'].setdefault(app['id'], [])
+        if obj['id'] in owners:
+            _bad(request, "One or more added object references already exist for the following modified "
+                          "properties: 'owners'.")
+        owners.append(obj['id'])
+        request.store.save()
+        return 204, None
+
+
+# https://learn.microsoft.com/graph/api/application-delete-owners
+@route('DELETE', r'/applications' + KEY + r'/owners/(?P<owner>[^/]+)/(?:\$|%24)ref')
+def remove_owner(request):
+    require(request, REMOVE_OWNER)
+    owner_id = request.match.group('owner')
+    with request.store.lock:
+        app = existing(request)
+        check_owner(request, app)
+        _kind, obj = directory_object(request.tenant, owner_id)
+        if obj is None:
+            not_found(request, owner_id)
+        owners = request.tenant['owners'].get(app['id'], [])
+        if obj['id'] not in owners:
+            _bad(request, "One or more removed object references do not exist for the following modified "
+                          "properties: 'owners'.")
+        owners.remove(obj['id'])
         request.store.save()
         return 204, None
