@@ -13,25 +13,32 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import tenant_controls
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import PROFILES, tenant_controls
 
 ARGSPEC = dict(
     tenants=dict(type='list', elements='str', required=True),
     dest=dict(type='path', required=True),
     name=dict(type='str', default='audit'),
     fail_on=dict(type='str', default='error', choices=list(report.FAIL_ON)),
+    profile=dict(type='str', default='baseline', choices=sorted(PROFILES)),
 )
 
 DEFAULT_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
 
 
-def expected_of(host_vars):
+def expected_of(host_vars, profile):
+    """What one tenant is judged against: its own settings, made stricter where the profile asks."""
+    baseline = PROFILES[profile]
     return dict(
         callback_url=host_vars.get('bookingsone_callback_url'),
         permissions=host_vars.get('entra_app_graph_permissions') or DEFAULT_PERMISSIONS,
         delegate=host_vars.get('bookingsone_delegate'),
         rotate_before_days=int(host_vars.get('entra_app_secret_rotate_before_days') or 30),
         secret_display_name=host_vars.get('entra_app_secret_display_name') or 'bookings-one',
+        secret_max_days=baseline['secret_max_days'],
+        # the lock is on unless the tenant's settings turn it off (entra_app_instance_lock, default true)
+        instance_lock=baseline['instance_lock'] or host_vars.get('entra_app_instance_lock', True) in (True, 'true'),
+        scoped_access=baseline['scoped_access'] or host_vars.get('bookingsone_access_scope') == 'rooms',
     )
 
 
@@ -51,12 +58,14 @@ class ActionModule(ActionBase):
         for tenant in args['tenants']:
             host_vars = hostvars.get(tenant) or {}
             observed = host_vars.get('bookingsone_observed')
-            controls.extend(tenant_controls(tenant, expected_of(host_vars), observed))
+            controls.extend(tenant_controls(tenant, expected_of(host_vars, args['profile']), observed))
             retries[tenant] = report.sum_retries((observed or {}).get('retries'))
         generated = report.now()
+        profile = dict(PROFILES[args['profile']], name=args['profile'])
         os.makedirs(args['dest'], exist_ok=True)
-        texts = dict(json=report.to_json(controls, generated, retries),
-                     html=report.to_html(controls, generated, retries), junit=report.to_junit(controls, generated))
+        texts = dict(json=report.to_json(controls, generated, retries, profile),
+                     html=report.to_html(controls, generated, retries, profile),
+                     junit=report.to_junit(controls, generated, profile))
         paths = {}
         for kind, suffix in (('json', '.json'), ('html', '.html'), ('junit', '.junit.xml')):
             paths[kind] = os.path.join(args['dest'], args['name'] + suffix)
@@ -66,7 +75,7 @@ class ActionModule(ActionBase):
         # The task itself never fails: the report is always written, and the playbook
         # fails the run on 'failure' after showing the summary.
         result.update(report.verdict(controls, args['fail_on']))
-        result.update(changed=False, paths=paths, totals=summary['totals'],
+        result.update(changed=False, paths=paths, profile=args['profile'], totals=summary['totals'],
                       tenants=dict((name, counts['status']) for name, counts in summary['tenants'].items()),
                       tenants_by_status=report.by_status(summary), retries=retries,
                       failed_controls=[c for c in controls if c['status'] != 'pass'])

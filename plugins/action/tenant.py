@@ -90,7 +90,8 @@ def run_entra(steps, entra, loader, check_mode):
     if entra['app']:
         registration = steps.run('app_registration', app_registration, dict(
             app_key, display_name=entra['display_name'], sign_in_audience='AzureADMultipleOrgs',
-            web_redirect_uris=[entra['callback_url']], graph_permissions=entra['graph_permissions']))
+            web_redirect_uris=[entra['callback_url']], graph_permissions=entra['graph_permissions'],
+            instance_lock=entra['instance_lock']))
         if registration.get('app_id') is None:
             return  # check mode on a tenant without the app: nothing further to compare
         steps.run('admin_consent', admin_consent,

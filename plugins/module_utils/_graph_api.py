@@ -36,8 +36,28 @@ def application_path(object_id=None, app_id=None, unique_name=None):
     return '/applications' + _key('uniqueName', unique_name)
 
 
-def get_application(graph, **key):
-    return graph.get_or_none(application_path(**key))
+def get_application(graph, select=None, **key):
+    return graph.get_or_none(application_path(**key), params={'$select': ','.join(select)} if select else None)
+
+
+# https://learn.microsoft.com/graph/api/resources/serviceprincipallockconfiguration
+INSTANCE_LOCK = dict(isEnabled=True, allProperties=True, credentialsWithUsageSign=True, credentialsWithUsageVerify=True,
+              tokenEncryptionKeyId=True)
+
+
+def is_locked(configuration):
+    """Whether the lock covers every sensitive property (allProperties, or each of them)."""
+    get = (configuration or {}).get
+    return bool(get('isEnabled')) and (bool(get('allProperties')) or all(
+        get(name) for name in ('credentialsWithUsageSign', 'credentialsWithUsageVerify', 'tokenEncryptionKeyId')))
+
+
+def instance_lock_of(graph, app):
+    """The app's servicePrincipalLockConfiguration; asked for by name when a read did not return it."""
+    if 'servicePrincipalLockConfiguration' in app:
+        return app['servicePrincipalLockConfiguration']
+    selected = get_application(graph, object_id=app['id'], select=['servicePrincipalLockConfiguration']) or {}
+    return selected.get('servicePrincipalLockConfiguration')
 
 
 # https://learn.microsoft.com/graph/api/application-list

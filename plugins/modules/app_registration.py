@@ -57,6 +57,15 @@ options:
       - Not managed when omitted.
     type: list
     elements: str
+  instance_lock:
+    description:
+      - App instance property lock (C(servicePrincipalLockConfiguration)) for the app's service principals in
+        every tenant, this one and the others of a multitenant app. V(true) locks all sensitive properties
+        (credentials used to sign and to verify, token encryption key), so nobody can add a credential to a
+        service principal of the app; V(false) turns the lock off.
+      - Microsoft's Zero Trust assessment asks for it on multitenant apps.
+      - Not managed when omitted.
+    type: bool
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -120,6 +129,10 @@ graph_permissions:
   returned: when state is present
   type: list
   elements: str
+instance_lock:
+  description: Whether the app instance property lock is on for all sensitive properties.
+  returned: when state is present and O(instance_lock) is given
+  type: bool
 '''
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
@@ -130,12 +143,15 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._validate im
 
 def view(app, names_by_id):
     """The app in the module's own terms, normalised so order never counts as drift."""
-    return dict(
+    shown = dict(
         display_name=app.get('displayName'),
         sign_in_audience=app.get('signInAudience'),
         web_redirect_uris=sorted((app.get('web') or {}).get('redirectUris') or []),
         graph_permissions=sorted(names_by_id.get(i, i) for i in api.graph_role_ids(app)),
     )
+    if 'servicePrincipalLockConfiguration' in app:
+        shown['instance_lock'] = api.is_locked(app['servicePrincipalLockConfiguration'])
+    return shown
 
 
 def with_graph_roles(current_rra, role_ids):
@@ -163,6 +179,8 @@ def to_graph(changes, current, catalog):
         # URIs is refused: "Invalid value specified for property 'web'", msgraph-sdk-powershell#3149).
         web = dict((k, v) for k, v in (current.get('web') or {}).items() if k != 'redirectUriSettings')
         body['web'] = dict(web, redirectUris=changes['web_redirect_uris'])
+    if 'instance_lock' in changes:
+        body['servicePrincipalLockConfiguration'] = api.INSTANCE_LOCK if changes['instance_lock'] else dict(isEnabled=False)
     if 'graph_permissions' in changes:
         body['requiredResourceAccess'] = with_graph_roles(
             current.get('requiredResourceAccess'), api.resolve_permissions(catalog, changes['graph_permissions']))
@@ -203,7 +221,10 @@ def main_logic(module):
         else None,
         graph_permissions=sorted(set(params['graph_permissions'])) if params['graph_permissions'] is not None
         else None,
+        instance_lock=params['instance_lock'],
     )
+    if current is not None and params['instance_lock'] is not None:
+        current = dict(current, servicePrincipalLockConfiguration=api.instance_lock_of(module.graph, current))
 
     def create(want):
         body = to_graph(dict((k, v) for k, v in want.items() if v is not None), {}, catalog)
@@ -241,6 +262,7 @@ SPEC = dict(
                                        'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount']),
         web_redirect_uris=dict(type='list', elements='str'),
         graph_permissions=dict(type='list', elements='str'),
+        instance_lock=dict(type='bool'),
     ),
     required_one_of=[('display_name', 'app_id', 'unique_name')],
 )

@@ -92,6 +92,9 @@ app:
     consent:
       description: For each requested permission, whether it is granted.
       type: dict
+    instance_lock:
+      description: Whether the app instance property lock is on for all sensitive properties.
+      type: bool
     service_principal_id:
       description: Object ID of the app's service principal in this tenant, or null.
       type: str
@@ -151,6 +154,7 @@ def main_logic(module):
             granted_permissions=granted,
             consent=dict((name, name in granted) for name in requested),
             service_principal_id=client and client['id'],
+            instance_lock=api.is_locked(api.instance_lock_of(module.graph, app)),
             handoff_record=handoff_record(app, params['secret_display_name']),
         )
     module.result['tenant_id'] = module.tenant_id

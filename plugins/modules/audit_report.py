@@ -51,6 +51,17 @@ options:
     type: str
     choices: [error, fail, never]
     default: error
+  profile:
+    description:
+      - The baseline the tenants are judged against, named in the report.
+      - V(baseline) judges the setup the collection makes (secrets of at most 2 years; the app instance
+        property lock unless C(entra_app_instance_lock) is false; mailbox access scoped to the rooms when
+        C(bookingsone_access_scope) is C(rooms)).
+      - V(strict) also requires client secrets of at most 180 days (as CISA ScubaGear asks), the app instance
+        property lock, and mailbox access scoped to the managed rooms for every tenant.
+    type: str
+    choices: [baseline, strict]
+    default: baseline
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -92,6 +103,10 @@ tenants:
   description: Each tenant's overall status (its worst control's).
   returned: always
   type: dict
+profile:
+  description: The profile the tenants were judged against.
+  returned: always
+  type: str
 tenants_by_status:
   description: The tenant names per overall status (fail, error, pass).
   returned: always

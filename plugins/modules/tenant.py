@@ -49,6 +49,12 @@ options:
         type: list
         elements: str
         default: [Calendars.ReadWrite, Group.Read.All, Mail.Send, Place.Read.All, User.Read.All]
+      instance_lock:
+        description:
+          - App instance property lock of the app's service principals in every tenant
+            (see M(bookingsone.office365.app_registration)'s O(bookingsone.office365.app_registration#module:instance_lock)).
+          - Not managed when omitted.
+        type: bool
       secret:
         description: The client secret, as in M(bookingsone.office365.app_secret).
         type: dict
@@ -229,6 +235,7 @@ SPEC = dict(argument_spec=dict(
         unique_name=dict(type='str', default='bookings-one'),
         callback_url=dict(type='str'),
         graph_permissions=dict(type='list', elements='str', default=GRAPH_PERMISSIONS),
+        instance_lock=dict(type='bool'),
         secret=dict(type='dict', default={}, no_log=False, options=dict(
             display_name=dict(type='str', default='bookings-one'),
             lifetime_days=dict(type='int', default=730),

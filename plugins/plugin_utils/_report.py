@@ -78,18 +78,19 @@ def by_status(summary):
                 for status in STATUSES)
 
 
-def to_json(controls, generated, retries=None):
-    return json.dumps(dict(generated=generated, summary=summarize(controls, retries), controls=controls),
-                      indent=2, sort_keys=True, default=str)
+def to_json(controls, generated, retries=None, profile=None):
+    return json.dumps(dict(generated=generated, profile=profile, summary=summarize(controls, retries),
+                           controls=controls), indent=2, sort_keys=True, default=str)
 
 
 def _value(value):
     return '' if value is None else value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
 
-def to_junit(controls, generated):
+def to_junit(controls, generated, profile=None):
     summary = summarize(controls)
-    suites = ET.Element('testsuites', name='Bookings ONE compliance audit', tests=str(len(controls)),
+    title = 'Bookings ONE compliance audit' + (' (profile %s)' % profile['name'] if profile else '')
+    suites = ET.Element('testsuites', name=title, tests=str(len(controls)),
                         failures=str(summary['totals'][FAIL]), errors=str(summary['totals'][ERROR]),
                         timestamp=generated)
     for tenant in sorted(summary['tenants']):
@@ -135,7 +136,7 @@ def _retries_note(retries):
                      for service, counts in sorted(retries.items()))
 
 
-def to_html(controls, generated, retries=None):
+def to_html(controls, generated, retries=None, profile=None):
     summary = summarize(controls, retries)
     esc = html.escape
     cards = ''.join('<div class="card %s"><b>%d</b>%s</div>' % (status, summary['totals'][status], status)
@@ -154,7 +155,7 @@ def to_html(controls, generated, retries=None):
         for c in sorted(controls, key=lambda c: (STATUSES.index(c['status']), c['tenant'], c['room'] or '')))
     return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Bookings ONE compliance audit</title>'
             '<style>%s</style><script>%s</script></head><body>'
-            '<h1>Bookings ONE compliance audit</h1><p>Generated %s &middot; %d tenants &middot; %d controls</p>'
+            '<h1>Bookings ONE compliance audit</h1><p>Generated %s &middot; %d tenants &middot; %d controls%s</p>'
             '<div class="cards">%s</div>'
             '<h2>Tenants</h2><table><thead><tr><th>Tenant</th><th>Status</th><th>Fail</th><th>Error</th><th>Pass</th>'
             '<th>Retries</th></tr></thead><tbody>%s</tbody></table>'
@@ -163,8 +164,9 @@ def to_html(controls, generated, retries=None):
             '<option value="">all</option><option>fail</option><option>error</option><option>pass</option></select>'
             '</label></p><table id="controls"><thead><tr><th>Tenant</th><th>Room</th><th>Control</th><th>Status</th>'
             '<th>Observed</th><th>Expected</th><th>Detail</th></tr></thead><tbody>%s</tbody></table></body></html>'
-            % (_STYLE, _SCRIPT, esc(generated), len(summary['tenants']), len(controls), cards, tenant_rows, options,
-               rows))
+            % (_STYLE, _SCRIPT, esc(generated), len(summary['tenants']), len(controls),
+               ' &middot; profile <b>%s</b>: %s' % (esc(profile['name']), esc(profile['description'])) if profile else '',
+               cards, tenant_rows, options, rows))
 
 
 def now():

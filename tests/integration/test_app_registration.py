@@ -54,6 +54,23 @@ def test_drift_is_reported_in_check_mode_and_repaired(harness):
     assert harness.play('app_registration.yml', **case).changed == 0
 
 
+def test_instance_lock_three_ways_then_off(harness, tmp_path):
+    case = dict(tenant=harness.tenant(1), unique_name='lock-test', name='Lock test', lock=True)
+    _check, real, _again = harness.three_ways('app_registration.yml', **case)
+    bodies = [w.get('body') or {} for w in real.writes]
+    with harness.emu.store.lock:
+        app = [a for a in harness.emu.store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == 'lock-test']
+    assert len(app) == 1, app
+    lock = app[0]['servicePrincipalLockConfiguration']
+    assert lock['isEnabled'] is True and lock['allProperties'] is True, (lock, bodies)
+    result = str(tmp_path / 'app.json')
+    off = harness.play('app_registration.yml', result_file=result, **dict(case, lock=False))
+    assert off.rc == 0 and off.changed == 1 and len(off.writes) == 1, off
+    assert json.load(open(result))['instance_lock'] is False
+    with harness.emu.store.lock:
+        assert app[0]['servicePrincipalLockConfiguration']['isEnabled'] is False
+
+
 def test_clearing_redirect_uris_is_a_change(harness):
     tenant = harness.tenant(1)
     case = dict(tenant=tenant, name='Clear app', unique_name='clear-app', uris=['https://b1.example/cb'])
