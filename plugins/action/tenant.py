@@ -75,6 +75,7 @@ def preflight_args(entra, rooms):
         secret = entra['secret']
         args.update(secret_lifetime_days=secret['lifetime_days'], secret_rotate_before_days=secret['rotate_before_days'],
                     secret_grace_days=secret['grace_days'], graph_permissions=entra['graph_permissions'],
+                    app_unique_name=entra['unique_name'],
                     handoff_url=(entra['handoff'] or {}).get('url'))
         if entra['app']:
             args['redirect_uris'] = [entra['callback_url']]
@@ -200,8 +201,9 @@ class ActionModule(ActionBase):
     def _observe(steps, entra, rooms, checked, selected):
         found = {}
         if entra:
-            found['app'] = steps.run('app_registration_info', app_registration_info, dict(
-                unique_name=entra['unique_name'], secret_display_name=entra['secret']['display_name']))
+            found['app'] = dict(steps.run('app_registration_info', app_registration_info, dict(
+                unique_name=entra['unique_name'], secret_display_name=entra['secret']['display_name'])),
+                credential_policy=checked.get('app_management_policy'))
         if rooms:
             found['rooms'] = observed_rooms(steps, rooms, checked) if selected else []
         return found

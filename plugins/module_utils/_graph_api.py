@@ -213,3 +213,8 @@ def rooms(graph, room_list=None):
 # https://learn.microsoft.com/graph/api/tenantappmanagementpolicy-get
 def default_app_management_policy(graph):
     return graph.get('/policies/defaultAppManagementPolicy')
+
+
+# https://learn.microsoft.com/graph/api/appmanagementpolicy-list-appliesto (the reverse: policies on one app)
+def app_management_policies_of(graph, object_id):
+    return graph.list('/applications/%s/appManagementPolicies' % quote(object_id))

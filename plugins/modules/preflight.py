@@ -28,6 +28,11 @@ options:
   secret_lifetime_days:
     description: Lifetime of a new client secret, in days.
     type: int
+  app_unique_name:
+    description:
+      - Unique name of the app registration the secret is for. When the app exists, an app management
+        policy applied to it takes the place of the tenant default (as Microsoft Entra applies them).
+    type: str
   secret_rotate_before_days:
     description: Rotation window in days; must be less than O(secret_lifetime_days).
     type: int
@@ -138,8 +143,9 @@ delegate:
   type: str
 app_management_policy:
   description:
-    - The tenant default policy as far as it bears on client secrets - C(readable),
-      C(password_max_lifetime_days) and C(password_addition_blocked).
+    - The credential policy that applies to the app's client secrets - C(readable),
+      C(password_max_lifetime_days), C(password_addition_blocked) and C(source) (C(tenant app management policy) or
+      C(app management policy <id> applied to the app)): the policy applied to the app when there is one, else the tenant default.
   returned: when O(secret_lifetime_days) is given
   type: dict
 notes:
@@ -190,44 +196,65 @@ def repeats(values, option, notes):
     return kept
 
 
-def lifetime_limit(policy):
-    """(max days or None, additions blocked) from a tenantAppManagementPolicy.
+def lifetime_limit(restrictions, created=None):
+    """(max days or None, additions blocked) from password credential restrictions.
 
-    https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
+    A restriction with restrictForAppsCreatedAfterDateTime binds only apps created after it (an app not
+    created yet is bound). https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
     """
-    if not policy.get('isEnabled'):
-        return None, False
     limit, blocked = None, False
-    for restriction in (policy.get('applicationRestrictions') or {}).get('passwordCredentials') or []:
-        if restriction.get('state', 'enabled') != 'enabled':
+    for restriction in restrictions or []:
+        after = restriction.get('restrictForAppsCreatedAfterDateTime')
+        if restriction.get('state', 'enabled') != 'enabled' or (after and created and created <= after):
             continue
         if restriction.get('restrictionType') == 'passwordAddition':
             blocked = True
         match = _DURATION_DAYS.match(restriction.get('maxLifetime') or '')
         if restriction.get('restrictionType') == 'passwordLifetime' and match and match.group(1):
-            limit = int(match.group(1))
+            limit = int(match.group(1)) if limit is None else min(limit, int(match.group(1)))
     return limit, blocked
+
+
+def effective_policy(module):
+    """(restrictions, source, app createdDateTime) of the policy Entra applies to the app's secrets.
+
+    An enabled policy applied to the app replaces the tenant default; either may be unreadable (403).
+    https://learn.microsoft.com/graph/api/resources/appmanagementpolicy
+    """
+    app = None
+    if module.params['app_unique_name']:
+        app = api.get_application(module.graph, unique_name=module.params['app_unique_name'])
+    created = (app or {}).get('createdDateTime')
+    if app is not None:
+        for policy in api.app_management_policies_of(module.graph, app['id']):
+            if policy.get('isEnabled'):
+                return ((policy.get('restrictions') or {}).get('passwordCredentials'),
+                        'app management policy %s applied to the app' % policy.get('id'), created)
+    policy = api.default_app_management_policy(module.graph)
+    restrictions = (policy.get('applicationRestrictions') or {}).get('passwordCredentials') \
+        if policy.get('isEnabled') else []
+    return restrictions, 'tenant app management policy', created
 
 
 def check_policy(module, problems, notes):
     params = module.params
     try:
-        policy = api.default_app_management_policy(module.graph)
+        restrictions, source, created = effective_policy(module)
     except MicrosoftApiError as exc:
         if exc.status != 403:
             raise
-        notes.append('the tenant app management policy could not be read (needs Policy.Read.All or '
+        notes.append('the app management policies could not be read (needs Policy.Read.All or '
                      'Policy.Read.ApplicationConfiguration); the secret lifetime is checked by Microsoft Entra '
                      'when the secret is added')
-        return dict(readable=False, password_max_lifetime_days=None, password_addition_blocked=None)
-    limit, blocked = lifetime_limit(policy)
+        return dict(readable=False, password_max_lifetime_days=None, password_addition_blocked=None, source=None)
+    limit, blocked = lifetime_limit(restrictions, created)
     if blocked:
-        problems.found.append('the tenant app management policy blocks client secrets (passwordAddition); '
-                              'Bookings ONE needs a certificate or an exemption for its app')
+        problems.found.append('the %s blocks client secrets (passwordAddition); Bookings ONE needs a '
+                              'certificate or an exemption for its app' % source)
     elif limit is not None and params['secret_lifetime_days'] > limit:
-        problems.found.append('secret_lifetime_days %d exceeds the %d days the tenant app management policy '
-                              'allows' % (params['secret_lifetime_days'], limit))
-    return dict(readable=True, password_max_lifetime_days=limit, password_addition_blocked=blocked)
+        problems.found.append('secret_lifetime_days %d exceeds the %d days the %s allows'
+                              % (params['secret_lifetime_days'], limit, source))
+    return dict(readable=True, password_max_lifetime_days=limit, password_addition_blocked=blocked, source=source)
 
 
 def check_delegate(module, problems):
@@ -297,6 +324,7 @@ def main_logic(module):
 SPEC = dict(
     argument_spec=dict(
         secret_lifetime_days=dict(type='int', no_log=False),
+        app_unique_name=dict(type='str'),
         secret_rotate_before_days=dict(type='int', default=30, no_log=False),
         secret_grace_days=dict(type='int', default=7, no_log=False),
         redirect_uris=dict(type='list', elements='str'),

@@ -97,6 +97,7 @@ def tenant_controls(tenant, expected, observed):
         results.append(control(tenant, lifetime_control_name(max_days), PASS if longest <= max_days
                                else FAIL, {'lifetime_days': longest}, {'lifetime_days': '<= %d' % max_days}))
         results.extend(record_controls(tenant, app_info.get('app') and record))
+        results.extend(policy_controls(tenant, app_info.get('credential_policy'), longest))
     results.extend(room_controls(tenant, expected, observed))
     return results
 
@@ -116,6 +117,21 @@ def record_controls(tenant, record):
                     else 'no secret is recorded as handed off'),
             control(tenant, 'no orphaned secrets', PASS if not orphans else FAIL, orphans, [],
                     detail=None if not orphans else 'secrets never handed off: %s' % ', '.join(orphans))]
+
+
+def policy_controls(tenant, policy, longest):
+    """The tenant's credential policy (what preflight read), judged only where the operator could read it."""
+    if not policy or not policy.get('readable'):
+        return []
+    limit, blocked = policy.get('password_max_lifetime_days'), policy.get('password_addition_blocked')
+    observed = dict(lifetime_days=longest, source=policy.get('source'), max_lifetime_days=limit,
+                    password_addition_blocked=blocked)
+    ok = not blocked and (limit is None or longest <= limit)
+    detail = None if ok else ('the policy blocks new client secrets, so the next rotation will fail' if blocked
+                              else 'a secret outlives what the policy allows')
+    return [control(tenant, 'client secrets within the tenant credential policy', PASS if ok else FAIL, observed,
+                    dict(password_addition_blocked=False, lifetime_days='<= %s' % (limit or MAX_SECRET_DAYS)),
+                    detail=detail)]
 
 
 def app_control_names(expected):

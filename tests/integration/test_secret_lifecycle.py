@@ -243,6 +243,34 @@ def test_lifetime_over_the_tenant_policy_is_refused_before_any_write(harness, si
     assert 'secret_lifetime_days 730 exceeds the 180 days the tenant app management policy allows' in result.output
 
 
+def test_a_policy_applied_to_the_app_takes_the_place_of_the_tenant_default(harness, site):
+    from emulator import graph_policies
+    fabrikam = harness.tenant(2)
+    created = harness.play('app_registration.yml', tenant=fabrikam, unique_name=site['unique'], name='Policy test')
+    assert created.rc == 0, created
+    policy = dict(id='7f3c2a10-0000-4000-8000-00000000a9b1', displayName='30-day secrets', description='test',
+                  isEnabled=True, restrictions=dict(passwordCredentials=[dict(
+                      restrictionType='passwordLifetime', state='enabled', maxLifetime='P30D',
+                      restrictForAppsCreatedAfterDateTime=None)], keyCredentials=[]))
+    with harness.emu.store.lock:
+        tenant = harness.emu.store.tenant(fabrikam)
+        app_id = next(a['id'] for a in tenant['applications'] if a.get('uniqueName') == site['unique'])
+        graph_policies._policies(tenant).append(policy)
+        graph_policies._assignments(tenant)[app_id] = policy['id']
+    try:
+        inventory = site['inventory'](bookingsone_tenant_id=fabrikam, bookingsone_delegate='bookings@fabrikam.onmicrosoft.com',
+                                      bookingsone_room_addresses=['room001@fabrikam.onmicrosoft.com'],
+                                      entra_app_secret_lifetime_days=90)  # within the tenant's 180 days
+        result = run(harness, site, 'rotate_secrets.yml', inventory)
+        assert result.rc != 0 and result.writes == [], result
+        assert ('secret_lifetime_days 90 exceeds the 30 days the app management policy %s applied to the app allows'
+                % policy['id']) in result.output, result
+    finally:
+        with harness.emu.store.lock:
+            graph_policies._assignments(tenant).pop(app_id, None)
+            graph_policies._policies(tenant).remove(policy)
+
+
 def test_a_room_listed_twice_is_written_once(harness, site):
     board = 'board@contoso.onmicrosoft.com'
     with harness.emu.store.lock:  # drift, so the room policy has something to write

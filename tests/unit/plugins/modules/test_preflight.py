@@ -5,24 +5,29 @@ from __future__ import annotations
 from ansible_collections.bookingsone.office365.plugins.modules.preflight import lifetime_limit, repeats
 
 
-def test_the_tenant_policy_lifetime_is_read_in_days():
-    policy = {'isEnabled': True, 'applicationRestrictions': {'passwordCredentials': [
-        {'restrictionType': 'passwordLifetime', 'state': 'enabled', 'maxLifetime': 'P180D'}]}}
-    assert lifetime_limit(policy) == (180, False)
+def test_the_policy_lifetime_is_read_in_days_and_the_shortest_wins():
+    restrictions = [{'restrictionType': 'passwordLifetime', 'state': 'enabled', 'maxLifetime': 'P180D'},
+                    {'restrictionType': 'passwordLifetime', 'maxLifetime': 'P90DT12H'}]
+    assert lifetime_limit(restrictions) == (90, False)
 
 
-def test_a_disabled_policy_or_restriction_limits_nothing():
+def test_a_disabled_restriction_limits_nothing():
     restriction = {'restrictionType': 'passwordLifetime', 'state': 'disabled', 'maxLifetime': 'P90D'}
-    assert lifetime_limit({'isEnabled': True, 'applicationRestrictions': {'passwordCredentials': [restriction]}}) \
-        == (None, False)
-    assert lifetime_limit({'isEnabled': False, 'applicationRestrictions': {'passwordCredentials': [
-        dict(restriction, state='enabled')]}}) == (None, False)
+    assert lifetime_limit([restriction]) == (None, False)
+    assert lifetime_limit(None) == (None, False)
+
+
+def test_a_restriction_for_newer_apps_spares_an_older_app_but_binds_one_not_created_yet():
+    restriction = {'restrictionType': 'passwordLifetime', 'maxLifetime': 'P30D',
+                   'restrictForAppsCreatedAfterDateTime': '2026-06-01T00:00:00Z'}
+    assert lifetime_limit([restriction], created='2025-01-01T00:00:00Z') == (None, False)
+    assert lifetime_limit([restriction], created='2026-07-01T00:00:00Z') == (30, False)
+    assert lifetime_limit([restriction], created=None) == (30, False)
 
 
 def test_blocked_password_addition_is_reported():
-    policy = {'isEnabled': True, 'applicationRestrictions': {'passwordCredentials': [
-        {'restrictionType': 'passwordAddition', 'state': 'enabled', 'maxLifetime': None}]}}
-    assert lifetime_limit(policy) == (None, True)
+    restrictions = [{'restrictionType': 'passwordAddition', 'state': 'enabled', 'maxLifetime': None}]
+    assert lifetime_limit(restrictions) == (None, True)
 
 
 def test_repeats_are_removed_case_insensitively_and_noted():

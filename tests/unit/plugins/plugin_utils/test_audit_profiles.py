@@ -58,3 +58,18 @@ def test_the_report_names_its_profile():
     assert json.loads(report.to_json(controls, 'now', None, profile))['profile']['name'] == 'strict'
     assert 'profile <b>strict</b>' in report.to_html(controls, 'now', None, profile)
     assert 'profile strict' in report.to_junit(controls, 'now', profile)
+
+
+def test_the_credential_policy_is_judged_where_it_could_be_read():
+    tenant = observed('2026-07-20')  # 200 days
+    tenant['app']['credential_policy'] = dict(readable=True, password_max_lifetime_days=180,
+                                              password_addition_blocked=False, source='tenant app management policy')
+    controls = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
+    judged = controls['client secrets within the tenant credential policy']
+    assert judged['status'] == 'fail' and judged['observed']['lifetime_days'] == 200, judged
+    tenant['app']['credential_policy'].update(password_max_lifetime_days=None, password_addition_blocked=True)
+    blocked = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
+    assert 'next rotation will fail' in blocked['client secrets within the tenant credential policy']['detail']
+    tenant['app']['credential_policy'] = dict(readable=False)
+    unread = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
+    assert 'client secrets within the tenant credential policy' not in unread
