@@ -144,8 +144,9 @@ delegate:
 app_management_policy:
   description:
     - The credential policy that applies to the app's client secrets - C(readable),
-      C(password_max_lifetime_days), C(password_addition_blocked) and C(source) (C(tenant app management policy) or
-      C(app management policy <id> applied to the app)): the policy applied to the app when there is one, else the tenant default.
+      C(password_max_lifetime_days), C(password_addition_blocked) and C(source).
+    - The policy applied to the app when there is one (C(source) is C(app management policy <id> applied to
+      the app)), else the tenant default (C(tenant app management policy)).
   returned: when O(secret_lifetime_days) is given
   type: dict
 notes:
