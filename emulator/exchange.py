@@ -343,7 +343,7 @@ def bind(cmdlet, parameters):
 
 
 def is_write(cmdlet):
-    return not cmdlet.startswith('Get-')
+    return not cmdlet.startswith(('Get-', 'Test-'))  # Test-* cmdlets report, they change nothing
 
 
 # Cmdlets ----------------------------------------------------------------------------
@@ -513,6 +513,13 @@ HANDLERS = {
     'Add-MailboxPermission': add_mailbox_permission,
     'Remove-MailboxPermission': remove_mailbox_permission,
 }
+
+# RBAC for Applications and distribution groups live in exchange_rbac.py; their cmdlets join these tables (and it
+# keeps groups out of what the mailbox cmdlets above see).
+from emulator import exchange_rbac  # noqa: E402 - needs the names above
+SIGNATURES.update(exchange_rbac.SIGNATURES)
+REQUIRED.update(exchange_rbac.REQUIRED)
+HANDLERS.update(exchange_rbac.HANDLERS)
 
 
 # Graph places, built from the same rooms --------------------------------------------

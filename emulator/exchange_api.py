@@ -20,7 +20,7 @@ import time
 import uuid
 import weakref
 
-from emulator import catalog, exchange, tokens
+from emulator import catalog, exchange, exchange_rbac, tokens
 from emulator.routing import HttpError, service
 
 AUDIENCES = ('https://outlook.office365.com', catalog.EXCHANGE_APP_ID)
@@ -33,6 +33,14 @@ AUDIENCES = ('https://outlook.office365.com', catalog.EXCHANGE_APP_ID)
 WRITE_ROLES = frozenset(catalog.DIRECTORY_ROLES[name] for name in (
     'Exchange Administrator', 'Global Administrator', 'Exchange Recipient Administrator'))
 READ_ROLES = WRITE_ROLES | frozenset(catalog.DIRECTORY_ROLES[name] for name in ('Global Reader', 'Security Reader'))
+# The Entra roles that hold Organization Management in Exchange. RBAC for Applications is delegated from that role
+# group: "You need to be a member of the Organization Management role group to assign these permissions ... In
+# Microsoft Entra ID, you need the Exchange Administrator role" (https://learn.microsoft.com/exchange/permissions-exo/
+# application-rbac#requirements). Exchange Recipient Administrator (Recipient Management) is not one of them.
+ORGANIZATION_ROLES = frozenset(catalog.DIRECTORY_ROLES[name] for name in ('Exchange Administrator',
+                                                                          'Global Administrator'))
+# Cmdlets that need other roles than WRITE_ROLES (writes) or READ_ROLES (Get-*): cmdlet -> roles that may run it.
+CMDLET_ROLES = dict.fromkeys(exchange_rbac.ORGANIZATION_CMDLETS, ORGANIZATION_ROLES)
 ADMIN_ROLES = tuple(WRITE_ROLES)
 GUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', re.I)
 # Exchange's own arbitration mailbox for tenant-wide calls, as ExchangeOnlineManagement sends it.
@@ -136,7 +144,8 @@ def authenticate(request):
         refuse(request, 403, 'Microsoft.Exchange.Security.Authorization.AuthorizationException',
                "The role assigned to application %s isn't supported in this scenario. Assign an Exchange "
                "administrator role to its service principal." % claims.get('appid'))
-    if request.write and not roles & WRITE_ROLES:
+    allowed = CMDLET_ROLES.get(request.cmdlet) or (WRITE_ROLES if request.write else READ_ROLES)
+    if not roles & allowed:
         # RBAC leaves cmdlets outside the caller's roles out of its session, so Exchange answers as for a
         # cmdlet that does not exist (https://learn.microsoft.com/powershell/exchange/find-exchange-cmdlet-permissions).
         refuse(request, 400, 'System.Management.Automation.CommandNotFoundException',
