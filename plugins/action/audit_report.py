@@ -13,7 +13,8 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import PROFILES, tenant_controls
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (
+    PROFILES, SCOPED_PERMISSIONS, tenant_controls)
 
 ARGSPEC = dict(
     tenants=dict(type='list', elements='str', required=True),
@@ -29,16 +30,19 @@ DEFAULT_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Pl
 def expected_of(host_vars, profile):
     """What one tenant is judged against: its own settings, made stricter where the profile asks."""
     baseline = PROFILES[profile]
+    rooms_scope = host_vars.get('bookingsone_access_scope') == 'rooms'
+    permissions = host_vars.get('entra_app_graph_permissions') or DEFAULT_PERMISSIONS
     return dict(
         callback_url=host_vars.get('bookingsone_callback_url'),
-        permissions=host_vars.get('entra_app_graph_permissions') or DEFAULT_PERMISSIONS,
+        # scoped permissions are granted by Exchange RBAC, not requested or consented tenant-wide
+        permissions=[p for p in permissions if not (rooms_scope and p in SCOPED_PERMISSIONS)],
         delegate=host_vars.get('bookingsone_delegate'),
         rotate_before_days=int(host_vars.get('entra_app_secret_rotate_before_days') or 30),
         secret_display_name=host_vars.get('entra_app_secret_display_name') or 'bookings-one',
         secret_max_days=baseline['secret_max_days'],
         # the lock is on unless the tenant's settings turn it off (entra_app_instance_lock, default true)
         instance_lock=baseline['instance_lock'] or host_vars.get('entra_app_instance_lock', True) in (True, 'true'),
-        scoped_access=baseline['scoped_access'] or host_vars.get('bookingsone_access_scope') == 'rooms',
+        scoped_access=baseline['scoped_access'] or rooms_scope,
     )
 
 

@@ -21,8 +21,8 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import concurrency
 from ansible_collections.bookingsone.office365.plugins.modules import (
-    admin_consent, app_registration, app_registration_info, app_secret, calendar_processing, mailbox_permission,
-    preflight,
+    admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
+    mailbox_permission, preflight,
 )
 from ansible_collections.bookingsone.office365.plugins.modules.tenant import SPEC
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
@@ -34,6 +34,9 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_life
 
 # The Bookings ONE room policy: requests go to the delegate for approval, no working-hours limit,
 # no automatic decline outside the limits (booking window and maximum duration are left as they are).
+# With access_scope=rooms these reach Bookings ONE through Exchange RBAC for Applications, limited to the
+# rooms and the delegate, instead of tenant-wide Entra grants; the others are directory reads.
+SCOPED = {'Calendars.ReadWrite': 'Application Calendars.ReadWrite', 'Mail.Send': 'Application Mail.Send'}
 ROOM_POLICY = dict(automate_processing='AutoAccept', all_book_in_policy=False, all_request_in_policy=True,
                    forward_requests_to_delegates=True, schedule_only_during_work_hours=False,
                    enforce_scheduling_horizon=False)
@@ -85,18 +88,21 @@ def preflight_args(entra, rooms):
     return args
 
 
-def run_entra(steps, entra, loader, check_mode):
+def run_entra(steps, entra, loader, check_mode, scoped):
     secret = entra['secret']
     app_key = dict(unique_name=entra['unique_name'])
     if entra['app']:
+        requested = [p for p in entra['graph_permissions'] if p not in scoped]
         registration = steps.run('app_registration', app_registration, dict(
             app_key, display_name=entra['display_name'], sign_in_audience='AzureADMultipleOrgs',
-            web_redirect_uris=[entra['callback_url']], graph_permissions=entra['graph_permissions'],
+            web_redirect_uris=[entra['callback_url']], graph_permissions=requested,
             instance_lock=entra['instance_lock']))
         if registration.get('app_id') is None:
             return  # check mode on a tenant without the app: nothing further to compare
+        # Scoped permissions reach Bookings ONE through Exchange RBAC: their tenant-wide grants are revoked by
+        # the rooms half once the scope holds, not here, so the app never loses its rooms in between.
         steps.run('admin_consent', admin_consent,
-                  dict(app_id=registration['app_id'], permissions=entra['graph_permissions'], exclusive=True))
+                  dict(app_id=registration['app_id'], permissions=requested, exclusive=not scoped))
     secret_args = dict(app_key, display_name=secret['display_name'], lifetime_days=secret['lifetime_days'],
                        rotate_before_days=secret['rotate_before_days'], retire_previous=secret['retire_previous'],
                        grace_days=secret['grace_days'], force_rotate=secret['force_rotate'])
@@ -133,6 +139,34 @@ def run_rooms(steps, rooms, selected, check_mode):
     steps.run('mailbox_permission', mailbox_permission, dict(
         common, mailboxes=selected, user=rooms['delegate'], access_rights=['FullAccess'],
         automapping=rooms['automapping']))
+
+
+def run_access_scope(steps, rooms, scope, selected, check_mode):
+    """Exchange RBAC for Applications: the Bookings ONE app reaches the selected rooms and the delegate only.
+
+    The tenant-wide Entra grants of the scoped permissions are revoked once every room is in scope and the
+    probe mailboxes are not; then the verification counts them as gone.
+    """
+    info = steps.run('app_registration_info', app_registration_info, dict(unique_name=scope['app_unique_name']))
+    if not info['exists']:
+        if check_mode:
+            return None  # nothing to compare yet: the Entra half creates the app
+        raise StepFailed('app_access_scope', dict(msg='no app registration has unique name %r; run the Entra half '
+                                                     'first' % scope['app_unique_name']))
+    app = info['app']
+    access = steps.run('app_access_scope', app_access_scope, dict(
+        app_id=app['app_id'], service_principal_id=app['service_principal_id'],
+        members=selected + [rooms['delegate']], group=scope['group'], scope=scope['scope'], roles=sorted(SCOPED.values()),
+        verify_out_of_scope=scope['out_of_scope'], concurrency=rooms['concurrency']))
+    verification = access.get('verification')
+    if verification and all(verification['in_scope'].values()) and all(verification['out_of_scope'].values()) \
+            and verification.get('unscoped_grants'):
+        revoked = steps.run('admin_consent_revoked', admin_consent, dict(
+            app_id=app['app_id'], permissions=verification['unscoped_grants'], state='absent'))
+        if not check_mode:
+            verification = dict(verification, unscoped_grants=[], ok=True)
+        access = dict(access, verification=verification, revoked=revoked.get('removed'))
+    return access
 
 
 def observed_rooms(steps, rooms, checked):
@@ -179,13 +213,18 @@ class ActionModule(ActionBase):
             if args['lock'] and not check:
                 notes += tenant_lock.hold(args['lock']['directory'], args['lock']['name'], args['lock']['timeout'])
             checked = args['checked'] or steps.run('preflight', preflight, dict(preflight_args(entra, rooms)))
+            scoped = SCOPED if args['access_scope'] == 'rooms' else {}
             if entra:
-                run_entra(steps, entra, self._loader, check)
+                run_entra(steps, entra, self._loader, check, scoped)
             selected = [r['address'] for r in checked.get('rooms') or []]
             if rooms:
                 run_rooms(steps, rooms, selected, check)
+                if scoped:
+                    result['access_scope'] = run_access_scope(steps, rooms, args['scoped_access'], selected, check)
             if args['observe']:
                 result['observed'] = self._observe(steps, entra, rooms, checked, selected)
+                if rooms:
+                    result['observed']['access_scope'] = result.get('access_scope')
         except StepFailed as exc:
             result.update(failed=True, msg='%s: %s' % (exc.step, exc.result.get('msg')),
                           failed_step=exc.step, error=exc.result.get('error'))

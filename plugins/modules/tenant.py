@@ -148,6 +148,40 @@ options:
       record_file:
         description: Controller file keeping each room's settings from before its first change (offboarding).
         type: path
+  access_scope:
+    description:
+      - V(tenant) grants the Bookings ONE app its Graph permissions tenant-wide (the manual procedure).
+      - V(rooms) grants C(Calendars.ReadWrite) and C(Mail.Send) through Exchange RBAC for Applications,
+        scoped to the selected rooms and the delegate (M(bookingsone.office365.app_access_scope)): the Entra
+        half neither requests nor consents them; the rooms half builds the scope, verifies it with
+        C(Test-ServicePrincipalAuthorization) (every room in scope, an ordinary mailbox out of it) and only
+        then revokes their tenant-wide grants, so the app never loses its rooms on the way.
+    type: str
+    choices: [tenant, rooms]
+    default: tenant
+  scoped_access:
+    description: Names used with O(access_scope=rooms).
+    type: dict
+    default: {}
+    suboptions:
+      app_unique_name:
+        description: Unique name of the Bookings ONE app registration.
+        type: str
+        default: bookings-one
+      group:
+        description: The mail-enabled security group holding the rooms and the delegate.
+        type: str
+        default: Bookings ONE mailboxes
+      scope:
+        description: The management scope over that group.
+        type: str
+        default: Bookings ONE mailboxes
+      out_of_scope:
+        description:
+          - Mailboxes the app must not reach, checked by the verification; by default one user mailbox of the
+            tenant that is not a member.
+        type: list
+        elements: str
   checked:
     description:
       - The registered result of an earlier M(bookingsone.office365.preflight) of this tenant in the
@@ -207,9 +241,17 @@ failed_step:
   type: str
 observed:
   description:
-    - C(app) (the M(bookingsone.office365.app_registration_info) result) and C(rooms) (each selected room
-      with C(calendar_processing) and C(full_access)), read by the steps.
+    - C(app) (the M(bookingsone.office365.app_registration_info) result, with the C(credential_policy) the
+      preflight read) and C(rooms) (each selected room with C(calendar_processing) and C(full_access)), read
+      by the steps; C(access_scope) as RV(access_scope).
   returned: with O(observe=true)
+  type: dict
+access_scope:
+  description:
+    - With O(access_scope=rooms), the M(bookingsone.office365.app_access_scope) result (its C(verification)
+      counts the tenant-wide grants as gone once they were revoked) and C(revoked), the permissions whose
+      tenant-wide grants this run revoked.
+  returned: with O(access_scope=rooms) and O(rooms)
   type: dict
 retries:
   description: Retried requests per service, over all steps.
@@ -262,6 +304,13 @@ SPEC = dict(argument_spec=dict(
         concurrency=CONCURRENCY_SPEC['concurrency'],
         automapping=dict(type='bool', default=False),
         record_file=dict(type='path'),
+    )),
+    access_scope=dict(type='str', default='tenant', choices=['tenant', 'rooms']),
+    scoped_access=dict(type='dict', default={}, options=dict(
+        app_unique_name=dict(type='str', default='bookings-one'),
+        group=dict(type='str', default='Bookings ONE mailboxes'),
+        scope=dict(type='str', default='Bookings ONE mailboxes'),
+        out_of_scope=dict(type='list', elements='str'),
     )),
     checked=dict(type='dict'),
     known_variables=dict(type='list', elements='str'),

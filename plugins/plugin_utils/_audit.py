@@ -54,7 +54,7 @@ def tenant_controls(tenant, expected, observed):
     if observed is None or observed.get('error'):
         reason = (observed or {}).get('error') or 'the tenant was not reached'
         return [control(tenant, 'tenant reachable', ERROR, None, 'read access', detail=reason)]
-    results = []
+    results, granted = [], None
     app_info = observed.get('app')
     app = (app_info or {}).get('app') if app_info is not None else None
     exists = None if app_info is None else bool(app_info.get('exists'))
@@ -99,7 +99,37 @@ def tenant_controls(tenant, expected, observed):
         results.extend(record_controls(tenant, app_info.get('app') and record))
         results.extend(policy_controls(tenant, app_info.get('credential_policy'), longest))
     results.extend(room_controls(tenant, expected, observed))
+    if expected.get('scoped_access'):
+        results.append(scope_control(tenant, observed.get('access_scope'), granted))
     return results
+
+
+SCOPED_PERMISSIONS = ('Calendars.ReadWrite', 'Mail.Send')
+REACH = 'Bookings ONE can reach only the managed rooms'
+
+
+def scope_control(tenant, access, granted):
+    """Exchange RBAC for Applications holds: every room in scope, an ordinary mailbox out of it, and no
+    tenant-wide grant of the mailbox permissions left (Exchange adds those to the scoped ones)."""
+    expected = dict(rooms_in_scope='all', ordinary_mailbox_out_of_scope=True, tenant_wide_grants=[])
+    verification = (access or {}).get('verification')
+    if not verification:
+        wide = sorted(p for p in granted or [] if p in SCOPED_PERMISSIONS)
+        return control(tenant, REACH, FAIL, dict(scope=None, tenant_wide_grants=wide), expected,
+                       detail='no Exchange RBAC scope for the app' + (': %s granted tenant-wide' % ', '.join(wide)
+                                                                       if wide else ''))
+    inside, outside = verification.get('in_scope') or {}, verification.get('out_of_scope') or {}
+    wide = verification.get('unscoped_grants')
+    if wide is None:
+        return control(tenant, REACH, ERROR, None, expected, detail='the app\'s tenant-wide grants could not be read')
+    observed = dict(rooms_in_scope='%d of %d' % (sum(1 for v in inside.values() if v), len(inside)),
+                    not_in_scope=sorted(a for a, v in inside.items() if not v),
+                    reachable_outside=sorted(a for a, v in outside.items() if not v), probes=sorted(outside),
+                    tenant_wide_grants=wide)
+    ok = inside and all(inside.values()) and outside and all(outside.values()) and not wide
+    detail = None if ok else 'tenant-wide grants left: %s' % ', '.join(wide) if wide else \
+        'no ordinary mailbox was tested' if not outside else 'the scope does not hold'
+    return control(tenant, REACH, PASS if ok else FAIL, observed, expected, detail=detail)
 
 
 def record_controls(tenant, record):
@@ -140,8 +170,9 @@ def app_control_names(expected):
         names.append('app instance property lock on')
     for permission in expected['permissions']:
         names += ['permission requested: %s' % permission, 'admin consent: %s' % permission]
-    return names + ['client secret present', lifetime_control_name(expected.get('secret_max_days') or MAX_SECRET_DAYS),
-                    'handed-off secret recorded in the tenant', 'no orphaned secrets']
+    names += ['client secret present', lifetime_control_name(expected.get('secret_max_days') or MAX_SECRET_DAYS),
+              'handed-off secret recorded in the tenant', 'no orphaned secrets']
+    return names + [REACH] if expected.get('scoped_access') else names
 
 
 def lifetime_days(secret):

@@ -1,0 +1,158 @@
+"""Scoped access, proven (issue 13): the Bookings ONE app signs in with the secret handed off to it and
+reaches an ordinary user's calendar with the plain setup; after onboarding with
+bookingsone_access_scope=rooms it books a managed room, is refused the user (403), and the audit passes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import msal
+import pytest
+import requests
+import yaml
+from ansible.parsing.vault import VaultLib, VaultSecret
+
+from conftest import Run
+from emulator.client import EmulatorHttpClient
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+VAULT_PASSWORD = 'scope-vault-password'
+ROOM = 'focus-1@contoso.onmicrosoft.com'
+DELEGATE = 'bookings@contoso.onmicrosoft.com'
+USER = 'alice@contoso.onmicrosoft.com'  # an ordinary mailbox, outside the scope
+REACH = 'Bookings ONE can reach only the managed rooms'
+
+
+@pytest.fixture
+def site(harness, tmp_path):
+    (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD)
+    env = harness.env(ANSIBLE_VAULT_PASSWORD_FILE=str(tmp_path / 'vault-pass'))
+    unique = 'scope-%s' % tmp_path.name[-20:].replace('_', '-').lower()
+
+    def inventory(**extra):
+        root = tmp_path / 'inventory'
+        os.makedirs(str(root / 'host_vars'), exist_ok=True)
+        with open(str(root / 'hosts.yml'), 'w') as handle:
+            yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
+        host = {'bookingsone_tenant_id': harness.tenant(1), 'bookingsone_delegate': DELEGATE,
+                'bookingsone_callback_url': 'https://contoso.bookingsone.example/cb',
+                'bookingsone_handoff_dir': str(tmp_path / 'handoff'), 'bookingsone_room_addresses': [ROOM],
+                'entra_app_unique_name': unique, 'room_policy_app_unique_name': unique,
+                'entra_app_display_name': 'Bookings ONE ' + unique,
+                'ansible_python_interpreter': '{{ ansible_playbook_python }}'}
+        host.update(extra)
+        with open(str(root / 'host_vars' / 'contoso.yml'), 'w') as handle:
+            yaml.safe_dump(host, handle)
+        return str(root)
+
+    def run(playbook, *args, **extra):
+        mark = harness.emu.requests()[-1]['seq'] if harness.emu.requests() else 0
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory(**extra),
+                   os.path.join(REPO, 'playbooks', playbook)] + list(args)
+        completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
+                                   cwd=str(tmp_path), check=False)
+        return Run(completed, harness.emu.requests(since=mark))
+
+    return dict(run=run, tmp=tmp_path, unique=unique)
+
+
+def handed_off(site):
+    """What Bookings ONE received: Client ID, Tenant ID, client secret."""
+    with open(str(site['tmp'] / 'handoff' / 'contoso.vault.yml'), 'rb') as handle:
+        return yaml.safe_load(VaultLib([('default', VaultSecret(VAULT_PASSWORD.encode()))]).decrypt(handle.read()))
+
+
+class BookingsOne(object):
+    """The Bookings ONE service, signed in as its app with the handed-off credentials (a new token each time)."""
+
+    def __init__(self, harness, credentials):
+        endpoints = harness.emu.endpoints
+        self.graph, self.verify = endpoints['graph'], endpoints['ca_bundle']
+        app = msal.ConfidentialClientApplication(
+            credentials['client_id'], client_credential=credentials['client_secret'],
+            authority='%s/%s' % (endpoints['login'], credentials['tenant_id']), instance_discovery=False,
+            http_client=EmulatorHttpClient(self.verify))
+        token = app.acquire_token_for_client(['https://graph.microsoft.com/.default'])
+        assert 'access_token' in token, token
+        self.headers = {'Authorization': 'Bearer ' + token['access_token']}
+
+    def events(self, mailbox):
+        return requests.get('%s/v1.0/users/%s/calendar/events' % (self.graph, mailbox), headers=self.headers,
+                            verify=self.verify, timeout=30)
+
+    def book(self, mailbox):
+        event = {'subject': 'Stand-up', 'start': {'dateTime': '2027-01-04T09:00:00', 'timeZone': 'UTC'},
+                 'end': {'dateTime': '2027-01-04T09:30:00', 'timeZone': 'UTC'}}
+        return requests.post('%s/v1.0/users/%s/calendar/events' % (self.graph, mailbox), headers=self.headers,
+                             json=event, verify=self.verify, timeout=30)
+
+    def send_mail(self, sender):
+        message = {'message': {'subject': 'Booking confirmed', 'body': {'contentType': 'Text', 'content': 'ok'},
+                               'toRecipients': [{'emailAddress': {'address': USER}}]}}
+        return requests.post('%s/v1.0/users/%s/sendMail' % (self.graph, sender), headers=self.headers,
+                             json=message, verify=self.verify, timeout=30)
+
+
+def report_controls(site):
+    with open(str(site['tmp'] / 'reports' / 'audit.json')) as handle:
+        return json.load(handle)['controls']
+
+
+def test_scoping_takes_the_app_from_every_mailbox_to_the_rooms_and_the_audit_proves_it(harness, site):
+    plain = site['run']('onboard.yml')
+    assert plain.rc == 0, plain.output[-3000:]
+    credentials = handed_off(site)
+    before = BookingsOne(harness, credentials)
+    assert before.events(USER).status_code == 200  # the plain setup: every mailbox of the tenant
+
+    scoped = site['run']('onboard.yml', bookingsone_access_scope='rooms')
+    assert scoped.rc == 0, scoped
+    cmdlets = [w['cmdlet'] for w in scoped.writes if w.get('cmdlet')]
+    for cmdlet in ('New-ServicePrincipal', 'New-DistributionGroup', 'New-ManagementScope',
+                   'New-ManagementRoleAssignment'):
+        assert cmdlet in cmdlets, cmdlets
+    revoked = [w for w in scoped.writes if w['method'] == 'DELETE' and '/appRoleAssignedTo/' in w['path']]
+    assert len(revoked) == 2, scoped.writes  # Calendars.ReadWrite and Mail.Send, tenant-wide, gone
+
+    after = BookingsOne(harness, credentials)  # a new token: its roles no longer hold the two
+    assert after.events(ROOM).status_code == 200
+    assert after.book(ROOM).status_code == 201
+    assert after.send_mail(DELEGATE).status_code == 202
+    denied = after.events(USER)
+    assert denied.status_code == 403 and denied.json()['error']['code'] == 'ErrorAccessDenied', denied.text
+
+    again = site['run']('onboard.yml', bookingsone_access_scope='rooms')
+    assert again.rc == 0 and again.changed == 0 and again.writes == [], again
+
+    audit = site['run']('audit.yml', '-e', 'bookingsone_report_dir=%s' % (site['tmp'] / 'reports'),
+                        bookingsone_access_scope='rooms')
+    assert audit.rc == 0 and audit.writes == [], audit
+    reach = [c for c in report_controls(site) if c['control'] == REACH]
+    assert len(reach) == 1 and reach[0]['status'] == 'pass', reach
+    assert reach[0]['observed']['probes'] == [USER] and reach[0]['observed']['tenant_wide_grants'] == []
+
+    gone = site['run']('offboard.yml', '-e', 'bookingsone_offboard_confirm=yes', bookingsone_access_scope='rooms')
+    assert gone.rc == 0, gone
+    removed = [w['cmdlet'] for w in gone.writes if (w.get('cmdlet') or '').startswith('Remove-') and w['status'] < 300]
+    for cmdlet in ('Remove-ManagementRoleAssignment', 'Remove-ManagementScope', 'Remove-DistributionGroup',
+                   'Remove-ServicePrincipal'):
+        assert cmdlet in removed, removed
+    with harness.emu.store.lock:
+        rbac = harness.emu.store.tenant(harness.tenant(1))['exchange']
+        assert not [g for g in rbac.get('groups', {}).values() if g.get('Name') == 'Bookings ONE mailboxes'], rbac
+
+
+def test_the_strict_profile_fails_a_tenant_with_tenant_wide_mailbox_access(harness, site):
+    plain = site['run']('onboard.yml')
+    assert plain.rc == 0, plain.output[-3000:]
+    audit = site['run']('audit.yml', '-e', 'bookingsone_report_dir=%s' % (site['tmp'] / 'reports'),
+                        '-e', 'bookingsone_audit_profile=strict', '-e', 'bookingsone_audit_fail_on=never')
+    assert audit.rc == 0 and audit.writes == [], audit
+    reach = [c for c in report_controls(site) if c['control'] == REACH]
+    assert len(reach) == 1 and reach[0]['status'] == 'fail', reach
+    assert reach[0]['observed']['tenant_wide_grants'] == ['Calendars.ReadWrite', 'Mail.Send'], reach
+    lifetime = [c for c in report_controls(site) if c['control'] == 'client secret lifetime at most 180 days']
+    assert lifetime and lifetime[0]['status'] == 'fail', lifetime  # the default 730-day secret
