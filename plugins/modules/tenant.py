@@ -152,8 +152,8 @@ options:
     description:
       - V(tenant) grants the Bookings ONE app its Graph permissions tenant-wide (the manual procedure).
       - V(rooms) grants C(Calendars.ReadWrite) and C(Mail.Send) through Exchange RBAC for Applications,
-        scoped to the selected rooms and the delegate (M(bookingsone.office365.app_access_scope)): the Entra
-        half neither requests nor consents them; the rooms half builds the scope, verifies it with
+        scoped to the selected rooms and the delegate (M(bookingsone.office365.app_access_scope)). The Entra
+        half neither requests nor consents them, and the rooms half builds the scope, verifies it with
         C(Test-ServicePrincipalAuthorization) (every room in scope, an ordinary mailbox out of it) and only
         then revokes their tenant-wide grants, so the app never loses its rooms on the way.
     type: str
