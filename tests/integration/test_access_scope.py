@@ -4,6 +4,7 @@ bookingsone_access_scope=rooms it books a managed room, is refused the user (403
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -24,6 +25,18 @@ ROOM = 'focus-1@contoso.onmicrosoft.com'
 DELEGATE = 'bookings@contoso.onmicrosoft.com'
 USER = 'alice@contoso.onmicrosoft.com'  # an ordinary mailbox, outside the scope
 REACH = 'Bookings ONE can reach only the managed rooms'
+
+
+@pytest.fixture(autouse=True)
+def contoso_as_it_was(harness):
+    """These tests onboard, scope and offboard Contoso: the tests after them find it as seeded."""
+    with harness.emu.store.lock:
+        tenant = harness.emu.store.tenant(harness.tenant(1))
+        saved = copy.deepcopy(tenant)
+    yield
+    with harness.emu.store.lock:
+        tenant.clear()
+        tenant.update(saved)
 
 
 @pytest.fixture
