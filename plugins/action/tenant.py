@@ -103,7 +103,7 @@ def run_entra(steps, entra, loader, check_mode, scoped):
         # the rooms half once the scope holds, not here, so the app never loses its rooms in between.
         steps.run('admin_consent', admin_consent,
                   dict(app_id=registration['app_id'], permissions=requested, exclusive=not scoped))
-    secret_args = dict(app_key, display_name=secret['display_name'], lifetime_days=secret['lifetime_days'],
+    secret_args = dict(app_key, secret_display_name=secret['display_name'], lifetime_days=secret['lifetime_days'],
                        rotate_before_days=secret['rotate_before_days'], retire_previous=secret['retire_previous'],
                        grace_days=secret['grace_days'], force_rotate=secret['force_rotate'])
 

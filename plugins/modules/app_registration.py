@@ -27,11 +27,7 @@ options:
     default: present
   display_name:
     description:
-      - Display name of the app. Required to create an app.
-    type: str
-  app_id:
-    description:
-      - Application (client) ID of an existing app to manage.
+      - Display name of the app, also the name a new app gets. Required to create an app.
     type: str
   unique_name:
     description:
@@ -67,6 +63,7 @@ options:
       - Not managed when omitted.
     type: bool
 extends_documentation_fragment:
+  - bookingsone.office365.app_key
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
   - bookingsone.office365.attributes
@@ -253,10 +250,8 @@ def main_logic(module):
 # to run its logic in-process (plugin_utils/_inprocess.py).
 SPEC = dict(
     argument_spec=dict(
+        api.APP_KEY_SPEC,
         state=dict(type='str', default='present', choices=['present', 'absent']),
-        display_name=dict(type='str'),
-        app_id=dict(type='str'),
-        unique_name=dict(type='str'),
         sign_in_audience=dict(type='str', default='AzureADMultipleOrgs',
                               choices=['AzureADMyOrg', 'AzureADMultipleOrgs',
                                        'AzureADandPersonalMicrosoftAccount', 'PersonalMicrosoftAccount']),

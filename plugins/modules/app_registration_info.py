@@ -17,20 +17,12 @@ description:
 author:
   - Bookings ONE engineering (@bookingsone)
 options:
-  app_id:
-    description: Application (client) ID of the app.
-    type: str
-  unique_name:
-    description: Unique name of the app.
-    type: str
-  display_name:
-    description: Display name of the app; several apps of that name make the module fail.
-    type: str
   secret_display_name:
     description: Display name of the Bookings ONE client secrets, whose orphans are reported in RV(app.handoff_record).
     type: str
     default: bookings-one
 extends_documentation_fragment:
+  - bookingsone.office365.app_key
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
   - bookingsone.office365.attributes.info_module
@@ -164,9 +156,7 @@ def main_logic(module):
 # to run its logic in-process (plugin_utils/_inprocess.py).
 SPEC = dict(
     argument_spec=dict(
-        app_id=dict(type='str'),
-        unique_name=dict(type='str'),
-        display_name=dict(type='str'),
+        api.APP_KEY_SPEC,
         secret_display_name=dict(type='str', default='bookings-one'),
     ),
     required_one_of=[('app_id', 'unique_name', 'display_name')],

@@ -32,16 +32,11 @@ description:
 author:
   - Bookings ONE engineering (@bookingsone)
 options:
-  app_id:
-    description: Application (client) ID of the app registration.
-    type: str
-  unique_name:
-    description: Unique name of the app registration, instead of O(app_id).
-    type: str
-  display_name:
+  secret_display_name:
     description: Display name of the secret; secrets of other names are left alone.
     type: str
     required: true
+    aliases: [display_name]
   state:
     description:
       - V(present) keeps a usable secret; V(absent) removes every secret of this display name.
@@ -119,6 +114,7 @@ options:
         type: int
         default: 900
 extends_documentation_fragment:
+  - bookingsone.office365.app_key.by_id
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
   - bookingsone.office365.attributes
@@ -128,7 +124,7 @@ EXAMPLES = r'''
 - name: Keep a Bookings ONE secret, rotated 30 days before expiry
   bookingsone.office365.app_secret:
     app_id: "{{ app.app_id }}"
-    display_name: bookings-one
+    secret_display_name: bookings-one
     lifetime_days: 365
     retire_previous: after_grace
   register: secret
@@ -218,7 +214,7 @@ def check_input(params):
 def add_secret(module, app, now):
     end = now + datetime.timedelta(days=module.params['lifetime_days'])
     try:
-        return api.add_password(module.graph, app['id'], module.params['display_name'],
+        return api.add_password(module.graph, app['id'], module.params['secret_display_name'],
                                 secrets.format_datetime(end))
     except MicrosoftApiError as exc:
         if exc.code != 'CredentialInvalidLifetimeAsPerAppPolicy':
@@ -289,7 +285,7 @@ def main_logic(module):
     now = secrets.utcnow()
     record = secrets.Record(app.get('tags'))
     tags_before = list(app.get('tags') or [])
-    mine = secrets.named(app, params['display_name'])
+    mine = secrets.named(app, params['secret_display_name'])
     described = [secrets.describe(c, now) for c in mine]
     module.result.update(app_id=app['appId'], rotated=False, retired=[], orphans_removed=[], notes=[],
                          record_location='tags of app registration %s (appId %s)' % (app['id'], app['appId']))
@@ -316,7 +312,7 @@ def main_logic(module):
         if rotate:
             module.record_change(dict(secrets=described),
                                  dict(secrets=described + ['new secret %r valid for %d days'
-                                                           % (params['display_name'], params['lifetime_days'])]))
+                                                           % (params['secret_display_name'], params['lifetime_days'])]))
             module.result.update(rotated=True, days_left=secrets.days_left(current, now) if current else None)
             successor_start = now
             if not module.check_mode:
@@ -354,9 +350,10 @@ def main_logic(module):
 # to run its logic in-process (plugin_utils/_inprocess.py).
 SPEC = dict(
     argument_spec=dict(
-        app_id=dict(type='str'),
-        unique_name=dict(type='str'),
-        display_name=dict(type='str', required=True),
+        api.APP_KEY_BY_ID_SPEC,
+        # the secret's own name; display_name (the old name, deprecated) means the app's elsewhere
+        secret_display_name=dict(type='str', required=True, aliases=['display_name'], deprecated_aliases=[
+            dict(name='display_name', version='1.0.0', collection_name='bookingsone.office365')]),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         lifetime_days=dict(type='int', default=secrets.MAX_LIFETIME_DAYS),
         rotate_before_days=dict(type='int', default=30),
