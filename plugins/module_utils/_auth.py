@@ -28,13 +28,18 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._http import
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 
 
+# The ways to sign in, by precedence: the first whose option is set is used (the options are mutually
+# exclusive, so there is only one).
+CREDENTIALS = (AccessTokenCredential, CertificateCredential, ClientSecretCredential)
+
+
+def credential_class(params):
+    """The method the options select, or None when no credential is given."""
+    return next((method for method in CREDENTIALS if params.get(method.option)), None)
+
+
 def select_credential(params):
-    """The credential the options name; connection_errors() has ruled out ambiguity."""
-    if params.get('access_token'):
-        return AccessTokenCredential(params)
-    if params.get('client_certificate_path'):
-        return CertificateCredential(params)
-    return ClientSecretCredential(params)
+    return credential_class(params)(params)
 
 
 def default_cache_dir():
@@ -120,9 +125,13 @@ class TokenProvider(object):
 
     def token(self, service, refresh=False):
         """A token for the service; refresh=True skips cached tokens (after a 401)."""
-        if isinstance(self._credential, AccessTokenCredential):
-            return self._remember(self._credential.token())
-        with self._lock:  # connection failures and 5xx/429 are retried, then raised, by ExplicitVerifyClient
+        bearer = self._credential.bearer_token()
+        if bearer:
+            return self._remember(bearer)
+        # One request per resource however many workers ask at once: the first fetches under the lock,
+        # the others find it in msal's cache. Connection failures and 5xx/429 are retried, then raised,
+        # by ExplicitVerifyClient.
+        with self._lock:
             return self._acquire(service, refresh)
 
     def _acquire(self, service, refresh):

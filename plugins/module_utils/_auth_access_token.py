@@ -9,12 +9,15 @@ calls both Graph and Exchange Online needs a client credential instead.
 
 from __future__ import annotations
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_base import CredentialBase
 
-class AccessTokenCredential(object):
-    name = 'access_token'
 
-    def __init__(self, params):
-        self._token = params['access_token']
+class AccessTokenCredential(CredentialBase):
+    option = 'access_token'
 
-    def token(self):
-        return self._token
+    @classmethod
+    def errors(cls, params):
+        return []  # the token names its app and tenant itself
+
+    def bearer_token(self):
+        return self.params['access_token']

@@ -13,6 +13,8 @@ import hashlib
 import os
 import re
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_base import CredentialBase
+
 _PFX_SUFFIXES = ('.pfx', '.p12')
 _CERT_PEM = re.compile(r'-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----', re.DOTALL)
 _KEY_PEM = re.compile(r'-----BEGIN ([A-Z ]*)PRIVATE KEY-----.+?-----END \1PRIVATE KEY-----', re.DOTALL)
@@ -22,10 +24,11 @@ class CertificateError(ValueError):
     pass
 
 
-class CertificateCredential(object):
-    name = 'client_certificate'
+class CertificateCredential(CredentialBase):
+    option = 'client_certificate_path'
 
     def __init__(self, params):
+        super(CertificateCredential, self).__init__(params)
         self._path = params['client_certificate_path']
         self._password = params.get('client_certificate_password')
         if not os.path.isfile(self._path):

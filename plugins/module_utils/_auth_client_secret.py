@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import hashlib
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_base import CredentialBase
 
-class ClientSecretCredential(object):
-    name = 'client_secret'
 
-    def __init__(self, params):
-        self._secret = params['client_secret']
+class ClientSecretCredential(CredentialBase):
+    option = 'client_secret'
 
     def msal_credential(self):
-        return self._secret
+        return self.params['client_secret']
 
     def fingerprint(self):
         """Identifies the secret in cache keys without revealing it."""
-        return hashlib.sha256(self._secret.encode('utf-8')).hexdigest()
+        return hashlib.sha256(self.params['client_secret'].encode('utf-8')).hexdigest()

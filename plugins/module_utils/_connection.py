@@ -14,6 +14,8 @@ import re
 
 from ansible.module_utils.common.parameters import AnsibleFallbackNotFound
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth import credential_class
+
 
 def env_fallback(*names):
     """The first of these environment variables that is set and not empty.
@@ -119,13 +121,14 @@ def connection_errors(params):
     if params.get('client_id') and not is_guid(params['client_id']):
         errors.append("client_id %r is not a GUID (the application (client) ID of the app registration)"
                       % params['client_id'])
-    has_credential = params.get('client_secret') or params.get('client_certificate_path')
-    if not params.get('access_token'):
-        if not has_credential:
-            errors.append('no credential: set client_secret, client_certificate_path or access_token '
-                          '(or AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH)')
+    method = credential_class(params)
+    if method is None:
+        errors.append('no credential: set client_secret, client_certificate_path or access_token '
+                      '(or AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH)')
         if not params.get('client_id'):
             errors.append('client_id is required with client_secret or client_certificate_path')
+    else:
+        errors.extend(method.errors(params))
     for name in ('login_endpoint', 'graph_endpoint', 'exchange_endpoint'):
         value = params.get(name)
         if value and not value.lower().startswith('https://'):

@@ -604,7 +604,6 @@ def absent(module, notes):
 def main_logic(module):
     notes = []
     check_input(module.params, notes)
-    module.exchange.tokens.token('exchange')  # one token request before the workers start
     if module.params['state'] == 'present':
         present(module, notes)
     else:

@@ -239,7 +239,6 @@ def main_logic(module):
     check_input(params)
     overrides = check_room_settings(params)
     exo = module.exchange
-    exo.tokens.token('exchange')  # one token request before the workers start
     delegates = None
     if params['resource_delegates'] is not None:
         delegates = resolve_delegates(exo, params['resource_delegates'])

@@ -112,7 +112,6 @@ def main_logic(module):
     params['mailboxes'] = unique(params['mailboxes'])  # a room named twice is read and written once
     concurrency(params)
     exo = module.exchange
-    exo.tokens.token('exchange')
     if exo_api.get_recipient(exo, params['user']) is None:
         raise InputError('unknown user %r: no such recipient in Exchange Online; nothing was changed' % params['user'])
 

@@ -142,7 +142,6 @@ def full_access_holders(entries):
 def add_details(module, chosen):
     params = module.params
     exo = module.exchange
-    exo.tokens.token('exchange')
 
     def details(room):
         extra = {}
