@@ -29,6 +29,11 @@ class MicrosoftApiError(Exception):
         status = ' HTTP %s' % self.status if self.status else ''
         return '%s%s %s: %s%s' % (self.service, status, self.code, self.message, where)
 
+    def with_message(self, message):
+        """The same error (service, code, request id) told better; raise it `from` this one."""
+        return MicrosoftApiError(self.service, self.status, self.code, message, request_id=self.request_id,
+                                 method=self.method, url=self.url, details=self.details)
+
     def as_result(self):
         return dict(
             service=self.service, status=self.status, code=self.code,

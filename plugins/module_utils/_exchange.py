@@ -84,7 +84,10 @@ class ExchangeClient(ServiceClient):
             try:
                 response = self.request('POST', path, body=body, headers=headers, idempotent=reads_only)
             except MicrosoftApiError as exc:
-                raise self._explained(exc, cmdlet)
+                explained = self._explained(exc, cmdlet)
+                if explained is None:
+                    raise
+                raise explained from exc
             page = self.json_or_none(response) or {}
             items.extend(page.get('value', []))
             self.warnings.extend(page.get('@adminapi.warnings') or [])
@@ -100,9 +103,10 @@ class ExchangeClient(ServiceClient):
         # Exchange RBAC leaves cmdlets outside the identity's roles out of its session, so a read-only role
         # (Global Reader, Security Reader) gets "not recognized" for a write: say what that means.
         if COMMAND_NOT_FOUND in exc.details and not cmdlet.startswith('Get-'):
-            exc.message += (' (Exchange does not offer %s to this identity: its Microsoft Entra role is read-only, '
-                            'e.g. Global Reader; writes need Exchange Administrator)' % cmdlet)
-        return exc
+            return exc.with_message(exc.message + (
+                ' (Exchange does not offer %s to this identity: its Microsoft Entra role does not hold it, e.g. '
+                'Global Reader is read-only and RBAC for Applications needs Exchange Administrator)' % cmdlet))
+        return None
 
     def is_read(self, method, body):
         return str(((body or {}).get('CmdletInput') or {}).get('CmdletName') or '').startswith('Get-')

@@ -93,5 +93,6 @@ def raise_failures(outcomes, action):
         return
     item, exc = failed[0]
     if isinstance(exc, MicrosoftApiError):
-        exc.message = '%s %s failed (%d of %d failed): %s' % (action, item, len(failed), len(outcomes), exc.message)
+        raise exc.with_message('%s %s failed (%d of %d failed): %s'
+                               % (action, item, len(failed), len(outcomes), exc.message)) from exc
     raise exc

@@ -211,19 +211,26 @@ def check_input(params):
                         secrets.MAX_LIFETIME_DAYS)
 
 
+POLICY_REFUSALS = {
+    'CredentialInvalidLifetimeAsPerAppPolicy': 'the app management policy does not allow a %d-day secret; '
+                                               'lower lifetime_days',
+    'CredentialTypeNotAllowedAsPerAppPolicy': 'the app management policy does not allow client secrets at all '
+                                              '(asked for %d days); Bookings ONE needs an exemption for its app',
+}
+
+
 def add_secret(module, app, now):
     end = now + datetime.timedelta(days=module.params['lifetime_days'])
     try:
         return api.add_password(module.graph, app['id'], module.params['secret_display_name'],
                                 secrets.format_datetime(end))
     except MicrosoftApiError as exc:
-        if exc.code != 'CredentialInvalidLifetimeAsPerAppPolicy':
+        # Entra's refusals under an app management policy (the tenant default or one applied to the app)
+        explained = POLICY_REFUSALS.get(exc.code)
+        if explained is None:
             raise
-        raise MicrosoftApiError(
-            exc.service, exc.status, exc.code,
-            'the tenant app management policy does not allow a %d-day secret; lower lifetime_days. '
-            'Microsoft Graph said: %s' % (module.params['lifetime_days'], exc.message),
-            request_id=exc.request_id, method=exc.method, url=exc.url, details=exc.details) from exc
+        raise exc.with_message('%s. Microsoft Graph said: %s' % (
+            explained % module.params['lifetime_days'], exc.message)) from exc
 
 
 def start_of(credential):
