@@ -304,7 +304,10 @@ def ratios(case, rows):
                       % (label, high, low, a['wall'], b['wall'], a['wall'] / b['wall']))
 
 
-def mark(ok):
+def mark(ok, *runs):
+    """A target is met only by runs that completed: a failed run proves nothing."""
+    if any(run.get('rc') for run in runs):
+        return 'NOT MET (a run failed, see its log)'
     return 'met' if ok else 'NOT MET'
 
 
@@ -319,12 +322,12 @@ def targets(results):
             if row['label'] == 'audit':
                 limit = TARGETS['audit_floor_ratio'] * floor(case.rooms)
                 print('  audit %s forks %d: requests/tenant %.2f <= 1.1 x floor = %.1f: %s; CPU %.3f <= %.1f s/tenant: %s'
-                      % (case.name, row['forks'], row['total'], limit, mark(row['total'] <= limit), row['cpu_tenant'],
-                         TARGETS['audit_cpu_s'], mark(row['cpu_tenant'] <= TARGETS['audit_cpu_s'])))
+                      % (case.name, row['forks'], row['total'], limit, mark(row['total'] <= limit, row),
+                         row['cpu_tenant'], TARGETS['audit_cpu_s'], mark(row['cpu_tenant'] <= TARGETS['audit_cpu_s'], row)))
             elif row['label'] == 'onboard converged':
                 print('  converged onboard %s forks %d: writes %d = 0: %s; CPU %.3f <= %.1f s/tenant: %s'
-                      % (case.name, row['forks'], row['writes'], mark(row['writes'] == 0), row['cpu_tenant'],
-                         TARGETS['onboard_cpu_s'], mark(row['cpu_tenant'] <= TARGETS['onboard_cpu_s'])))
+                      % (case.name, row['forks'], row['writes'], mark(row['writes'] == 0, row), row['cpu_tenant'],
+                         TARGETS['onboard_cpu_s'], mark(row['cpu_tenant'] <= TARGETS['onboard_cpu_s'], row)))
     single = sorted([(case, rows) for case, rows in results if case.tenants == 1], key=lambda item: item[0].rooms)
     if len(single) > 1:
         (small, small_rows), (big, big_rows) = single[0], single[-1]
@@ -336,7 +339,7 @@ def targets(results):
             ratio = row['wall'] / other['wall']
             print('  wall %s / %s, %s forks %d: %.2f / %.2f s = %.2fx <= %.0fx: %s'
                   % (big.name, small.name, row['label'], row['forks'], row['wall'], other['wall'], ratio,
-                     TARGETS['wall_ratio_1xR'], mark(ratio <= TARGETS['wall_ratio_1xR'])))
+                     TARGETS['wall_ratio_1xR'], mark(ratio <= TARGETS['wall_ratio_1xR'], row, other)))
     else:
         print('  wall 1xR large / 1x10 <= 3x: not measured (needs two 1xR cases, e.g. --cases 1x10,1x200)')
     worst, measured = [], 0
