@@ -9,8 +9,7 @@ https://learn.microsoft.com/powershell/module/exchange/).
 
 from __future__ import annotations
 
-from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import raise_failures, run_all
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 
 # Module option -> Set-/Get-CalendarProcessing parameter.
 CALENDAR_PROCESSING = dict(
@@ -27,6 +26,13 @@ CALENDAR_PROCESSING = dict(
     allow_recurring_meetings='AllowRecurringMeetings',
     resource_delegates='ResourceDelegates',
 )
+
+
+
+def calendar_options(processing):
+    """Get-CalendarProcessing's answer in the modules' option names."""
+    return dict((option, (processing or {}).get(parameter)) for option, parameter in CALENDAR_PROCESSING.items())
+
 
 NOT_FOUND = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException'
 AMBIGUOUS = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectAmbiguousException'
@@ -57,19 +63,6 @@ def edit_values(add=(), remove=()):
     if remove:
         edit['remove'] = list(remove)
     return edit
-
-
-def read_each(read, items, workers, what):
-    """[(item, result)] of a read per item; any unknown item fails, naming them all.
-
-    Used before any write, so bad input leaves every object unchanged.
-    """
-    outcomes = run_all(read, items, workers)
-    missing = [item for item, _result, exc in outcomes if is_not_found(exc)]
-    if missing:
-        raise InputError('unknown %s %s; nothing was changed' % (what, ', '.join(missing)))
-    raise_failures(outcomes, 'reading')  # names the first item that failed
-    return [(item, result) for item, result, _exc in outcomes]
 
 
 # https://learn.microsoft.com/powershell/module/exchange/get-recipient

@@ -67,12 +67,9 @@ class GraphClient(ServiceClient):
         page = self.get(path, params=params)
         while True:
             items.extend(page.get('value', []))
-            next_link = page.get('@odata.nextLink')
+            next_link = self.next_link(page)
             if not next_link:
                 return items
-            if not self.owns(next_link):
-                raise MicrosoftApiError('graph', None, 'UnexpectedNextLink',
-                                        'refusing to follow a nextLink to another host: %s' % next_link)
             page = self.get(next_link)
 
     def post(self, path, body):

@@ -146,6 +146,11 @@ class RetryPolicy(object):
             return response
 
 
+def tls_verify(ca_bundle, validate_certs):
+    """requests' verify: the CA bundle given, else the system's; False only when validation is turned off."""
+    return (ca_bundle or True) if validate_certs else False
+
+
 def new_session(verify):
     session = requests.Session()
     session.verify = verify
@@ -324,6 +329,14 @@ class ServiceClient(object):
         The bearer token is never sent anywhere else.
         """
         return url == self.base_url or url.startswith(self.base_url + '/')
+
+    def next_link(self, page):
+        """The page's @odata.nextLink, or None at the last page; one on another host is refused."""
+        link = (page or {}).get('@odata.nextLink')
+        if link and not self.owns(link):
+            raise MicrosoftApiError(self.service, None, 'UnexpectedNextLink',
+                                    'refusing to follow a nextLink to another host: %s' % link)
+        return link
 
     def request(self, method, path, body=None, params=None, headers=None, idempotent=None, retry_codes=()):
         """Send a request, retrying what is safe to retry; returns the requests.Response.

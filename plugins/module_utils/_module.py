@@ -49,8 +49,7 @@ class Connection(object):
 
     def _shared(self):
         if self._tokens is None:
-            verify = (self.params['ca_bundle'] or True) if self.params['validate_certs'] else False
-            self._session = _http.new_session(verify)
+            self._session = _http.new_session(_http.tls_verify(self.params['ca_bundle'], self.params['validate_certs']))
             self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session,
                                                self.params['request_timeout'], self.policy)
         return dict(tokens=self._tokens, session=self._session, timeout=self.params['request_timeout'],

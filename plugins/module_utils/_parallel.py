@@ -79,6 +79,19 @@ class AdaptiveLimit(object):
             self.condition.notify_all()
 
 
+def read_each(read, items, workers, what, is_missing):
+    """[(item, result)] of a read per item; items the service does not know fail, all named at once.
+
+    Used before any write, so bad input leaves every object unchanged.
+    """
+    outcomes = run_all(read, items, workers)
+    missing = [item for item, _result, exc in outcomes if exc is not None and is_missing(exc)]
+    if missing:
+        raise InputError('unknown %s %s; nothing was changed' % (what, ', '.join(missing)))
+    raise_failures(outcomes, 'reading')  # names the first item that failed
+    return [(item, result) for item, result, _exc in outcomes]
+
+
 def first_error(outcomes):
     for _item, _result, exc in outcomes:
         if exc is not None:

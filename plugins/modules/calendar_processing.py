@@ -143,7 +143,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
-    CONCURRENCY_SPEC, concurrency, raise_failures, run_all)
+    CONCURRENCY_SPEC, concurrency, raise_failures, read_each, run_all)
 
 
 def check_input(params):
@@ -243,13 +243,13 @@ def main_logic(module):
     if params['resource_delegates'] is not None:
         delegates = resolve_delegates(exo, params['resource_delegates'])
 
-    reads = exo_api.read_each(lambda room: exo_api.get_calendar_processing(exo, room), params['rooms'],
-                              params['concurrency'], 'room mailbox(es)')
+    reads = read_each(lambda room: exo_api.get_calendar_processing(exo, room), params['rooms'],
+                      params['concurrency'], 'room mailbox(es)', exo_api.is_not_found)
 
     plans = []
     module.result['rooms'] = []
     for room, current in reads:
-        have = dict((option, current.get(parameter)) for option, parameter in exo_api.CALENDAR_PROCESSING.items())
+        have = exo_api.calendar_options(current)
         want = dict((option, params[option]) for option in exo_api.CALENDAR_PROCESSING if option != 'resource_delegates')
         want.update(overrides.get(room, {}))
         edit = None

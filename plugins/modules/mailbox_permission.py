@@ -93,7 +93,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
-    CONCURRENCY_SPEC, concurrency, raise_failures, run_all)
+    CONCURRENCY_SPEC, concurrency, raise_failures, read_each, run_all)
 
 
 def explicit_rights(entries):
@@ -115,8 +115,8 @@ def main_logic(module):
     if exo_api.get_recipient(exo, params['user']) is None:
         raise InputError('unknown user %r: no such recipient in Exchange Online; nothing was changed' % params['user'])
 
-    reads = exo_api.read_each(lambda mailbox: exo_api.get_mailbox_permission(exo, mailbox, params['user']),
-                              params['mailboxes'], params['concurrency'], 'mailbox(es)')
+    reads = read_each(lambda mailbox: exo_api.get_mailbox_permission(exo, mailbox, params['user']),
+                      params['mailboxes'], params['concurrency'], 'mailbox(es)', exo_api.is_not_found)
 
     wanted = set(params['access_rights'])
     plans, module.result['mailboxes'] = [], []

@@ -130,7 +130,8 @@ tenant_id:
 from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import CONCURRENCY_SPEC, concurrency
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
+    CONCURRENCY_SPEC, concurrency, read_each)
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import discover, select
 
 
@@ -146,14 +147,12 @@ def add_details(module, chosen):
     def details(room):
         extra = {}
         if params['include_calendar_processing']:
-            current = exo_api.get_calendar_processing(exo, room['address']) or {}
-            extra['calendar_processing'] = dict((option, current.get(parameter))
-                                                for option, parameter in exo_api.CALENDAR_PROCESSING.items())
+            extra['calendar_processing'] = exo_api.calendar_options(exo_api.get_calendar_processing(exo, room['address']))
         if params['include_permissions']:
             extra['full_access'] = full_access_holders(exo_api.get_mailbox_permission(exo, room['address']))
         return extra
 
-    for room, extra in exo_api.read_each(details, chosen, params['concurrency'], 'room mailbox(es)'):
+    for room, extra in read_each(details, chosen, params['concurrency'], 'room mailbox(es)', exo_api.is_not_found):
         room.update(extra)
     if params['include_calendar_processing']:
         addresses = delegate_addresses(exo, chosen)

@@ -13,7 +13,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, match_encrypt_secret
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient, new_session
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient, new_session, tls_verify
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 
 
@@ -69,7 +69,7 @@ def deliver(loader, path, data, vault_id=None, url=None, url_token=None, mode='0
     vault_id, secret = match_encrypt_secret(vault_secrets(loader), vault_id)
     data = json.loads(json.dumps(data))  # plain types: templated values carry Ansible's tags
     if url:
-        verify = (ca_bundle or True) if validate_certs else False
+        verify = tls_verify(ca_bundle, validate_certs)
         client = HandoffClient(url, _StaticToken(url_token or ''), new_session(verify))
         try:
             client.request('POST', url, body=data)
