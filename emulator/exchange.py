@@ -514,12 +514,14 @@ HANDLERS = {
     'Remove-MailboxPermission': remove_mailbox_permission,
 }
 
-# RBAC for Applications and distribution groups live in exchange_rbac.py; their cmdlets join these tables (and it
-# keeps groups out of what the mailbox cmdlets above see).
-from emulator import exchange_rbac  # noqa: E402 - needs the names above
-SIGNATURES.update(exchange_rbac.SIGNATURES)
-REQUIRED.update(exchange_rbac.REQUIRED)
-HANDLERS.update(exchange_rbac.HANDLERS)
+
+
+def register(signatures, required, handlers):
+    """Add the cmdlets of another area (exchange_rbac: RBAC for Applications and distribution groups, which
+    also keeps groups out of what the mailbox cmdlets above see); it imports this module, never the reverse."""
+    SIGNATURES.update(signatures)
+    REQUIRED.update(required)
+    HANDLERS.update(handlers)
 
 
 # Graph places, built from the same rooms --------------------------------------------

@@ -8,7 +8,7 @@ pointer to the Entra service principal (AppId + ObjectId); a role assignment giv
 additive to what Entra consented; the scope is evaluated when the app calls, so a change of group membership
 counts at once here (the service may cache for a while; the emulator is the strict side).
 
-The cmdlets join exchange.py's tables (SIGNATURES, REQUIRED, HANDLERS); exchange_api.py lets only the Entra roles
+The cmdlets join exchange.py's tables (SIGNATURES, REQUIRED, HANDLERS); exchange_routes.py lets only the Entra roles
 that hold Organization Management in Exchange run the writes (ORGANIZATION_CMDLETS). State, in the tenant's
 `exchange` section: service_principals, management_scopes, role_assignments (lists) and groups ({alias: {members:
 [aliases]}}; the group itself is a recipient, so Get-Recipient and identities find it).
@@ -788,8 +788,10 @@ HANDLERS = {
     'Get-CalendarProcessing': _mailboxes_only(exchange.get_calendar_processing),
     'Set-CalendarProcessing': _mailboxes_only(exchange.set_calendar_processing),
 }
-# Cmdlets only the roles holding Organization Management in Exchange may run (exchange_api.py): "You need to be a
+# Cmdlets only the roles holding Organization Management in Exchange may run (exchange_routes.py): "You need to be a
 # member of the Organization Management role group to assign these permissions ... In Microsoft Entra ID, you need
 # the Exchange Administrator role" (application-rbac). Distribution-group writes are kept there too, stricter than
 # Exchange, whose Recipient Management role group may also manage distribution groups.
 ORGANIZATION_CMDLETS = frozenset(name for name in SIGNATURES if not name.startswith('Get-'))
+
+exchange.register(SIGNATURES, REQUIRED, HANDLERS)

@@ -10,8 +10,8 @@ import re
 import secrets
 import time
 
-from emulator import odata
-from emulator.graph import DENIED, key_value, not_found, require, roles, route
+from emulator import app_policies, odata
+from emulator.graph_routes import DENIED, key_value, not_found, require, roles, route
 from emulator.objects import (application, new_id, parse_time, password_credential, secret_hash, service_principal,
                               utc_now)
 
@@ -295,12 +295,11 @@ def _moment(request, spec, name, default):
 
 def _check_policy(request, app, start, end):
     """The app's own enabled appManagementPolicy, else the enabled tenant default, may refuse the new password
-    (passwordAddition, passwordLifetime): 400 with the policy's code and message (graph_policies.password_refusal).
+    (passwordAddition, passwordLifetime): 400 with the policy's code and message (app_policies.password_refusal).
     https://learn.microsoft.com/graph/api/resources/appmanagementpolicy
     https://learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy
     """
-    from emulator.graph_policies import password_refusal  # graph_policies imports this module
-    refusal = password_refusal(request.tenant, app, start, end)
+    refusal = app_policies.password_refusal(request.tenant, app, start, end)
     if refusal is not None:
         request.fail(400, *refusal)
 

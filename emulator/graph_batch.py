@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from emulator.graph import error_body, route
+from emulator.graph_routes import error_body, route
 from emulator.routing import Request
 
 MAX_REQUESTS = 20

@@ -23,7 +23,7 @@ from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from emulator import exchange_rbac, odata
-from emulator.graph import roles, route
+from emulator.graph_routes import roles, route
 
 USER = r'/users/(?P<user>[^/]+)'
 # https://learn.microsoft.com/graph/api/user-list-events#permissions (Application; Calendars.ReadBasic is left out:

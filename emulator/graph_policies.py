@@ -1,12 +1,7 @@
-"""Graph v1.0 app management policies: the tenant default policy (read, update), custom
-policies (create, list, read, update, delete), their assignment to applications (appliesTo,
-/applications/{id}/appManagementPolicies) and the password restrictions addPassword obeys
-(password_refusal, called by graph_applications).
-
-State, per tenant: `defaultAppManagementPolicy` (the tenant default once it has been updated;
-until then it is built from the seed's `app_management_policy`), `appManagementPolicies` (a
-list, in Graph's shape) and `appManagementPolicyAssignments` ({application object id: policy
-id}: an object takes one policy at most).
+"""Graph v1.0 routes of the app management policies: the tenant default policy (read, update),
+custom policies (create, list, read, update, delete) and their assignment to applications
+(appliesTo, /applications/{id}/appManagementPolicies). What they mean, and what addPassword
+obeys, is app_policies.
 
 https://learn.microsoft.com/graph/api/resources/appmanagementpolicy
 https://learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy
@@ -15,11 +10,9 @@ https://learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy
 from __future__ import annotations
 
 import copy
-import datetime
-import re
 
-from emulator import odata
-from emulator.graph import not_found, require, route
+from emulator import app_policies, odata
+from emulator.graph_routes import not_found, require, route
 from emulator.graph_applications import KEY, directory_collection, existing, reference
 from emulator.objects import iso, new_id, parse_time
 
@@ -33,8 +26,6 @@ WRITE = ('Policy.ReadWrite.ApplicationConfiguration',)
 # "Application.Read.All and Policy.ReadWrite.ApplicationConfiguration"; Application.ReadWrite.All is the higher
 # privileged form of the first.
 APP_READ = ('Application.Read.All', 'Application.ReadWrite.All')
-DEFAULT_ID = '00000000-0000-0000-0000-000000000000'
-EMPTY = {'passwordCredentials': [], 'keyCredentials': []}
 # appCredentialRestrictionType and appKeyCredentialRestrictionType of the v1.0 schema (unknownFutureValue refused).
 PASSWORD_TYPES = ('passwordAddition', 'passwordLifetime', 'symmetricKeyAddition', 'symmetricKeyLifetime',
                   'customPasswordAddition')
@@ -46,135 +37,11 @@ RESTRICTION_MEMBERS = ('restrictionType', 'maxLifetime', 'restrictForAppsCreated
 URI_RESTRICTION_MEMBERS = ('excludeActors', 'excludeAppsReceivingV2Tokens', 'excludeSaml', 'isStateSetByMicrosoft',
                            'restrictForAppsCreatedAfterDateTime', 'state')
 URI_CONFIGURATION_MEMBERS = ('nonDefaultUriAddition', 'uriAdditionWithoutUniqueTenantIdentifier')
-# Edm.Duration as Graph writes it (xs:dayTimeDuration): days, hours, minutes, seconds; no years or months.
-DURATION = re.compile(r'^P(?=\d|T\d)(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$')
-# "Service principals with a createdDateTime null are treated as having being created on 01/01/2019."
-# (appmanagementpolicy-post); the emulator treats applications so too.
-NULL_CREATED = datetime.datetime(2019, 1, 1, tzinfo=datetime.timezone.utc)
 POLICY = r'/policies/appManagementPolicies/(?P<policy>[^/$()]+)'
 ASSIGNED = r'/applications' + KEY + r'/appManagementPolicies'
 POLICY_TEMPLATE = {'id': None, 'displayName': None, 'description': None, 'isEnabled': None, 'restrictions': None}
 DEFAULT_TEMPLATE = {'id': None, 'displayName': None, 'description': None, 'isEnabled': None,
                     'applicationRestrictions': None, 'servicePrincipalRestrictions': None}
-
-
-def duration(text):
-    """An ISO 8601 duration (P4DT12H30M5S) as a timedelta; ValueError when it is not one Graph accepts."""
-    match = DURATION.match(text) if isinstance(text, str) else None
-    if not match:
-        raise ValueError(text)
-    days, hours, minutes, seconds = (float(part or 0) for part in match.groups())
-    value = datetime.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
-    if value <= datetime.timedelta(0):
-        raise ValueError(text)
-    return value
-
-
-def seeded_policy(tenant):
-    """The tenant's defaultAppManagementPolicy built from the seed's app_management_policy.
-
-    https://learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy
-    https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
-    """
-    policy = tenant['policy']
-    restrictions = []
-    if policy.get('password_max_lifetime_days'):
-        restrictions.append({'restrictionType': 'passwordLifetime', 'state': 'enabled',
-                             'maxLifetime': 'P%dD' % policy['password_max_lifetime_days'],
-                             'restrictForAppsCreatedAfterDateTime': '2019-01-01T00:00:00Z'})
-    if policy.get('password_addition_blocked'):
-        restrictions.append({'restrictionType': 'passwordAddition', 'state': 'enabled', 'maxLifetime': None,
-                             'restrictForAppsCreatedAfterDateTime': '2019-01-01T00:00:00Z'})
-    return {
-        'id': DEFAULT_ID,
-        'displayName': 'Default app management tenant policy',
-        'description': 'Default tenant policy that enforces app management restrictions on applications and '
-                       'service principals.',
-        'isEnabled': bool(restrictions),
-        'applicationRestrictions': {'passwordCredentials': restrictions, 'keyCredentials': []},
-        'servicePrincipalRestrictions': copy.deepcopy(EMPTY),
-    }
-
-
-def tenant_policy(tenant):
-    """The tenant default policy as it stands: as last updated, else as seeded."""
-    return tenant.get('defaultAppManagementPolicy') or seeded_policy(tenant)
-
-
-def _policies(tenant):
-    return tenant.setdefault('appManagementPolicies', [])
-
-
-def _assignments(tenant):
-    return tenant.setdefault('appManagementPolicyAssignments', {})
-
-
-def assigned_policy(tenant, object_id):
-    """The appManagementPolicy applied to an application (by object id), or None."""
-    policy_id = _assignments(tenant).get(object_id)
-    return next((p for p in _policies(tenant) if p['id'] == policy_id), None) if policy_id else None
-
-
-# Enforcement ----------------------------------------------------------------------------------
-
-
-def _created(app):
-    try:
-        return parse_time(app['createdDateTime']) if app.get('createdDateTime') else NULL_CREATED
-    except ValueError:
-        return NULL_CREATED
-
-
-def _applies(restriction, created):
-    """An enabled restriction applies to apps created on or after restrictForAppsCreatedAfterDateTime ("the date
-    from which the policy restriction applies"), or to every app when that is null."""
-    if restriction.get('state', 'enabled') != 'enabled':
-        return False
-    after = restriction.get('restrictForAppsCreatedAfterDateTime')
-    return after is None or created >= parse_time(after)
-
-
-def password_restrictions(tenant, app):
-    """(policy id, the password restrictions that apply to this application): its own appManagementPolicy when that
-    is enabled (the app "adopts this policy over the tenant-wide tenantAppManagementPolicy setting",
-    appmanagementpolicy-post-appliesto), else the tenant default's applicationRestrictions when it is enabled."""
-    own = assigned_policy(tenant, app['id'])
-    if own is not None and own.get('isEnabled'):
-        policy_id, restrictions = own['id'], (own.get('restrictions') or {}).get('passwordCredentials')
-    else:
-        default = tenant_policy(tenant)
-        if not default.get('isEnabled'):
-            return None, []
-        policy_id, restrictions = default['id'], (default.get('applicationRestrictions') or {}).get(
-            'passwordCredentials')
-    created = _created(app)
-    return policy_id, [r for r in restrictions or [] if _applies(r, created)]
-
-
-def password_refusal(tenant, app, start, end):
-    """(code, message) of the 400 Graph answers addPassword with when a policy forbids the new password, or None.
-
-    Neither code nor message is in Microsoft's API reference. The codes are those Microsoft's own Teams/Microsoft
-    365 Agents Toolkit checks for after addPassword (OfficeDev/microsoft-365-agents-toolkit,
-    packages/fx-core/src/component/driver/aad/utility/constants.ts: CredentialInvalidLifetimeAsPerAppPolicy,
-    CredentialTypeNotAllowedAsPerAppPolicy); the messages are as reported from real tenants, e.g.
-    https://github.com/KelvinTegelaar/CIPP-API/pull/1970 ("Credential lifetime exceeds the max value allowed as per
-    assigned policy <policy ID>") and "Credential type not allowed as per assigned policy". The policy id is quoted
-    as Entra quotes it in its other "as per assigned policy '<id>'" messages [unverified for these two].
-    """
-    policy_id, restrictions = password_restrictions(tenant, app)
-    if any(r['restrictionType'] == 'passwordAddition' for r in restrictions):
-        return ('CredentialTypeNotAllowedAsPerAppPolicy',
-                "Credential type not allowed as per assigned policy '%s'." % policy_id)
-    for restriction in restrictions:
-        if restriction['restrictionType'] == 'passwordLifetime' and \
-                end - start > duration(restriction['maxLifetime']):
-            return ('CredentialInvalidLifetimeAsPerAppPolicy',
-                    "Credential lifetime exceeds the max value allowed as per assigned policy '%s'." % policy_id)
-    return None
-
-
-# Validation -----------------------------------------------------------------------------------
 
 
 def _bad(request, message):
@@ -239,7 +106,7 @@ def _restriction(request, value, kinds, where, resource, type_name):
     lifetime = value.get('maxLifetime')
     if kind in LIFETIME_TYPES:  # "required when restrictionType is set to passwordLifetime"
         try:
-            duration(lifetime)
+            app_policies.duration(lifetime)
         except ValueError:
             _invalid(request, where + '.maxLifetime', resource)
     elif lifetime is not None:  # a lifetime means nothing to an addition restriction: refused, not ignored
@@ -300,7 +167,7 @@ def _configuration(request, value, where, resource, type_name, extra=()):
     identifierUris (appManagementApplicationConfiguration) or applicationRestrictions
     (customAppManagementConfiguration)."""
     if value is None:
-        return copy.deepcopy(EMPTY)
+        return copy.deepcopy(app_policies.EMPTY)
     _members(request, value, ('passwordCredentials', 'keyCredentials') + tuple(extra), where, resource, type_name)
     normal = {'passwordCredentials': _restrictions(request, value.get('passwordCredentials'), PASSWORD_TYPES,
                                                    where + '.passwordCredentials', resource,
@@ -366,7 +233,7 @@ DEFAULT_MEMBERS = {
 
 def _existing_policy(request):
     policy_id = request.match.group('policy')
-    found = next((p for p in _policies(request.tenant) if p['id'].lower() == policy_id.lower()), None)
+    found = next((p for p in app_policies.policies(request.tenant) if p['id'].lower() == policy_id.lower()), None)
     if found is None:
         not_found(request, policy_id)
     return found
@@ -384,7 +251,7 @@ def _policy_entity(request, policy):
 def get_default_policy(request):
     require(request, READ)
     with request.store.lock:
-        body = tenant_policy(request.tenant)
+        body = app_policies.tenant_policy(request.tenant)
         return 200, odata.entity(request, body, 'tenantAppManagementPolicy', 'policies/defaultAppManagementPolicy')
 
 
@@ -395,7 +262,7 @@ def update_default_policy(request):
     require(request, WRITE)
     changes = _policy_body(request, request.json_object(), 'TenantAppManagementPolicy', DEFAULT_MEMBERS)
     with request.store.lock:
-        policy = copy.deepcopy(tenant_policy(request.tenant))
+        policy = copy.deepcopy(app_policies.tenant_policy(request.tenant))
         policy.update(changes)
         request.tenant['defaultAppManagementPolicy'] = policy
         request.store.save()
@@ -413,10 +280,10 @@ def create_policy(request):
     changes = _policy_body(request, request.json_object(), 'AppManagementPolicy',
                            {'restrictions': _custom_restrictions}, creating=True)
     policy = {'id': new_id(), 'displayName': None, 'description': None, 'isEnabled': True,
-              'restrictions': copy.deepcopy(EMPTY)}
+              'restrictions': copy.deepcopy(app_policies.EMPTY)}
     policy.update(changes)
     with request.store.lock:
-        _policies(request.tenant).append(policy)
+        app_policies.policies(request.tenant).append(policy)
         request.store.save()
         return 201, _policy_entity(request, policy)
 
@@ -426,7 +293,7 @@ def create_policy(request):
 def list_policies(request):
     require(request, READ)
     with request.store.lock:
-        return 200, odata.collection(request, _policies(request.tenant), 'appManagementPolicy',
+        return 200, odata.collection(request, app_policies.policies(request.tenant), 'appManagementPolicy',
                                      'policies/appManagementPolicies', POLICY_TEMPLATE, ('displayName', 'id'))
 
 
@@ -457,10 +324,10 @@ def delete_policy(request):
     require(request, WRITE)
     with request.store.lock:
         policy = _existing_policy(request)
-        if policy['id'] in _assignments(request.tenant).values():
+        if policy['id'] in app_policies.assignments(request.tenant).values():
             _bad(request, "The policy '%s' is applied to one or more objects; remove it from them before deleting "
                           "it." % policy['id'])
-        _policies(request.tenant).remove(policy)
+        app_policies.policies(request.tenant).remove(policy)
         request.store.save()
         return 204, None
 
@@ -476,7 +343,7 @@ def list_applies_to(request):
     with request.store.lock:
         policy = _existing_policy(request)
         tenant = request.tenant
-        applied = [object_id for object_id, policy_id in _assignments(tenant).items() if policy_id == policy['id']]
+        applied = [object_id for object_id, policy_id in app_policies.assignments(tenant).items() if policy_id == policy['id']]
         entries = [('application', app) for app in tenant['applications'] if app['id'] in applied]
         return 200, directory_collection(request, entries)
 
@@ -495,17 +362,17 @@ def assign_policy(request):
     with request.store.lock:
         app = existing(request)
         tenant = request.tenant
-        policy = next((p for p in _policies(tenant) if p['id'].lower() == policy_id.lower()), None)
+        policy = next((p for p in app_policies.policies(tenant) if p['id'].lower() == policy_id.lower()), None)
         if policy is None:
             not_found(request, policy_id)
-        current = _assignments(tenant).get(app['id'])
+        current = app_policies.assignments(tenant).get(app['id'])
         if current == policy['id']:
             _bad(request, "One or more added object references already exist for the following modified "
                           "properties: 'appManagementPolicies'.")
         if current is not None:
             _bad(request, "Only one policy object can be assigned to an application or service principal; policy "
                           "'%s' is already assigned." % current)
-        _assignments(tenant)[app['id']] = policy['id']
+        app_policies.assignments(tenant)[app['id']] = policy['id']
         request.store.save()
         return 204, None
 
@@ -520,7 +387,7 @@ def list_assigned(request):
     require(request, READ)
     with request.store.lock:
         app = existing(request)
-        policy = assigned_policy(request.tenant, app['id'])
+        policy = app_policies.assigned_policy(request.tenant, app['id'])
         return 200, odata.collection(request, [policy] if policy else [], 'appManagementPolicy',
                                      'policies/appManagementPolicies', POLICY_TEMPLATE, ('displayName', 'id'))
 
@@ -534,9 +401,9 @@ def unassign_policy(request):
     with request.store.lock:
         app = existing(request)
         policy_id = request.match.group('policy')
-        current = _assignments(request.tenant).get(app['id'])
+        current = app_policies.assignments(request.tenant).get(app['id'])
         if current is None or current.lower() != policy_id.lower():
             not_found(request, policy_id)
-        del _assignments(request.tenant)[app['id']]
+        del app_policies.assignments(request.tenant)[app['id']]
         request.store.save()
         return 204, None

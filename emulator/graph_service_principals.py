@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from emulator import odata
-from emulator.graph import key_value, not_found, require, roles, route
+from emulator.graph_routes import key_value, not_found, require, roles, route
 from emulator.graph_applications import READ, WRITE, remove_principal
 from emulator.objects import app_role_assignment, service_principal
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import quote, unquote
 
 from emulator import exchange, odata
-from emulator.graph import require, route
+from emulator.graph_routes import require, route
 
 # https://learn.microsoft.com/graph/api/place-list#permissions
 READ = ('Place.Read.All', 'Place.ReadWrite.All')

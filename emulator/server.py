@@ -21,7 +21,7 @@ from emulator.state import Store, load_seed
 
 # Modules whose import registers routes. A new service or API area adds its module here (README.md).
 ROUTE_MODULES = ('identity', 'graph_applications', 'graph_service_principals', 'graph_batch', 'graph_policies',
-                 'places', 'graph_mail', 'exchange_api', 'control')
+                 'places', 'graph_mail', 'exchange_routes', 'control')
 _FAULT_CODES = {429: 'TooManyRequests', 500: 'generalException', 503: 'serviceNotAvailable',
                 504: 'generalException'}
 _FAULT_MESSAGES = {429: 'Too many requests. Please retry after the number of seconds in Retry-After.',

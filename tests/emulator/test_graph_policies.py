@@ -10,7 +10,7 @@ import msal
 import pytest
 from emulator_client import GRAPH_APP, error_code
 
-from emulator.graph_policies import duration
+from emulator.app_policies import duration
 from emulator.objects import iso, utc_now
 
 DEFAULT_ID = '00000000-0000-0000-0000-000000000000'

@@ -244,7 +244,7 @@ def test_lifetime_over_the_tenant_policy_is_refused_before_any_write(harness, si
 
 
 def test_a_policy_applied_to_the_app_takes_the_place_of_the_tenant_default(harness, site):
-    from emulator import graph_policies
+    from emulator import app_policies
     fabrikam = harness.tenant(2)
     created = harness.play('app_registration.yml', tenant=fabrikam, unique_name=site['unique'], name='Policy test')
     assert created.rc == 0, created
@@ -255,8 +255,8 @@ def test_a_policy_applied_to_the_app_takes_the_place_of_the_tenant_default(harne
     with harness.emu.store.lock:
         tenant = harness.emu.store.tenant(fabrikam)
         app_id = next(a['id'] for a in tenant['applications'] if a.get('uniqueName') == site['unique'])
-        graph_policies._policies(tenant).append(policy)
-        graph_policies._assignments(tenant)[app_id] = policy['id']
+        app_policies.policies(tenant).append(policy)
+        app_policies.assignments(tenant)[app_id] = policy['id']
     try:
         inventory = site['inventory'](bookingsone_tenant_id=fabrikam, bookingsone_delegate='bookings@fabrikam.onmicrosoft.com',
                                       bookingsone_room_addresses=['room001@fabrikam.onmicrosoft.com'],
@@ -267,8 +267,8 @@ def test_a_policy_applied_to_the_app_takes_the_place_of_the_tenant_default(harne
                 % policy['id']) in result.output, result
     finally:
         with harness.emu.store.lock:
-            graph_policies._assignments(tenant).pop(app_id, None)
-            graph_policies._policies(tenant).remove(policy)
+            app_policies.assignments(tenant).pop(app_id, None)
+            app_policies.policies(tenant).remove(policy)
 
 
 def test_a_room_listed_twice_is_written_once(harness, site):
