@@ -7,8 +7,6 @@ result never holds the credentials and is always hidden from output."""
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
@@ -33,10 +31,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         result['_ansible_no_log'] = True  # the arguments hold a secret: keep even errors out of output
-        validation = ArgumentSpecValidator(ARGSPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail('; '.join(validation.error_messages))
-        args = validation.validated_parameters
+        _validation, args = self.validate_argument_spec(argument_spec=ARGSPEC)
         handoff.check_url(args['url'])
         handoff.vault_secrets(self._loader)
         result.update(changed=True, path=args['path'], posted=False)

@@ -132,6 +132,9 @@ class TaskState(object):
             failure = (str(exc), dict(error=exc.as_result()))
         except Exception as exc:  # pylint: disable=broad-except
             failure = ('unexpected error: %s' % exc, dict(exception=traceback.format_exc()))
+        # Every module names the tenant the same way: its GUID as the token states it (the option may be a
+        # domain name), or the option as given when no token was needed.
+        self.result['tenant_id'] = self.tenant_id
         if self._diffs and self.want_diff:
             self.result['diff'] = self._diffs[0] if len(self._diffs) == 1 else self._diffs
         return self.result, failure

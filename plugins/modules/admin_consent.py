@@ -194,7 +194,6 @@ def main_logic(module):
                 # refuses as a duplicate; the outcome is what counts, so read it back.
                 if sorted(held_permissions(module, client, resource, names_by_id)) != after:
                     raise
-    module.result['tenant_id'] = module.tenant_id
 
 
 # The module's options (with the shared connection options added by M365Module), also used

@@ -609,7 +609,6 @@ def main_logic(module):
     else:
         absent(module, notes)
     module.result['notes'] = notes
-    module.result['tenant_id'] = module.tenant_id
 
 
 # The module's options (with the shared connection options added by M365Module), also used

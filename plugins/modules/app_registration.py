@@ -192,7 +192,6 @@ def main_logic(module):
 
     if params['state'] == 'absent':
         module.ensure.absent(current, lambda app: api.delete_application(module.graph, app['id']))
-        module.result['tenant_id'] = module.tenant_id
         if current and module.check_mode:
             module.result.update(app_id=current['appId'], object_id=current['id'])
         return
@@ -242,7 +241,6 @@ def main_logic(module):
     else:
         state = module.ensure.present(view(current, names_by_id), desired, create, update)
         module.result.update(app_id=current['appId'], object_id=current['id'])
-    module.result['tenant_id'] = module.tenant_id
     module.result.update(state)
 
 

@@ -149,7 +149,6 @@ def main_logic(module):
             instance_lock=api.is_locked(api.instance_lock_of(module.graph, app)),
             handoff_record=handoff_record(app, params['secret_display_name']),
         )
-    module.result['tenant_id'] = module.tenant_id
 
 
 # The module's options (with the shared connection options added by M365Module), also used

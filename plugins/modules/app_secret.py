@@ -350,7 +350,6 @@ def main_logic(module):
         module.record_change(dict(secrets=described), dict(secrets=kept))
     remove(module, app, gone)
     save_record(module, app, record, tags_before, [c for c in mine if c not in gone])
-    module.result['tenant_id'] = module.tenant_id
 
 
 # The module's options (with the shared connection options added by M365Module), also used

@@ -266,7 +266,6 @@ def main_logic(module):
         module.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after,
                                            current=observed(have, delegates)))
     module.result['changed_rooms'] = len(plans)
-    module.result['tenant_id'] = params['tenant_id']
     if plans and not module.check_mode:
         writes = run_all(lambda plan: exo_api.set_calendar_processing(exo, plan[0], plan[1]), plans,
                          params['concurrency'])

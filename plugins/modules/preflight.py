@@ -314,7 +314,6 @@ def main_logic(module):
         module.result['delegate'] = check_delegate(module, problems)
     if params['rooms'] is not None:
         module.result['rooms'] = check_rooms(module, problems, notes)
-    module.result['tenant_id'] = module.tenant_id
     if problems.found:
         raise InputError('preflight refused %d input(s), so nothing was written to this tenant: %s'
                          % (len(problems.found), '; '.join(problems.found)))

@@ -195,7 +195,7 @@ def main_logic(module):
         module.result['discovery'] = discovery
     if params['include_calendar_processing'] or params['include_permissions']:
         add_details(module, chosen)
-    module.result.update(rooms=chosen, tenant_id=params['tenant_id'])
+    module.result['rooms'] = chosen
 
 
 # The module's options (with the shared connection options added by M365Module), also used
