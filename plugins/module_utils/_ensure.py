@@ -1,8 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The compact "ensure object" core every module uses: read, lay the desired
-state over the current one, compare, and write only the difference.
+"""The compact "ensure object" core (netbox style): read, lay the desired state over the
+current one, compare, and write only the difference. app_registration uses it whole;
+the other modules compare their own views and report through TaskState.record_change.
 
 A desired value of None means "not managed"; anything else, including an empty
 list or False, is managed, so clearing a list is a change like any other.

@@ -392,13 +392,10 @@ class ServiceClient(object):
             'Accept': 'application/json',
             'client-request-id': str(uuid.uuid4()),
         }
-        send_headers.update(self.extra_headers())
         send_headers.update(headers or {})
         return self.session.request(method, url, json=body, params=params, headers=send_headers,
                                     timeout=self.timeout, verify=self.session.verify)
 
-    def extra_headers(self):
-        return {}
 
     def error_from(self, response, method, url):
         """Map an error response to MicrosoftApiError; each service knows its body."""
