@@ -22,7 +22,7 @@ export PATH := $(BIN):$(PATH)
 export ANSIBLE_NOCOLOR := 1
 export NO_COLOR := 1
 
-.PHONY: venv oldest demo demo-reset test unit integration molecule sanity lint changelog-lint \
+.PHONY: venv oldest demo demo-reset test unit browser integration molecule sanity lint changelog-lint \
 	docs docs-check galaxy ee benchmark clean
 
 # Rebuilt from scratch only when a requirements file changes (the stamp is older than it).
@@ -61,6 +61,21 @@ unit: venv
 
 integration: venv
 	$(call pytest,tests/integration)
+
+# The audit report page in headless Chromium (tests/browser, screenshots in tests/output/browser).
+# Debian's chromium is installed where it is missing and this is root with apt-get; elsewhere the
+# tests skip and say so. Only Chromium itself: the tests speak the DevTools protocol on a pipe.
+browser: venv
+	@if ! command -v chromium >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "browser: installing Debian's chromium"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+				|| echo "browser: installing chromium failed: the browser tests skip"; \
+		else \
+			echo "browser: no chromium, and installing it needs root and apt-get: the browser tests skip"; \
+		fi; \
+	fi
+	$(call pytest,tests/browser)
 
 # The integration tests of the modules and playbooks again, on the oldest supported ansible-core.
 oldest: $(OLDEST)/.installed $(LINK)
@@ -108,7 +123,7 @@ benchmark: venv
 
 # Quick checks first, so a mistake fails in seconds rather than after the integration tests;
 # make stops at the first target that fails.
-test: unit sanity lint changelog-lint docs-check integration oldest molecule galaxy ee
+test: unit browser sanity lint changelog-lint docs-check integration oldest molecule galaxy ee
 
 clean:
 	rm -rf $(VENV) $(OLDEST) build .emulator reports tests/output

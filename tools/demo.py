@@ -68,6 +68,20 @@ def controls(name):
         return json.load(handle)['controls']
 
 
+def overview(name):
+    """The numbers the page's overview opens with, from the report's JSON."""
+    with open(os.path.join(REPORTS, name + '.json')) as handle:
+        report = json.load(handle)
+    tenants = [t['status'] for t in report['summary']['tenants'].values()]
+    totals, drift = report['summary']['totals'], report.get('drift') or {}
+    since = ('drift since %s: %d new, %d fixed, %d still failing' % (
+        drift['previous'], drift['new'], drift['fixed'], drift['still_failing']) if drift.get('previous')
+        else 'no earlier run to compare with')
+    return '%d tenant(s): %d in error, %d failing, %d passing; controls: %d fail, %d error, %d pass; %s' % (
+        len(tenants), tenants.count('error'), tenants.count('fail'), tenants.count('pass'), totals['fail'],
+        totals['error'], totals['pass'], since)
+
+
 def counts(items, tenant):
     mine = [c for c in items if c['tenant'] == tenant]
     return '%d fail, %d error, %d pass' % tuple(sum(1 for c in mine if c['status'] == s)
@@ -114,7 +128,9 @@ def main():
     for (tenant, control), items in sorted(grouped.items()):
         where = '%d room(s)' % len(items) if items[0]['room'] else 'tenant'
         print('  %-10s %-45s %-12s was %s' % (tenant, control, where, json.dumps(items[0]['observed'])[:60]))
-    print('\nReports: %s/audit-before.{html,json,junit.xml}, %s/audit-after.{html,json,junit.xml}' % (REPORTS, REPORTS))
+    print('\nReports (.html to open in a browser; also .json, .csv, .junit.xml and one JSON per run):')
+    for name in ('audit-before', 'audit-after'):
+        print('  %s\n    %s' % (os.path.join(REPORTS, name + '.html'), overview(name)))
     print('Playbook output: %s/*.log; credentials handed over (vault-encrypted): %s' % (REPORTS, HANDOFF))
     print('Times: audit %.1f s, onboard %.1f s, audit %.1f s; total %.1f s'
           % (t_before, t_onboard, t_after, time.time() - started))

@@ -2,11 +2,10 @@
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Judges every tenant's controls from what the audit observed and writes the
-report as JSON, HTML and JUnit XML on the controller."""
+report as JSON, HTML, CSV and JUnit XML on the controller, with the drift since the
+previous run (kept as one JSON file per run beside the report)."""
 
 from __future__ import annotations
-
-import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -22,6 +21,8 @@ ARGSPEC = dict(
     name=dict(type='str', default='audit'),
     fail_on=dict(type='str', default='error', choices=list(report.FAIL_ON)),
     profile=dict(type='str', default='baseline', choices=sorted(PROFILES)),
+    history=dict(type='int', default=30),
+    known_failures=dict(type='str', default='fail', choices=list(report.KNOWN_FAILURES)),
 )
 
 DEFAULT_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
@@ -57,6 +58,8 @@ class ActionModule(ActionBase):
         if validation.error_messages:
             raise AnsibleActionFail('; '.join(validation.error_messages))
         args = validation.validated_parameters
+        if args['history'] < 0:
+            raise AnsibleActionFail('history is %d; it is how many runs to keep: 0 or more' % args['history'])
         hostvars = task_vars.get('hostvars', {})
         controls, retries = [], {}
         for tenant in args['tenants']:
@@ -66,21 +69,17 @@ class ActionModule(ActionBase):
             retries[tenant] = report.sum_retries((observed or {}).get('retries'))
         generated = report.now()
         profile = dict(PROFILES[args['profile']], name=args['profile'])
-        os.makedirs(args['dest'], exist_ok=True)
-        texts = dict(json=report.to_json(controls, generated, retries, profile),
-                     html=report.to_html(controls, generated, retries, profile),
-                     junit=report.to_junit(controls, generated, profile))
-        paths = {}
-        for kind, suffix in (('json', '.json'), ('html', '.html'), ('junit', '.junit.xml')):
-            paths[kind] = os.path.join(args['dest'], args['name'] + suffix)
-            with open(paths[kind], 'w') as handle:
-                handle.write(texts[kind])
+        written = report.write_reports(args['dest'], args['name'], controls, generated, retries, profile,
+                                       history=args['history'], known_failures=args['known_failures'])
+        if written['warnings']:  # an unreadable earlier run file: compared with an older one
+            result.setdefault('warnings', []).extend(written['warnings'])
         summary = report.summarize(controls, retries)
         # The task itself never fails: the report is always written, and the playbook
         # fails the run on 'failure' after showing the summary.
         result.update(report.verdict(controls, args['fail_on']))
-        result.update(changed=False, paths=paths, profile=args['profile'], totals=summary['totals'],
+        result.update(changed=False, paths=written['paths'], profile=args['profile'], totals=summary['totals'],
                       tenants=dict((name, counts['status']) for name, counts in summary['tenants'].items()),
                       tenants_by_status=report.by_status(summary), retries=retries,
-                      failed_controls=[c for c in controls if c['status'] != 'pass'])
+                      failed_controls=[c for c in controls if c['status'] != 'pass'], generated=generated,
+                      drift=dict((k, written['drift'][k]) for k in ('new', 'fixed', 'still_failing', 'previous')))
         return result

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: audit_report
-short_description: Write the Bookings ONE compliance audit report (JSON, HTML, JUnit XML)
+short_description: Write the Bookings ONE compliance audit report (HTML, JSON, CSV, JUnit XML) with its drift
 version_added: 0.1.0
 description:
   - Judges every control of the Bookings ONE onboarding for each tenant - app exists, multitenant,
@@ -19,12 +19,22 @@ description:
     expected values from the tenant's C(bookingsone_callback_url) and C(bookingsone_delegate) variables
     and, where set, the C(entra_app_*) role variables. A tenant or control that could
     not be read is an error, never a pass.
-  - Writes C(NAME.json), C(NAME.html) (one self-contained page, filterable by tenant and status) and
-    C(NAME.junit.xml) under O(dest) on the controller. This is an action plugin.
+  - Writes C(NAME.html), C(NAME.json), C(NAME.csv) and C(NAME.junit.xml) under O(dest) on the controller.
+    This is an action plugin.
+  - The HTML page is one self-contained file (no network access) that opens with the totals, a tenant by
+    control group matrix worst first, a chart of the client secrets' days left and each tenant's share of
+    passing room controls, then the drift; each tenant's controls are a collapsed group, filterable by tenant,
+    status, control and text, also from the address (V(NAME.html#tenant=contoso&status=fail)). See
+    C(docs/report.md) in the collection's repository for the page, the CSV and the JSON schema
+    (C(docs/report.schema.json)).
+  - Keeps each run's JSON as C(NAME-YYYYMMDDTHHMMSSZ.json) (UTC) under O(dest), the newest O(history) of them,
+    and compares with the newest one older than this run - new failures and errors, fixed, still failing -
+    in the page, the JSON (C(drift)), JUnit (see O(known_failures)) and RV(drift). Each control that does not
+    pass gets C(first_seen), carried from run to run while its status stays the same.
   - Never fails because of what it found; it returns RV(failure) for the playbook to fail the run on,
     after the report is written, as O(fail_on) says.
   - Sums the C(retries) of the observed module results per tenant and service into the report
-    (JSON C(summary.tenants.TENANT.retries), an HTML column) and RV(retries); results without
+    (JSON C(summary.tenants.TENANT.retries), an HTML table) and RV(retries); results without
     C(retries) count as none.
 author:
   - Bookings ONE engineering (@bookingsone)
@@ -62,6 +72,24 @@ options:
     type: str
     choices: [baseline, strict]
     default: baseline
+  history:
+    description:
+      - How many runs' JSON files (C(NAME-YYYYMMDDTHHMMSSZ.json)) to keep under O(dest); older ones of this
+        O(name) are deleted after the report is written.
+      - V(0) keeps none and turns the comparison with the previous run (drift) off.
+    type: int
+    default: 30
+  known_failures:
+    description:
+      - How the JUnit XML reports a failure the previous run already had.
+      - V(fail) as a C(<failure>), like a new one.
+      - V(skip) as V(<skipped message="known since DATE">), DATE being the day it was first seen, so that a CI
+        system shows only new failures as failed. A new failure is always a C(<failure>), and a control in
+        error always an C(<error>).
+      - The HTML, JSON, CSV and RV(failure) are the same either way.
+    type: str
+    choices: [fail, skip]
+    default: fail
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
 attributes:
@@ -80,6 +108,8 @@ EXAMPLES = r'''
     tenants: "{{ groups['tenants'] }}"
     dest: "{{ playbook_dir }}/../reports"
     fail_on: fail
+    history: 90  # three months of daily runs to compare with
+    known_failures: skip  # CI shows only what newly fails
   run_once: true
   delegate_to: localhost
   register: report
@@ -92,9 +122,28 @@ EXAMPLES = r'''
 
 RETURN = r'''
 paths:
-  description: The files written, by kind (json, html, junit).
+  description:
+    - The files written, by kind (json, html, csv, junit), and C(run), this run's JSON kept for the next
+      runs' drift (not when O(history) is V(0)).
   returned: always
   type: dict
+  sample: {json: reports/audit.json, html: reports/audit.html, csv: reports/audit.csv,
+           junit: reports/audit.junit.xml, run: reports/audit-20261201T174501Z.json}
+generated:
+  description: When this run judged the controls (UTC), as in the report and its run file's name.
+  returned: always
+  type: str
+  sample: "2026-12-01T17:45:01Z"
+drift:
+  description:
+    - The changes since the previous run, counted per control (tenant, room, control). C(new) controls
+      that fail or are in error now and did not have that status before, C(fixed) controls that pass now
+      (or are no longer judged, in a tenant audited without error) and did not before, C(still_failing)
+      those with the same fail or error status as before.
+    - C(previous) is the previous run's time, null when there is none or O(history) is V(0) (then all are 0).
+  returned: always
+  type: dict
+  sample: {new: 2, fixed: 5, still_failing: 11, previous: "2026-11-30T17:45:03Z"}
 totals:
   description: How many controls passed, failed or were in error.
   returned: always
@@ -135,7 +184,7 @@ retries:
   type: dict
   sample: {contoso: {graph: {retried: 2, waited_s: 3.5}}, tailspin: {}}
 failed_controls:
-  description: The controls that did not pass.
+  description: The controls that did not pass, each with its C(first_seen).
   returned: always
   type: list
   elements: dict

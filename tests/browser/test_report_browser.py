@@ -1,0 +1,195 @@
+"""The audit report as a person sees it: rendered by headless Chromium, asserted from the DOM.
+
+Two reports, each written twice by the audit_report code (a previous run, then the current one):
+the six demo tenants, and 500 tenants x 20 rooms. Screenshots: tests/output/browser/*.png."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import statistics
+import time
+
+from conftest import OUTPUT
+
+VISIBLE_GROUPS = '''Array.from(document.querySelectorAll('details.tenant')).filter(function(d){
+  return d.offsetParent !== null;}).map(function(d){return {tenant: d.dataset.tenant, open: d.open,
+  rows: Array.from(d.querySelectorAll('tbody tr')).map(function(r){
+    return [r.cells[0].textContent, r.cells[1].textContent, r.cells[2].textContent];})};})'''
+MATRIX_ORDER = '''Array.from(document.querySelectorAll('#matrix tbody tr')).map(function(r){
+  return r.dataset.tenant;})'''
+TIMING = '''(function(){var n=performance.getEntriesByType('navigation')[0];
+function at(name){var e=performance.getEntriesByName(name)[0];return e?Math.round(e.startTime):null;}
+return {dom_content_loaded_ms: Math.round(n.domContentLoadedEventEnd), load_ms: Math.round(n.loadEventEnd),
+        script_done_ms: at('report-ready'), painted_ms: at('report-painted'),
+        first_contentful_paint_ms: at('first-contentful-paint')};})()'''
+
+
+def shot(name):
+    return os.path.join(OUTPUT, name)
+
+
+def worst_first(document):
+    tenants = document['summary']['tenants']
+    return sorted(tenants, key=lambda name: (-tenants[name]['error'], -tenants[name]['fail'], name))
+
+
+def test_the_matrix_shows_the_failing_tenants_first(browser, demo):
+    browser.open(demo['url'])
+    order = browser.evaluate(MATRIX_ORDER)
+    assert order == worst_first(demo['document']) == ['tailspin', 'contoso', 'northwind', 'fabrikam', 'litware',
+                                                      'woodgrove']
+    # each cell says its status in words, not by colour alone, and links to the tenant's controls
+    cells = browser.evaluate('''Array.from(document.querySelectorAll('#matrix tbody tr')).map(function(r){
+        return Array.from(r.querySelectorAll('td.c')).map(function(c){return c.textContent;});})''')
+    assert cells[0][:2] == ['error 1', 'error'] and cells[0][2:7] == ['not read'] * 5, cells[0]
+    assert cells[1] == ['fail 3', 'yes', 'pass 4', 'fail 1', 'pass 4', 'n/a', 'fail 2'], cells[1]
+    assert browser.evaluate('''document.querySelector('#matrix tr[data-tenant="contoso"] td:last-child')
+                              .textContent''') == '87% (13/15)'
+    assert browser.evaluate('document.querySelectorAll("#matrix th[scope]").length') >= 9
+    assert browser.evaluate('document.querySelectorAll("details.tenant[open]").length') == 0  # collapsed
+    browser.screenshot(shot('demo-overview.png'), full_page=True)
+
+
+def test_a_preset_in_the_address_shows_only_its_rows_with_the_group_open(browser, demo):
+    browser.open(demo['url'] + '#tenant=contoso&status=fail')
+    expected = sorted([c['room'] or 'tenant', c['control'], 'fail'] for c in demo['document']['controls']
+                      if c['tenant'] == 'contoso' and c['status'] == 'fail')
+    groups = browser.evaluate(VISIBLE_GROUPS)
+    assert [(g['tenant'], g['open']) for g in groups] == [('contoso', True)], groups
+    assert sorted(groups[0]['rows']) == expected and len(expected) == 3
+    assert browser.evaluate('[document.getElementById("tenant").value, document.getElementById("status").value]') \
+        == ['contoso', 'fail']
+    browser.screenshot(shot('demo-preset-contoso-fail.png'), full_page=True)
+
+    browser.open(demo['url'] + '#status=fail')
+    groups = browser.evaluate(VISIBLE_GROUPS)
+    assert sorted(g['tenant'] for g in groups) == ['contoso', 'northwind'] and all(g['open'] for g in groups)
+    assert set(row[2] for g in groups for row in g['rows']) == {'fail'}
+
+    browser.open(demo['url'] + '#q=annex')  # the text search
+    groups = browser.evaluate(VISIBLE_GROUPS)
+    assert [g['tenant'] for g in groups] == ['contoso']
+    assert set(row[0] for row in groups[0]['rows']) == {'annex@contoso.onmicrosoft.com'}
+
+
+def test_the_expiry_chart_has_one_mark_per_tenant(browser, demo):
+    browser.open(demo['url'])
+    marks = browser.evaluate('''Array.from(document.querySelectorAll('#expiry-chart .mark')).map(function(m){
+        return [m.dataset.tenant, m.dataset.days, m.getAttribute('class')];})''')
+    assert sorted(m[0] for m in marks) == sorted(demo['document']['summary']['tenants'])
+    kinds = dict((m[0], (m[1], m[2])) for m in marks)
+    assert kinds['northwind'] == ('9', 'mark over')  # below the 30-day threshold: rotate now
+    assert kinds['litware'] == ('45', 'mark soon')  # within a month of it
+    assert kinds['tailspin'] == ('', 'mark none')  # could not be read
+    assert 'rotation threshold: 30 days' in browser.evaluate('document.getElementById("expiry-chart").textContent')
+    assert '2 years (730 days)' in browser.evaluate('document.getElementById("expiry-chart").textContent')
+    label = browser.evaluate('document.getElementById("expiry-chart").getAttribute("aria-label")')
+    assert '1 below the rotation threshold, 1 to rotate within a month' in label, label
+    assert 'Rotate this month: northwind, litware.' in browser.evaluate(
+        'document.getElementById("expiry-summary").textContent')
+    browser.screenshot(shot('demo-expiry-chart.png'), selector='#secrets')
+
+
+def test_the_drift_lists_what_was_fixed_since_the_previous_run(browser, demo):
+    browser.open(demo['url'])
+    changes = demo['document']['drift']['changes']
+    fixed = sorted(set((c['tenant'], c['control']) for c in changes if c['change'] == 'fixed'))
+    assert fixed == [('contoso', 'Full Access for the delegate'), ('contoso', 'delegate set'),
+                     ('fabrikam', 'rooms readable')]
+    rows = browser.evaluate('''Array.from(document.querySelectorAll('#drift-fixed tbody tr')).map(function(r){
+        return [r.dataset.tenant, r.dataset.control, r.cells[2].textContent, r.cells[5].textContent];})''')
+    assert sorted((r[0], r[1]) for r in rows) == fixed
+    assert all(r[3] == '2026-11-30' for r in rows)  # failing since the previous run
+    assert [r[2] for r in rows if r[1] == 'delegate set'] == ['1 room(s): board@contoso.onmicrosoft.com']
+    new = browser.evaluate('''Array.from(document.querySelectorAll('#drift-new tbody tr')).map(function(r){
+        return [r.dataset.tenant, r.dataset.control];})''')
+    assert new == [['contoso', 'auto-decline outside limits off']]
+    summary = browser.evaluate('document.querySelector("#drift p").textContent')
+    assert summary == 'Compared with the run of 2026-11-30T06:00:00Z: 1 new, 3 fixed, 4 still failing.'
+
+
+def test_the_keyboard_opens_a_tenant_from_the_matrix(browser, demo):
+    browser.open(demo['url'])
+    group = browser.evaluate('''(function(){var a=document.querySelector('#matrix tr[data-tenant="contoso"] th a');
+        a.focus();return a.getAttribute('href').slice(1);})()''')
+    browser.key('Enter', 'Enter', 13)
+    browser.wait_for('document.getElementById(%s).open' % json.dumps(group), 10)
+    rows = browser.evaluate('document.querySelectorAll("#%s tbody tr").length' % group)
+    assert rows == sum(1 for c in demo['document']['controls'] if c['tenant'] == 'contoso')
+    assert browser.evaluate('document.activeElement.tagName') == 'SUMMARY'
+    browser.screenshot(shot('demo-keyboard-open.png'))
+
+
+def test_printing_opens_the_groups_and_hides_the_filters(browser, demo):
+    browser.open(demo['url'])
+    pdf = browser.send('Page.printToPDF', printBackground=True)['data']  # fires beforeprint
+    with open(shot('demo-print.pdf'), 'wb') as handle:
+        handle.write(base64.b64decode(pdf))
+    browser.media('print')
+    try:
+        assert browser.evaluate('getComputedStyle(document.querySelector("form.filters")).display') == 'none'
+        assert browser.evaluate('document.querySelectorAll("details:not([open])").length') == 0
+        assert browser.evaluate('document.querySelectorAll("details.tenant tbody tr").length') == \
+            len(demo['document']['controls'])
+        browser.screenshot(shot('demo-print.png'), full_page=True)
+    finally:
+        browser.media('')
+
+
+def _load(browser, url, runs=3):
+    timings = []
+    for _index in range(runs):
+        browser.open(url)
+        browser.wait_for('performance.getEntriesByName("report-painted").length > 0', 30)
+        timings.append(browser.evaluate(TIMING))
+    # a tiny page may paint before the paint timing entries exist: the median of those measured
+    return dict((name, statistics.median([t[name] for t in timings if t[name] is not None] or [None]))
+                for name in timings[0])
+
+
+def test_500_tenants_stay_small_and_render_the_overview(browser, fleet500, demo, measurements):
+    html_path = fleet500['current']['paths']['html']
+    size = os.path.getsize(html_path)
+    measurements.update({'500x20 controls': len(fleet500['document']['controls']),
+                         '500x20 html MB': round(size / 1e6, 2),
+                         '500x20 json MB': round(os.path.getsize(fleet500['current']['paths']['json']) / 1e6, 2),
+                         'demo html KB': round(os.path.getsize(demo['current']['paths']['html']) / 1e3, 1)})
+    assert len(fleet500['document']['controls']) > 55000
+    assert size < 5e6, size  # the issue's limit; the 2 s render limit is measured and printed, not asserted
+
+    for name, value in _load(browser, fleet500['url']).items():
+        measurements['500x20 %s (median of 3)' % name] = value
+    for name, value in _load(browser, demo['url']).items():
+        measurements['demo %s (median of 3)' % name] = value
+    browser.open(fleet500['url'])
+    order = browser.evaluate(MATRIX_ORDER)
+    assert order == worst_first(fleet500['document']) and len(order) == 500
+    assert browser.evaluate('document.querySelectorAll("#expiry-chart .mark").length') == 500
+    assert len(set(browser.evaluate('''Array.from(document.querySelectorAll('#expiry-chart .mark')).map(
+        function(m){return m.dataset.tenant;})'''))) == 500
+    assert browser.evaluate('document.querySelectorAll("details.tenant tbody tr").length') == 0  # lazy
+    browser.screenshot(shot('fleet500-overview.png'))
+    browser.screenshot(shot('fleet500-expiry-chart.png'), selector='#secrets')
+
+    started = time.time()
+    browser.open(fleet500['url'] + '#status=error')
+    measurements['500x20 preset #status=error, load s'] = round(time.time() - started, 2)
+    errors = sorted(name for name, t in fleet500['document']['summary']['tenants'].items() if t['error'])
+    groups = browser.evaluate(VISIBLE_GROUPS)
+    assert sorted(g['tenant'] for g in groups) == errors and all(g['open'] for g in groups)
+    assert set(row[2] for g in groups for row in g['rows']) == {'error'}
+    browser.screenshot(shot('fleet500-preset-status-error.png'))
+
+    started = time.time()
+    browser.open(fleet500['url'] + '#status=fail')
+    measurements['500x20 preset #status=fail, load s'] = round(time.time() - started, 2)
+    failing = sum(1 for c in fleet500['document']['controls'] if c['status'] == 'fail')
+    assert browser.evaluate('document.querySelectorAll("details.tenant:not([hidden]) tbody tr").length') == failing
+
+    opened = browser.evaluate('''new Promise(function(done){var g=document.querySelectorAll('details.tenant')[499];
+        var t=performance.now();g.addEventListener('toggle',function(){done([performance.now()-t,
+        g.querySelectorAll('tbody tr').length]);});document.getElementById('clear').click();g.open=true;})''')
+    measurements['500x20 open one tenant group, ms'] = round(opened[0], 1)
+    assert opened[1] > 100

@@ -1,0 +1,286 @@
+"""The report's trail of runs: drift since the previous run, first_seen carried over, retention,
+the CSV, JUnit's known failures, the JSON schema and what the action returns."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import xml.etree.ElementTree as ET
+from unittest import mock
+
+import pytest
+
+from ansible_collections.bookingsone.office365.plugins.action import audit_report as action
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import control
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+SCHEMA = os.path.join(ROOT, 'docs', 'report.schema.json')
+T1, T2, T3, T4 = '2026-11-29T06:00:00Z', '2026-11-30T06:00:00Z', '2026-12-01T06:00:00Z', '2026-12-02T06:00:00Z'
+PROFILE = dict(name='baseline', description='the setup', secret_max_days=730, instance_lock=False,
+               scoped_access=False)
+
+
+def run(statuses, rooms_error=None):
+    """Controls of contoso and tailspin with the given statuses by name; tailspin unreachable unless
+    statuses names its controls."""
+    controls = []
+    for name, status in sorted(statuses.items()):
+        tenant, _sep, rest = name.partition(':')
+        room, _sep, what = rest.rpartition('@')
+        controls.append(control(tenant, what, status, status == 'pass', True, room=room or None,
+                                detail=rooms_error if status == 'error' else None))
+    return controls
+
+
+def write(tmp_path, statuses, generated, **options):
+    return report.write_reports(str(tmp_path), 'audit', run(statuses), generated, profile=PROFILE, **options)
+
+
+def document(tmp_path, name='audit.json'):
+    with open(os.path.join(str(tmp_path), name)) as handle:
+        return json.load(handle)
+
+
+def by_key(doc):
+    return dict(((c['tenant'], c['room'], c['control']), c) for c in doc['controls'])
+
+
+FIRST = {'contoso:@admin consent: Mail.Send': 'fail', 'contoso:annex@delegate set': 'fail',
+         'contoso:board@delegate set': 'pass', 'contoso:@client secret present': 'error',
+         'tailspin:@tenant reachable': 'error'}
+
+
+def test_the_first_run_compares_with_nothing_and_marks_first_seen(tmp_path):
+    written = write(tmp_path, FIRST, T1)
+    assert written['drift'] == dict(new=0, fixed=0, still_failing=0, previous=None, previous_file=None)
+    doc = document(tmp_path)
+    assert doc['drift'] == report.no_drift() and doc['schema_version'] == '1.0' and doc['generated'] == T1
+    controls = by_key(doc)
+    assert controls[('contoso', 'annex', 'delegate set')]['first_seen'] == T1
+    assert 'first_seen' not in controls[('contoso', 'board', 'delegate set')]  # a pass has none
+    assert written['paths']['run'] == os.path.join(str(tmp_path), 'audit-20261129T060000Z.json')
+    assert json.load(open(written['paths']['run'])) == doc  # the same document, written compactly
+
+
+def test_new_fixed_and_still_failing_with_first_seen_carried_over(tmp_path):
+    write(tmp_path, FIRST, T1)
+    second = dict(FIRST, **{'contoso:annex@delegate set': 'pass',  # fixed
+                            'contoso:board@delegate set': 'fail',  # new
+                            'contoso:@client secret present': 'fail'})  # error -> fail: new, as it changed
+    written = write(tmp_path, second, T2)
+    assert written['drift'] == dict(new=2, fixed=1, still_failing=2, previous=T1,
+                                    previous_file=os.path.join(str(tmp_path), 'audit-20261129T060000Z.json'))
+    doc = document(tmp_path)
+    changes = dict(((c['tenant'], c['room'], c['control']), c) for c in doc['drift']['changes'])
+    assert changes[('contoso', 'annex', 'delegate set')] == dict(
+        tenant='contoso', room='annex', control='delegate set', change='fixed', status='pass',
+        previous_status='fail', first_seen=T1)
+    assert changes[('contoso', 'board', 'delegate set')]['change'] == 'new'
+    assert changes[('contoso', None, 'client secret present')]['previous_status'] == 'error'
+    assert changes[('tailspin', None, 'tenant reachable')]['change'] == 'still_failing'
+    controls = by_key(doc)
+    assert controls[('contoso', None, 'admin consent: Mail.Send')]['first_seen'] == T1  # still failing
+    assert controls[('contoso', 'board', 'delegate set')]['first_seen'] == T2  # new
+    assert controls[('contoso', None, 'client secret present')]['first_seen'] == T2
+
+    # a third run, the first one's file gone (history 1): first_seen still comes from the run before
+    written = write(tmp_path, second, T3, history=1)
+    assert written['drift']['previous'] == T2 and written['drift']['still_failing'] == 4
+    assert by_key(document(tmp_path))[('contoso', None, 'admin consent: Mail.Send')]['first_seen'] == T1
+    assert [os.path.basename(p) for _stamp, p in report.run_files(str(tmp_path), 'audit')] == [
+        'audit-20261201T060000Z.json']
+
+
+def test_a_control_no_longer_judged_is_fixed_only_where_the_tenant_was_fully_audited(tmp_path):
+    write(tmp_path, FIRST, T1)
+    # tailspin is reached now (its 'tenant reachable' error is gone); contoso cannot be reached
+    second = {'tailspin:@admin consent: Mail.Send': 'pass', 'contoso:@tenant reachable': 'error'}
+    written = write(tmp_path, second, T2)
+    changes = document(tmp_path)['drift']['changes']
+    fixed = [(c['tenant'], c['control'], c['status']) for c in changes if c['change'] == 'fixed']
+    assert fixed == [('tailspin', 'tenant reachable', None)]
+    # contoso's earlier failures are neither fixed nor still failing: it was not read this time
+    assert [(c['tenant'], c['control']) for c in changes if c['change'] == 'new'] == [('contoso', 'tenant reachable')]
+    assert written['drift']['fixed'] == 1 and written['drift']['still_failing'] == 0
+
+
+def test_retention_keeps_the_newest_runs_of_this_name_only(tmp_path):
+    other = tmp_path / 'audit-before-20261101T000000Z.json'  # another report's run, and an unrelated file
+    other.write_text('{}')
+    (tmp_path / 'audit-notes.json').write_text('{}')
+    for generated in (T1, T2, T3, T4):
+        write(tmp_path, FIRST, generated, history=2)
+    assert [os.path.basename(p) for _stamp, p in report.run_files(str(tmp_path), 'audit')] == [
+        'audit-20261201T060000Z.json', 'audit-20261202T060000Z.json']
+    assert other.exists() and (tmp_path / 'audit-notes.json').exists()
+    assert [r['generated'] for r in document(tmp_path)['trail']] == [T3, T4]  # the trail as long as the history
+
+    # history 0 keeps none, so nothing is compared
+    written = write(tmp_path, FIRST, '2026-12-03T06:00:00Z', history=0)
+    assert report.run_files(str(tmp_path), 'audit') == [] and 'run' not in written['paths']
+    assert written['drift']['previous'] is None and document(tmp_path)['drift'] == report.no_drift()
+    assert 'History is off' in open(written['paths']['html']).read()
+    assert other.exists()
+
+
+def test_the_previous_run_is_the_newest_readable_one_not_newer_than_this(tmp_path):
+    write(tmp_path, FIRST, T1)
+    write(tmp_path, FIRST, T2)
+    (tmp_path / 'audit-20261130T070000Z.json').write_text('{"controls": [')  # half a file, newer than T2
+    (tmp_path / 'audit-20991231T000000Z.json').write_text('{}')  # from a clock ahead
+    previous, path, warnings = report.previous_run(str(tmp_path), 'audit', T3)
+    assert previous['generated'] == T2 and path.endswith('audit-20261130T060000Z.json')
+    assert len(warnings) == 1 and 'audit-20261130T070000Z.json could not be read' in warnings[0]
+
+
+def test_the_csv_has_one_row_per_control_with_json_values(tmp_path):
+    controls = [control('contoso', 'requests go to the delegate', 'fail', {'automate_processing': 'AutoUpdate'},
+                        {'automate_processing': 'AutoAccept'}, room='annex@contoso', detail='see "routing", now'),
+                control('contoso', 'app is multitenant', 'pass', 'AzureADMultipleOrgs', 'AzureADMultipleOrgs'),
+                control('tailspin', 'tenant reachable', 'error', None, 'read access', detail='login failed')]
+    report.compare(controls, None, T1)
+    rows = list(csv.DictReader(io.StringIO(report.to_csv(controls))))
+    assert list(rows[0]) == ['tenant', 'room', 'control', 'status', 'first_seen', 'observed', 'expected', 'detail']
+    assert rows[0] == dict(tenant='contoso', room='annex@contoso', control='requests go to the delegate',
+                           status='fail', first_seen=T1, observed='{"automate_processing": "AutoUpdate"}',
+                           expected='{"automate_processing": "AutoAccept"}', detail='see "routing", now')
+    assert rows[1]['room'] == '' and rows[1]['first_seen'] == '' and rows[1]['observed'] == '"AzureADMultipleOrgs"'
+    assert rows[2]['observed'] == 'null' and rows[2]['status'] == 'error'
+    written = write(tmp_path, FIRST, T1)
+    assert len(list(csv.DictReader(open(written['paths']['csv'], newline='')))) == len(FIRST)
+
+
+@pytest.mark.parametrize('known, failures, skipped', [('fail', 2, 0), ('skip', 1, 1)])
+def test_junit_marks_known_failures_as_skipped_only_when_asked(tmp_path, known, failures, skipped):
+    write(tmp_path, FIRST, T1)
+    second = dict(FIRST, **{'contoso:board@delegate set': 'fail', 'contoso:annex@delegate set': 'pass'})
+    written = write(tmp_path, second, T2, known_failures=known)
+    root = ET.parse(written['paths']['junit']).getroot()
+    assert (root.get('failures'), root.get('skipped'), root.get('errors')) == (str(failures), str(skipped), '2')
+    cases = dict(((c.get('classname'), c.get('name')), c) for c in root.iter('testcase'))
+    consent = cases[('contoso.tenant', 'admin consent: Mail.Send')]  # failing since T1
+    board = cases[('contoso.board', 'delegate set')]  # new: always a failure
+    assert board.find('failure') is not None
+    if known == 'skip':
+        assert consent.find('failure') is None and consent.find('skipped').get('message') == 'known since 2026-11-29'
+    else:
+        assert consent.find('failure') is not None and consent.find('skipped') is None
+    assert cases[('tailspin.tenant', 'tenant reachable')].find('error') is not None  # errors stay errors
+    suite = next(s for s in root.iter('testsuite') if s.get('name') == 'contoso')
+    assert (suite.get('failures'), suite.get('skipped')) == (str(failures), str(skipped))
+
+
+# -- the JSON schema, walked by hand (no jsonschema package): the keywords docs/report.schema.json uses
+
+ANNOTATIONS = {'$schema', '$comment', 'title', 'description', '$defs'}
+TYPES = dict(object=dict, array=list, string=str, number=(int, float), boolean=bool)
+
+
+def _is(value, kind):
+    if kind == 'null':
+        return value is None
+    if kind == 'integer':
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, TYPES[kind]) and not (kind == 'number' and isinstance(value, bool))
+
+
+def validate(value, schema, root, path='$', undocumented=None):
+    """The errors of value against schema; fields an object has beyond its 'properties' (where the
+    schema does not say what others may be) go to undocumented."""
+    unknown = set(schema) - ANNOTATIONS - {'$ref', 'type', 'enum', 'pattern', 'minimum', 'required', 'properties',
+                                           'additionalProperties', 'items', 'if', 'then'}
+    assert not unknown, 'the test does not know the schema keywords %s' % unknown
+    errors = []
+    if '$ref' in schema:
+        target = root
+        for part in schema['$ref'][2:].split('/'):
+            target = target[part]
+        errors += validate(value, target, root, path, undocumented)
+    kinds = schema.get('type')
+    if kinds and not any(_is(value, k) for k in (kinds if isinstance(kinds, list) else [kinds])):
+        return errors + ['%s: %r is not %s' % (path, value, kinds)]
+    if 'enum' in schema and value not in schema['enum']:
+        errors.append('%s: %r is not one of %s' % (path, value, schema['enum']))
+    if 'pattern' in schema and isinstance(value, str) and not re.search(schema['pattern'], value):
+        errors.append('%s: %r does not match %s' % (path, value, schema['pattern']))
+    if 'minimum' in schema and _is(value, 'number') and value < schema['minimum']:
+        errors.append('%s: %r < %s' % (path, value, schema['minimum']))
+    if isinstance(value, dict):
+        errors += ['%s: %s missing' % (path, name) for name in schema.get('required', []) if name not in value]
+        properties = schema.get('properties', {})
+        for name, item in value.items():
+            if name in properties:
+                errors += validate(item, properties[name], root, '%s.%s' % (path, name), undocumented)
+            elif isinstance(schema.get('additionalProperties'), dict):
+                errors += validate(item, schema['additionalProperties'], root, '%s.%s' % (path, name), undocumented)
+            elif schema.get('additionalProperties') is False:
+                errors.append('%s: %s is not allowed' % (path, name))
+            elif properties and undocumented is not None:
+                undocumented.add(re.sub(r'\[\d+\]', '[]', '%s.%s' % (path, name)))
+    if isinstance(value, list) and 'items' in schema:
+        for index, item in enumerate(value):
+            errors += validate(item, schema['items'], root, '%s[%d]' % (path, index), undocumented)
+    if 'if' in schema and not validate(value, schema['if'], root, path) and 'then' in schema:
+        errors += validate(value, schema['then'], root, path, undocumented)
+    return errors
+
+
+def test_a_generated_report_matches_the_documented_schema(tmp_path):
+    with open(SCHEMA) as handle:
+        schema = json.load(handle)
+    write(tmp_path, FIRST, T1)
+    controls = run(dict(FIRST, **{'contoso:annex@delegate set': 'pass'})) + [
+        control('fabrikam', 'client secret present', 'pass', {'days_left': 200, 'key_id': 'k'},
+                {'days_left': '>= 30'})]
+    retries = dict(contoso={'graph': {'retried': 2, 'waited_s': 1.5}})
+    report.write_reports(str(tmp_path), 'audit', controls, T2, retries, PROFILE)
+    doc, undocumented = document(tmp_path), set()
+    assert doc['drift']['changes'] and doc['summary']['tenants']['contoso']['retries']  # every part is filled
+    assert validate(doc, schema, schema, undocumented=undocumented) == []
+    assert undocumented == set(), 'fields the schema does not document: %s' % sorted(undocumented)
+    major = report.SCHEMA_VERSION.split('.', maxsplit=1)[0]
+    assert schema['properties']['schema_version']['pattern'] == '^%s\\.[0-9]+$' % major
+    # and the walker does catch what is wrong
+    broken = json.loads(json.dumps(doc))
+    broken['controls'][0]['status'] = 'ok'
+    del broken['controls'][1]['first_seen']
+    broken['drift']['new'] = -1
+    errors = validate(broken, schema, schema)
+    assert len(errors) == 3 and any("'ok' is not one of" in e for e in errors), errors
+
+
+# -- the action
+
+
+def action_run(tmp_path, observed, generated, **args):
+    task = mock.MagicMock(async_val=0, args=dict(dict(tenants=sorted(observed), dest=str(tmp_path)), **args))
+    plugin = action.ActionModule(task, mock.MagicMock(), mock.MagicMock(check_mode=True), mock.MagicMock(),
+                                 mock.MagicMock(), mock.MagicMock())
+    hostvars = dict((name, dict(bookingsone_observed=value, bookingsone_delegate='bookings@%s' % name))
+                    for name, value in observed.items())
+    with mock.patch.object(action.report, 'now', return_value=generated):
+        return plugin.run(task_vars=dict(hostvars=hostvars))
+
+
+def test_the_action_returns_the_drift_and_keeps_its_outputs(tmp_path):
+    unreachable, missing = dict(error='login failed'), dict(app=dict(exists=False), rooms=[])
+    first = action_run(tmp_path, dict(contoso=unreachable, tailspin=unreachable), T1)
+    assert first['drift'] == dict(new=0, fixed=0, still_failing=0, previous=None)
+    # tailspin is reached now and has no app registration: its 'tenant reachable' error is fixed, the
+    # controls of the missing app are new failures; contoso is still unreachable
+    second = action_run(tmp_path, dict(contoso=unreachable, tailspin=missing), T2, history=5, known_failures='skip')
+    failing = [c for c in second['failed_controls'] if c['tenant'] == 'tailspin']
+    assert len(failing) > 10 and all(c['first_seen'] == T2 for c in failing)
+    assert second['drift'] == dict(new=len(failing), fixed=1, still_failing=1, previous=T1), second['drift']
+    assert sorted(second['paths']) == ['csv', 'html', 'json', 'junit', 'run']
+    assert second['paths']['run'].endswith('audit-20261130T060000Z.json')
+    assert second['tenants'] == dict(contoso='error', tailspin='fail') and second['profile'] == 'baseline'
+    for name in ('totals', 'tenants_by_status', 'retries', 'error_tenants', 'failed_tenants', 'failure'):
+        assert name in second, name
+    assert [c['first_seen'] for c in second['failed_controls'] if c['tenant'] == 'contoso'] == [T1]
+    with pytest.raises(action.AnsibleActionFail, match='history is -1'):
+        action_run(tmp_path, dict(contoso=missing), T3, history=-1)

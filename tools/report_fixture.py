@@ -1,0 +1,181 @@
+"""Synthetic audit reports, two runs each (the previous one and the current one), written by the
+same code as the audit_report action: for the browser test and for measuring the page.
+
+    python tools/report_fixture.py DEST --demo                       # six tenants, a few rooms
+    python tools/report_fixture.py DEST --tenants 500 --rooms 20     # ~59,000 controls
+
+The controls come from plugins/plugin_utils/_audit.py's tenant_controls, judged from made-up
+observations: some tenants fail, some cannot be read, and the previous run has failures the
+current one no longer has (fixed), and the other way round (new).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import random
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+try:
+    import ansible_collections.bookingsone.office365  # noqa: F401  (the Makefile puts it on PYTHONPATH)
+except ImportError:
+    sys.path.insert(0, os.path.join(ROOT, 'build', 'collections'))
+
+# pylint: disable=wrong-import-position
+from ansible_collections.bookingsone.office365.plugins.action.audit_report import (  # noqa: E402
+    DEFAULT_PERMISSIONS, expected_of)
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report  # noqa: E402
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (  # noqa: E402
+    PROFILES, tenant_controls)
+
+PREVIOUS, CURRENT = '2026-11-30T06:00:00Z', '2026-12-01T06:00:00Z'
+CALLBACK = 'https://bookings.one.example/callback'
+UNREACHABLE = 'App registration, admin consent, client secret and its hand-off: preflight: login invalid_client'
+ROOMS_DENIED = 'Read the rooms: AuthorizationException: the operator holds no Exchange role'
+
+
+def host_vars(tenant):
+    return dict(bookingsone_callback_url=CALLBACK, bookingsone_delegate='bookings@%s.example' % tenant)
+
+
+def observe(tenant, rooms, state):
+    """What the audit play would have observed of a tenant in `state`:
+    unreachable, rooms_unreadable, missing_consent (a permission), days_left, room_faults {room: {fault}},
+    retries. Room faults: hours (working-hours-only on), delegate (no delegate, no Full Access), horizon."""
+    if state.get('unreachable'):
+        return dict(error=UNREACHABLE, retries=[state.get('retries') or {}])
+    delegate = 'bookings@%s.example' % tenant
+    granted = [p for p in DEFAULT_PERMISSIONS if p != state.get('missing_consent')]
+    secret = dict(key_id='key-%s' % tenant, display_name='bookings-one', days_left=state['days_left'],
+                  start_date_time='2026-01-01T00:00:00Z', end_date_time='2027-12-01T00:00:00Z')
+    app = dict(sign_in_audience='AzureADMultipleOrgs', web_redirect_uris=[CALLBACK],
+               requested_permissions=list(DEFAULT_PERMISSIONS), granted_permissions=granted, secrets=[secret],
+               instance_lock=True, handoff_record=dict(marked=True, recorded_key_id='key-%s' % tenant, dangling=[],
+                                                       orphans=[]))
+    observed = dict(app=dict(exists=True, app=app), retries=[state.get('retries') or {}])
+    if state.get('rooms_unreadable'):
+        return dict(observed, rooms=None, rooms_error=ROOMS_DENIED)
+    found = []
+    for room in rooms:
+        faults = (state.get('room_faults') or {}).get(room) or set()
+        holders = [] if 'delegate' in faults else [delegate]
+        processing = dict(resource_delegates=holders, automate_processing='AutoAccept', all_book_in_policy=False,
+                          all_request_in_policy=True, forward_requests_to_delegates=True,
+                          schedule_only_during_work_hours='hours' in faults,
+                          enforce_scheduling_horizon='horizon' in faults)
+        found.append(dict(address='%s@%s.onmicrosoft.com' % (room, tenant), full_access=holders,
+                          calendar_processing=processing))
+    return dict(observed, rooms=found)
+
+
+def demo_fleet():
+    """Six named tenants: [(tenant, rooms, previous state, current state)]."""
+    fine = dict(days_left=400)
+    return [
+        # one room fixed since, one still failing, one new failure; a consent still missing
+        ('contoso', ['annex', 'board', 'lobby'],
+         dict(days_left=200, missing_consent='Mail.Send', room_faults=dict(annex={'hours'}, board={'delegate'})),
+         dict(days_left=199, missing_consent='Mail.Send', room_faults=dict(annex={'hours'}, lobby={'horizon'}),
+              retries={'graph': {'retried': 2, 'waited_s': 3.5}})),
+        # could not be read either time
+        ('tailspin', ['hall'], dict(unreachable=True), dict(unreachable=True)),
+        # its secret is below the rotation threshold (30 days)
+        ('northwind', ['north', 'south'], dict(days_left=10), dict(days_left=9)),
+        # the rooms could not be read last time: 'rooms readable' is fixed, the rooms pass
+        ('fabrikam', ['main', 'side'], dict(days_left=500, rooms_unreadable=True), dict(days_left=499)),
+        # to rotate within the month, not yet failing
+        ('litware', ['one'], dict(days_left=46), dict(days_left=45)),
+        ('woodgrove', ['blue', 'green'], fine, fine),
+    ]
+
+
+def synthetic_fleet(tenants=500, rooms=20, seed=14):
+    """tenants x rooms, deterministic: ~2% unreachable, ~2% rooms unreadable, ~8% a consent missing, secrets
+    spread over 0-720 days, ~12% with faulty rooms; the previous run had more room faults (fixed since) and
+    fewer of some others (new since)."""
+    rnd = random.Random(seed)
+    names = ['room%02d' % index for index in range(rooms)]
+    fleet = []
+    for index in range(tenants):
+        tenant = 'tenant%03d' % index
+        base = dict(days_left=rnd.randint(-3, 720))
+        roll = rnd.random()
+        if roll < 0.02:
+            base['unreachable'] = True
+        elif roll < 0.04:
+            base['rooms_unreadable'] = True
+        if rnd.random() < 0.08:
+            base['missing_consent'] = rnd.choice(DEFAULT_PERMISSIONS)
+        faults = {}
+        if rnd.random() < 0.12:
+            for room in rnd.sample(names, rnd.randint(1, min(3, rooms))):
+                faults[room] = {rnd.choice(('hours', 'delegate', 'horizon'))}
+        if rnd.random() < 0.05:
+            base['retries'] = {'exchange': {'retried': rnd.randint(1, 5), 'waited_s': 2.0}}
+        previous = copy.deepcopy(dict(base, room_faults=faults))
+        previous['days_left'] = base['days_left'] + 1
+        previous.pop('retries', None)
+        current = copy.deepcopy(dict(base, room_faults=faults))
+        if rnd.random() < 0.2:  # fixed since the previous run
+            for room in rnd.sample(names, rnd.randint(1, min(4, rooms))):
+                previous['room_faults'].setdefault(room, set()).add(rnd.choice(('hours', 'horizon')))
+        if rnd.random() < 0.05:  # new since the previous run
+            current['room_faults'].setdefault(rnd.choice(names), set()).add('delegate')
+        fleet.append((tenant, names, previous, current))
+    return fleet
+
+
+def controls_of(fleet, which, profile='baseline'):
+    """The controls and retries of the previous (which=2) or current (which=3) run of a fleet."""
+    controls, retries = [], {}
+    for entry in fleet:
+        tenant, rooms, state = entry[0], entry[1], entry[which]
+        observed = observe(tenant, rooms, state)
+        controls.extend(tenant_controls(tenant, expected_of(host_vars(tenant), profile), observed))
+        retries[tenant] = report.sum_retries(observed.get('retries'))
+    return controls, retries
+
+
+def write(dest, fleet, name='audit', profile='baseline', history=30, known_failures='fail'):
+    """The previous run, then the current one, as the action writes them; returns both write results."""
+    os.makedirs(dest, exist_ok=True)
+    report.prune(dest, name, 0)  # start the trail afresh, so the previous run is the one written here
+    settings = dict(PROFILES[profile], name=profile)
+    results = []
+    for which, generated in ((2, PREVIOUS), (3, CURRENT)):
+        controls, retries = controls_of(fleet, which, profile)
+        results.append(report.write_reports(dest, name, controls, generated, retries, settings, history=history,
+                                            known_failures=known_failures))
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('dest', help='directory for the report files')
+    parser.add_argument('--demo', action='store_true', help='the six named demo tenants')
+    parser.add_argument('--tenants', type=int, default=500)
+    parser.add_argument('--rooms', type=int, default=20)
+    parser.add_argument('--name', default='audit')
+    args = parser.parse_args()
+    fleet = demo_fleet() if args.demo else synthetic_fleet(args.tenants, args.rooms)
+    started = time.time()
+    results = write(args.dest, fleet, args.name)
+    took = time.time() - started
+    current = results[-1]
+    with open(current['paths']['json']) as handle:
+        document = json.load(handle)
+    print('%d tenants, %d controls (%s); two runs written in %.1f s' % (
+        len(document['summary']['tenants']), len(document['controls']),
+        ', '.join('%d %s' % (document['summary']['totals'][s], s) for s in report.STATUSES), took))
+    print('drift: %s' % json.dumps(current['drift'], sort_keys=True))
+    for kind, path in sorted(current['paths'].items()):
+        print('%-5s %s (%.2f MB)' % (kind, path, os.path.getsize(path) / 1e6))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
