@@ -151,8 +151,8 @@ def run_access_scope(steps, rooms, scope, selected, check_mode):
     if not info['exists']:
         if check_mode:
             return None  # nothing to compare yet: the Entra half creates the app
-        raise StepFailed('app_access_scope', dict(msg='no app registration has unique name %r; run the Entra half '
-                                                     'first' % scope['app_unique_name']))
+        raise StepFailed('app_access_scope', dict(
+            msg='no app registration has unique name %r; run the Entra half first' % scope['app_unique_name']))
     app = info['app']
     access = steps.run('app_access_scope', app_access_scope, dict(
         app_id=app['app_id'], service_principal_id=app['service_principal_id'],

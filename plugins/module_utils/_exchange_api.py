@@ -28,7 +28,6 @@ CALENDAR_PROCESSING = dict(
 )
 
 
-
 def calendar_options(processing):
     """Get-CalendarProcessing's answer in the modules' option names."""
     return dict((option, (processing or {}).get(parameter)) for option, parameter in CALENDAR_PROCESSING.items())

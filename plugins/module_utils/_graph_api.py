@@ -44,8 +44,8 @@ def get_application(graph, select=None, **key):
 
 
 # https://learn.microsoft.com/graph/api/resources/serviceprincipallockconfiguration
-INSTANCE_LOCK = dict(isEnabled=True, allProperties=True, credentialsWithUsageSign=True, credentialsWithUsageVerify=True,
-              tokenEncryptionKeyId=True)
+INSTANCE_LOCK = dict(isEnabled=True, allProperties=True, credentialsWithUsageSign=True,
+                     credentialsWithUsageVerify=True, tokenEncryptionKeyId=True)
 
 
 def is_locked(configuration):

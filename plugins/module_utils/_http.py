@@ -396,7 +396,6 @@ class ServiceClient(object):
         return self.session.request(method, url, json=body, params=params, headers=send_headers,
                                     timeout=self.timeout, verify=self.session.verify)
 
-
     def error_from(self, response, method, url):
         """Map an error response to MicrosoftApiError; each service knows its body."""
         raise NotImplementedError

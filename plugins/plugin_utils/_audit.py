@@ -25,6 +25,8 @@ PROFILES = dict(
 def lifetime_control_name(days):
     return 'client secret lifetime at most 2 years' if days == MAX_SECRET_DAYS else \
         'client secret lifetime at most %d days' % days
+
+
 # Booking requests are forwarded to the delegates for approval (the portal's "delegates accept or decline").
 DELEGATE_ROUTING = dict(automate_processing='AutoAccept', all_book_in_policy=False, all_request_in_policy=True,
                         forward_requests_to_delegates=True)
@@ -115,9 +117,8 @@ def scope_control(tenant, access, granted):
     verification = (access or {}).get('verification')
     if not verification:
         wide = sorted(p for p in granted or [] if p in SCOPED_PERMISSIONS)
-        return control(tenant, REACH, FAIL, dict(scope=None, tenant_wide_grants=wide), expected,
-                       detail='no Exchange RBAC scope for the app' + (': %s granted tenant-wide' % ', '.join(wide)
-                                                                       if wide else ''))
+        detail = 'no Exchange RBAC scope for the app' + (': %s granted tenant-wide' % ', '.join(wide) if wide else '')
+        return control(tenant, REACH, FAIL, dict(scope=None, tenant_wide_grants=wide), expected, detail=detail)
     inside, outside = verification.get('in_scope') or {}, verification.get('out_of_scope') or {}
     wide = verification.get('unscoped_grants')
     if wide is None:
