@@ -87,3 +87,15 @@ def error_code(response):
     assert response.headers['client-request-id'] == inner['client-request-id']
     assert body['error']['message']
     return body['error']['code']
+
+
+def grant(client, tenant, app_id, *values):
+    """App role assignments on Microsoft Graph for the service principal of app_id (made by operator 0)."""
+    graph_sp = client.principal(tenant, GRAPH_APP)
+    principal = client.principal(tenant, app_id)
+    for value in values:
+        role = next(r['id'] for r in graph_sp['appRoles'] if r['value'] == value)
+        answer = client.graph(tenant, 'POST', '/servicePrincipals/%s/appRoleAssignedTo' % graph_sp['id'],
+                              {'principalId': principal['id'], 'resourceId': graph_sp['id'], 'appRoleId': role})
+        assert answer.status_code == 201, answer.text
+    return principal

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import msal
 import pytest
-from emulator_client import GRAPH_APP, error_code
+from emulator_client import error_code, grant
 
 DIRECTORY_URL = 'https://graph.microsoft.com/v1.0/directoryObjects/%s'
 ALICE = '2b7a1c4f-3d5e-4f6a-9b0c-1d2e3f4a5b62'  # a user of contoso in seeds/test.yml
@@ -26,16 +26,6 @@ def create(client, tenant, token=None, **body):
     assert answer.status_code == 201, answer.text
     return answer.json()
 
-
-def grant(client, tenant, app_id, *values):
-    graph_sp = client.principal(tenant, GRAPH_APP)
-    principal = client.principal(tenant, app_id)
-    for value in values:
-        role = next(r['id'] for r in graph_sp['appRoles'] if r['value'] == value)
-        answer = client.graph(tenant, 'POST', '/servicePrincipals/%s/appRoleAssignedTo' % graph_sp['id'],
-                              {'principalId': principal['id'], 'resourceId': graph_sp['id'], 'appRoleId': role})
-        assert answer.status_code == 201, answer.text
-    return principal
 
 
 def worker(client, tenant, *values):

@@ -8,7 +8,7 @@ import datetime
 
 import msal
 import pytest
-from emulator_client import GRAPH_APP, error_code
+from emulator_client import GRAPH_APP, error_code, grant
 
 from emulator.app_policies import duration
 from emulator.objects import iso, utc_now
@@ -26,16 +26,6 @@ def contoso(client):
 def tailspin(client):
     return client.tenant(3)
 
-
-def grant(client, tenant, app_id, *values):
-    """App role assignments on Microsoft Graph for the service principal of app_id (made by operator 0)."""
-    graph_sp = client.principal(tenant, GRAPH_APP)
-    principal = client.principal(tenant, app_id)
-    for value in values:
-        role = next(r['id'] for r in graph_sp['appRoles'] if r['value'] == value)
-        answer = client.graph(tenant, 'POST', '/servicePrincipals/%s/appRoleAssignedTo' % graph_sp['id'],
-                              {'principalId': principal['id'], 'resourceId': graph_sp['id'], 'appRoleId': role})
-        assert answer.status_code == 201, answer.text
 
 
 def grant_operator(client, tenant, operator, *values):
