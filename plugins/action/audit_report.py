@@ -12,6 +12,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._variables import role_defaults
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (
     PROFILES, SCOPED_PERMISSIONS, tenant_controls)
 
@@ -25,24 +26,28 @@ ARGSPEC = dict(
     known_failures=dict(type='str', default='fail', choices=list(report.KNOWN_FAILURES)),
 )
 
-DEFAULT_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
-
 
 def expected_of(host_vars, profile):
     """What one tenant is judged against: its own settings, made stricter where the profile asks."""
     baseline = PROFILES[profile]
+    defaults = role_defaults('entra_app')  # what a tenant that sets nothing was onboarded with
+
+    def setting(name):
+        value = host_vars.get(name)
+        return defaults[name] if value is None else value
+
     rooms_scope = host_vars.get('bookingsone_access_scope') == 'rooms'
-    permissions = host_vars.get('entra_app_graph_permissions') or DEFAULT_PERMISSIONS
+    permissions = setting('entra_app_graph_permissions')
     return dict(
         callback_url=host_vars.get('bookingsone_callback_url'),
         # scoped permissions are granted by Exchange RBAC, not requested or consented tenant-wide
         permissions=[p for p in permissions if not (rooms_scope and p in SCOPED_PERMISSIONS)],
         delegate=host_vars.get('bookingsone_delegate'),
-        rotate_before_days=int(host_vars.get('entra_app_secret_rotate_before_days') or 30),
-        secret_display_name=host_vars.get('entra_app_secret_display_name') or 'bookings-one',
+        rotate_before_days=int(setting('entra_app_secret_rotate_before_days')),
+        secret_display_name=setting('entra_app_secret_display_name'),
         secret_max_days=baseline['secret_max_days'],
         # the lock is on unless the tenant's settings turn it off (entra_app_instance_lock, default true)
-        instance_lock=baseline['instance_lock'] or host_vars.get('entra_app_instance_lock', True) in (True, 'true'),
+        instance_lock=baseline['instance_lock'] or setting('entra_app_instance_lock') in (True, 'true', 'True'),
         scoped_access=baseline['scoped_access'] or rooms_scope,
     )
 

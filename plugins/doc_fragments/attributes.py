@@ -9,6 +9,11 @@ class ModuleDocFragment(object):
     # Modules that change a tenant: full check mode (no write) and diff.
     DOCUMENTATION = r'''
 attributes:
+  action_group:
+    description: Use C(group/bookingsone.office365.m365) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - bookingsone.office365.m365
   check_mode:
     support: full
   diff_mode:
@@ -20,6 +25,11 @@ attributes:
     # Read-only modules.
     INFO_MODULE = r'''
 attributes:
+  action_group:
+    description: Use C(group/bookingsone.office365.m365) in C(module_defaults) to set the connection options once.
+    support: full
+    membership:
+      - bookingsone.office365.m365
   check_mode:
     support: full
     details: Only reads, so it runs the same in check mode.

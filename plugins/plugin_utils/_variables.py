@@ -12,6 +12,7 @@ the playbooks' variable files, plus what the caller documents.
 from __future__ import annotations
 
 import difflib
+import functools
 import glob
 import os
 import re
@@ -26,6 +27,12 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 def _yaml(path):
     with open(path) as handle:
         return yaml.safe_load(handle) or {}
+
+
+@functools.lru_cache(maxsize=None)
+def role_defaults(role, root=ROOT):
+    """A role's defaults as written (roles/<role>/defaults/main.yml), the one source of their values."""
+    return _yaml(os.path.join(root, 'roles', role, 'defaults', 'main.yml'))
 
 
 def known_names(root=ROOT):
