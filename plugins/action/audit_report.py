@@ -8,7 +8,6 @@ previous run (kept as one JSON file per run beside the report)."""
 from __future__ import annotations
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
@@ -59,10 +58,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        validation = ArgumentSpecValidator(ARGSPEC).validate(self._task.args)
-        if validation.error_messages:
-            raise AnsibleActionFail('; '.join(validation.error_messages))
-        args = validation.validated_parameters
+        _validation, args = self.validate_argument_spec(argument_spec=ARGSPEC)
         if args['history'] < 0:
             raise AnsibleActionFail('history is %d; it is how many runs to keep: 0 or more' % args['history'])
         hostvars = task_vars.get('hostvars', {})

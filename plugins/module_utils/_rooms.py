@@ -25,6 +25,14 @@ def unique(values):
 
 
 SOURCES = ('exchange', 'graph', 'both')
+# How rooms are chosen: the options of room_info, and of preflight's and tenant's `rooms`.
+SELECTION_SPEC = dict(
+    source=dict(type='str', default='exchange', choices=list(SOURCES)),
+    room_list=dict(type='str'),
+    addresses=dict(type='list', elements='str'),
+    name_pattern=dict(type='str'),
+    exclude=dict(type='list', elements='str', default=[]),
+)
 # Graph places are not offered in the US Government and China clouds (../shared/README.md, checked 2026-12-01).
 PLACES_CLOUDS = ('public',)
 

@@ -167,9 +167,10 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _grap
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
-from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import check_source, discover, select, unique
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import (
+    SELECTION_SPEC, check_source, discover, select, unique)
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import (
-    check_redirect_uris, check_secret_policy,
+    RUN_SPEC, check_redirect_uris, check_secret_policy,
 )
 
 _EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -330,20 +331,9 @@ SPEC = dict(
         redirect_uris=dict(type='list', elements='str'),
         graph_permissions=dict(type='list', elements='str'),
         delegate=dict(type='str'),
-        rooms=dict(type='dict', options=dict(
-            source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
-            room_list=dict(type='str'),
-            addresses=dict(type='list', elements='str'),
-            name_pattern=dict(type='str'),
-            exclude=dict(type='list', elements='str', default=[]),
-        )),
+        rooms=dict(type='dict', options=SELECTION_SPEC),
         handoff_url=dict(type='str'),
-        known_variables=dict(type='list', elements='str'),
-        lock=dict(type='dict', options=dict(
-            directory=dict(type='path', required=True),
-            name=dict(type='str', required=True),
-            timeout=dict(type='int', default=900),
-        )),
+        **RUN_SPEC
     ),
 )
 

@@ -132,7 +132,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
     CONCURRENCY_SPEC, concurrency, read_each)
-from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import discover, select
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import SELECTION_SPEC, discover, select
 
 
 def full_access_holders(entries):
@@ -202,11 +202,7 @@ def main_logic(module):
 # to run its logic in-process (plugin_utils/_inprocess.py).
 SPEC = dict(
     argument_spec=dict(
-        source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
-        room_list=dict(type='str'),
-        addresses=dict(type='list', elements='str'),
-        name_pattern=dict(type='str'),
-        exclude=dict(type='list', elements='str', default=[]),
+        SELECTION_SPEC,
         include_calendar_processing=dict(type='bool', default=False),
         include_permissions=dict(type='bool', default=False),
         **CONCURRENCY_SPEC

@@ -267,6 +267,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import CONNECTION_ARGSPEC
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import CONCURRENCY_SPEC
+from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import SELECTION_SPEC
+from ansible_collections.bookingsone.office365.plugins.module_utils._validate import RUN_SPEC
 
 GRAPH_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
 # The action's own options (the connection options come from the shared doc fragment).
@@ -295,12 +297,8 @@ SPEC = dict(argument_spec=dict(
         )),
     ), required_if=[('app', True, ('callback_url',))]),
     rooms=dict(type='dict', options=dict(
+        SELECTION_SPEC,
         delegate=dict(type='str', required=True),
-        source=dict(type='str', default='exchange', choices=['exchange', 'graph', 'both']),
-        room_list=dict(type='str'),
-        addresses=dict(type='list', elements='str'),
-        name_pattern=dict(type='str'),
-        exclude=dict(type='list', elements='str', default=[]),
         concurrency=CONCURRENCY_SPEC['concurrency'],
         automapping=dict(type='bool', default=False),
         record_file=dict(type='path'),
@@ -313,13 +311,8 @@ SPEC = dict(argument_spec=dict(
         out_of_scope=dict(type='list', elements='str'),
     )),
     checked=dict(type='dict'),
-    known_variables=dict(type='list', elements='str'),
-    lock=dict(type='dict', options=dict(
-        directory=dict(type='path', required=True),
-        name=dict(type='str', required=True),
-        timeout=dict(type='int', default=900),
-    )),
     observe=dict(type='bool', default=False),
+    **RUN_SPEC
 ))
 
 
