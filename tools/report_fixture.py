@@ -26,11 +26,14 @@ except ImportError:
     sys.path.insert(0, os.path.join(ROOT, 'build', 'collections'))
 
 # pylint: disable=wrong-import-position
-from ansible_collections.bookingsone.office365.plugins.action.audit_report import (  # noqa: E402
-    DEFAULT_PERMISSIONS, expected_of)
+from ansible_collections.bookingsone.office365.plugins.action.audit_report import expected_of  # noqa: E402
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report  # noqa: E402
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (  # noqa: E402
     PROFILES, tenant_controls)
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._variables import role_defaults  # noqa: E402
+
+# What the entra_app role requests and consents by default (the tenants of the fixture set nothing).
+DEFAULT_PERMISSIONS = role_defaults('entra_app')['entra_app_graph_permissions']
 
 PREVIOUS, CURRENT = '2026-11-30T06:00:00Z', '2026-12-01T06:00:00Z'
 CALLBACK = 'https://bookings.one.example/callback'
