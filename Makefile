@@ -79,8 +79,9 @@ browser: venv
 
 # The integration tests of the modules and playbooks again, on the oldest supported ansible-core.
 oldest: $(OLDEST)/.installed $(LINK)
-	$(OLDEST)/bin/python -m pytest tests/integration/test_app_registration.py tests/integration/test_entra.py \
-		tests/integration/test_exchange.py tests/integration/test_playbooks.py
+	$(OLDEST)/bin/python -m pytest $(addprefix tests/integration/test_,$(addsuffix .py,app_registration \
+		admin_consent app_secret credentials_handoff entra_app_role calendar_processing mailbox_permission \
+		room_info room_policy_role playbooks))
 
 molecule: venv
 	molecule test

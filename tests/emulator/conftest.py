@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from emulator_client import SEED, Client
+from emulator_client import Client
 
-from emulator import Emulator
+from tests.emulator.emulator_fixture import running_emulator, start_emulator
 
 
 @pytest.fixture(scope='module')
 def emu(tmp_path_factory):
     """One emulator per test module, with a small page size so paging is exercised."""
-    with Emulator(str(tmp_path_factory.mktemp('emulator')), SEED, page_size=2) as emulator:
+    with running_emulator(tmp_path_factory.mktemp('emulator'), page_size=2) as emulator:
         yield emulator
 
 
@@ -33,7 +33,7 @@ def own_emulator(tmp_path):
     started = []
 
     def make(state_dir=None, **options):
-        emulator = Emulator(str(state_dir or tmp_path / 'state'), SEED, **options).start()
+        emulator = start_emulator(state_dir or tmp_path / 'state', **options)
         started.append(emulator)
         return emulator
     yield make

@@ -3,22 +3,13 @@ tokens, plain HTTPS for Graph and Exchange."""
 
 from __future__ import annotations
 
-import os
-
 import msal
-import yaml
 
 from emulator.client import EmulatorHttpClient
+from tests.emulator.emulator_fixture import REPO, SEED, load_seed  # noqa: F401  (the tests import them from here)
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SEED = os.path.join(REPO, 'emulator', 'seeds', 'test.yml')
 GRAPH_APP = '00000003-0000-0000-c000-000000000000'
 EXCHANGE_APP = '00000002-0000-0ff1-ce00-000000000000'
-
-
-def load_seed():
-    with open(SEED) as handle:
-        return yaml.safe_load(handle)
 
 
 class Client(object):

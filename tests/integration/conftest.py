@@ -2,55 +2,34 @@
 
 The emulator runs in this pytest process; each playbook runs as a child
 process, exactly as an operator would run it, and the emulator's request log
-tells what reached "Microsoft".
+tells what reached "Microsoft". Plain helpers are in helpers.py.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
-import re
 import subprocess
 import sys
 
 import pytest
-import yaml
 
-from emulator import Emulator
+from helpers import REPO, TEST_PLAYBOOKS, VAULT_PASSWORD, Run
+from tests.emulator.emulator_fixture import load_seed, running_emulator
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-PLAYBOOKS = os.path.join(REPO, 'tests', 'integration', 'playbooks')
-SEED = os.path.join(REPO, 'emulator', 'seeds', 'test.yml')
-RECAP = re.compile(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)'
-                   r'\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)', re.M)
+# `from conftest import Run` (test_access_scope.py) finds this module, also when tests/emulator runs in the same
+# pytest: its conftest.py is a module named "conftest" too, and the one loaded last would hold the name.
+_THIS_CONFTEST = sys.modules[__name__]
 
 
-def load_seed():
-    with open(SEED) as handle:
-        return yaml.safe_load(handle)
+def pytest_collectstart(collector):
+    """Called only for what is collected in this directory, before its test modules are imported."""
+    sys.modules['conftest'] = _THIS_CONFTEST
 
 
-class Run(object):
-    """One ansible-playbook run: exit code, output and the PLAY RECAP per host."""
-
-    def __init__(self, completed, requests):
-        self.rc = completed.returncode
-        self.output = completed.stdout + completed.stderr
-        self.requests = requests
-        self.recap = dict((m.group(1), dict(zip(('ok', 'changed', 'unreachable', 'failed', 'skipped', 'rescued',
-                                                  'ignored'), map(int, m.groups()[1:]))))
-                          for m in RECAP.finditer(completed.stdout))
-
-    @property
-    def changed(self):
-        return sum(host['changed'] for host in self.recap.values())
-
-    @property
-    def writes(self):
-        return [r for r in self.requests if r.get('write')]
-
-    def __repr__(self):
-        return 'Run(rc=%s, recap=%s)\n%s' % (self.rc, self.recap, self.output[-6000:])
+# What a test may change of a room, and put back as seeded (Harness.rooms_as_seeded).
+ROOM_STATE = ('calendar_processing', 'permissions')
 
 
 class Harness(object):
@@ -63,9 +42,23 @@ class Harness(object):
         os.makedirs(os.path.join(collections, 'ansible_collections', 'bookingsone'))
         os.symlink(REPO, os.path.join(collections, 'ansible_collections', 'bookingsone', 'office365'))
         self.collections = collections
+        with emulator.store.lock:  # the harness is made before the first test runs: the rooms as seeded
+            tenants = [emulator.store.tenant(t['id']) for t in self.seed['tenants']]
+            self.seeded_rooms = dict((t['id'], copy.deepcopy(t['exchange']['rooms'])) for t in tenants
+                                     if 'exchange' in t)
 
     def tenant(self, index=0):
         return self.seed['tenants'][index]['id']
+
+    def rooms_as_seeded(self, tenant_index, aliases=None, parts=ROOM_STATE):
+        """Put a tenant's rooms (all, or those aliases) back as the seed made them: their calendar processing
+        and mailbox permissions (or only the given parts), whatever earlier tests of the session did to them."""
+        seeded = self.seeded_rooms[self.tenant(tenant_index)]
+        with self.emu.store.lock:
+            rooms = self.emu.store.tenant(self.tenant(tenant_index))['exchange']['rooms']
+            for alias in sorted(seeded) if aliases is None else aliases:
+                for part in parts:
+                    rooms[alias][part] = copy.deepcopy(seeded[alias][part])
 
     def env(self, operator=None, **extra):
         operator = operator or self.operator
@@ -89,15 +82,20 @@ class Harness(object):
         env.update(extra)
         return env
 
+    def mark(self):
+        """Where the emulator's request log is now: requests(since=mark()) are the ones made after."""
+        seen = self.emu.requests()
+        return seen[-1]['seq'] if seen else 0
+
     def play(self, playbook, check=False, diff=True, verbosity=0, env=None, args=(), **extra_vars):
         """Run a playbook of tests/integration/playbooks against localhost."""
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', os.path.join(PLAYBOOKS, playbook),
-                   '-e', json.dumps(extra_vars)]
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
+                   os.path.join(TEST_PLAYBOOKS, playbook), '-e', json.dumps(extra_vars)]
         command += ['--check'] if check else []
         command += ['--diff'] if diff else []
         command += ['-' + 'v' * verbosity] if verbosity else []
         command += list(args)
-        mark = self.emu.requests()[-1]['seq'] if self.emu.requests() else 0
+        mark = self.mark()
         completed = subprocess.run(command, env=env or self.env(), capture_output=True, text=True, timeout=600,
                                    cwd=self.home, check=False)
         return Run(completed, self.emu.requests(since=mark))
@@ -121,12 +119,18 @@ class Harness(object):
 
 @pytest.fixture(scope='session')
 def emulator(tmp_path_factory):
-    emu = Emulator(str(tmp_path_factory.mktemp('emulator')), SEED, page_size=2)
-    emu.start()
-    yield emu
-    emu.stop()
+    with running_emulator(tmp_path_factory.mktemp('emulator'), page_size=2) as emu:
+        yield emu
 
 
 @pytest.fixture(scope='session')
 def harness(emulator, tmp_path_factory):
     return Harness(emulator, tmp_path_factory)
+
+
+@pytest.fixture
+def vault(tmp_path):
+    """ansible-playbook arguments for a vault password (VAULT_PASSWORD) of the test's own."""
+    password = tmp_path / 'vault-pass'
+    password.write_text(VAULT_PASSWORD + '\n')
+    return ['--vault-password-file', str(password)]

@@ -3,14 +3,9 @@ delegates listed by non-unique names, and the read-only audit identity."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
-import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ROOMS = ['annex@contoso.onmicrosoft.com', 'board@contoso.onmicrosoft.com', 'focus-1@contoso.onmicrosoft.com']
-DELEGATE = 'bookings@contoso.onmicrosoft.com'
+from helpers import CONTOSO_ROOMS, DELEGATE, operator_playbook, processing, tenant_host, write_inventory
 
 
 def exchange_requests(run):
@@ -18,14 +13,12 @@ def exchange_requests(run):
 
 
 def delegates_stored(harness, alias):
-    with harness.emu.store.lock:
-        return list(harness.emu.store.tenant(harness.tenant(1))['exchange']['rooms'][alias]['calendar_processing'][
-            'ResourceDelegates'])
+    return list(processing(harness, 1, alias)['ResourceDelegates'])
 
 
 def test_tenant_given_as_a_domain_uses_the_guid_for_exchange(harness):
-    run = harness.play('calendar_concurrent.yml', check=True, tenant='contoso.onmicrosoft.com', rooms=ROOMS,
-                       horizon=False)
+    run = harness.play('calendar_concurrent.yml', check=True, tenant='contoso.onmicrosoft.com',
+                       rooms=CONTOSO_ROOMS, horizon=False)
     assert run.rc == 0 and run.writes == [], run
     paths = set(r['path'] for r in exchange_requests(run))
     assert paths == {'/adminapi/beta/%s/InvokeCommand' % harness.tenant(1)}, paths
@@ -36,7 +29,7 @@ def test_concurrency_limit_refusals_are_retried_and_the_run_completes(harness, s
     emu = harness.emu
     emu.exchange_concurrency_limit, emu.exchange_cmdlet_ms, emu.exchange_concurrency_status = 1, 150, status
     try:
-        run = harness.play('calendar_concurrent.yml', check=True, tenant=harness.tenant(1), rooms=ROOMS,
+        run = harness.play('calendar_concurrent.yml', check=True, tenant=harness.tenant(1), rooms=CONTOSO_ROOMS,
                            horizon=False, concurrency=8)
     finally:
         emu.exchange_concurrency_limit, emu.exchange_cmdlet_ms, emu.exchange_concurrency_status = 3, 0, 429
@@ -49,7 +42,8 @@ def test_concurrency_limit_refusals_are_retried_and_the_run_completes(harness, s
 
 
 def test_a_concurrency_below_one_is_refused_before_any_request(harness):
-    run = harness.play('calendar_concurrent.yml', tenant=harness.tenant(1), rooms=ROOMS, horizon=False, concurrency=0)
+    run = harness.play('calendar_concurrent.yml', tenant=harness.tenant(1), rooms=CONTOSO_ROOMS, horizon=False,
+                       concurrency=0)
     assert run.rc != 0 and 'concurrency 0 must be at least 1' in run.output, run
     assert exchange_requests(run) == [], run
 
@@ -91,21 +85,14 @@ def test_a_delegate_whose_name_is_shared_is_added_by_an_unambiguous_identity(har
 @pytest.fixture(scope='module')
 def auditor_inventory(harness, tmp_path_factory):
     root = tmp_path_factory.mktemp('auditor')
-    os.makedirs(str(root / 'inventory' / 'host_vars'))
-    with open(str(root / 'inventory' / 'hosts.yml'), 'w') as handle:
-        yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
-    with open(str(root / 'inventory' / 'host_vars' / 'contoso.yml'), 'w') as handle:
-        yaml.safe_dump({'bookingsone_tenant_id': harness.tenant(1), 'bookingsone_delegate': DELEGATE,
-                        'bookingsone_callback_url': 'https://contoso.bookingsone.example/cb',
-                        'bookingsone_handoff_dir': str(root / 'handoff'),
-                        'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, handle)
+    write_inventory(root / 'inventory', {'contoso': tenant_host('contoso', harness.tenant(1), root / 'handoff')})
     return root
 
 
 def test_audit_with_the_read_only_identity_passes_without_writing(harness, auditor_inventory):
     env = harness.env(operator=harness.seed['operators'][1])
     reports = str(auditor_inventory / 'reports')
-    run = harness.play(os.path.join(REPO, 'playbooks', 'audit.yml'), env=env,
+    run = harness.play(operator_playbook('audit.yml'), env=env,
                        args=('-i', str(auditor_inventory / 'inventory'), '-e', 'bookingsone_report_dir=%s' % reports))
     assert run.rc == 0, run
     assert run.writes == [], run.writes

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from test_entra import FIVE, role_vars, vault  # noqa: F401  (vault is a fixture)
+from helpers import FIVE, role_vars
 
 QUIET = 'quiet@contoso.onmicrosoft.com'
 NORTHWIND = 4  # 250 generated rooms
@@ -56,7 +56,7 @@ def test_places_are_refused_in_a_cloud_without_them(harness, tmp_path):
     assert run.rc != 0 and run.requests == [] and 'usgov' in run.output, run
 
 
-def test_onboarding_waits_out_assignment_replication(harness, tmp_path, vault):  # noqa: F811
+def test_onboarding_waits_out_assignment_replication(harness, tmp_path, vault):
     harness.emu.set_faults(dict(replication_delay_s=3))  # a new app, then its new service principal
     try:
         run = harness.play('entra_role.yml', args=vault, **role_vars(harness, tmp_path, 'fresh-consent'))

@@ -2,44 +2,33 @@
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import re
 import xml.etree.ElementTree as ET
 
 import pytest
-import yaml
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange_api import CALENDAR_PROCESSING
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers import app_by_unique, days_from_now, operator_playbook, tenant_host, withdraw_consent, write_inventory
 
 
 @pytest.fixture(scope='module')
 def fleet(harness, tmp_path_factory):
     """An inventory of two tenants: Contoso, and Tailspin, where Exchange refuses the operator."""
     root = tmp_path_factory.mktemp('fleet')
-    os.makedirs(str(root / 'inventory' / 'host_vars'))
-    with open(str(root / 'inventory' / 'hosts.yml'), 'w') as handle:
-        yaml.safe_dump({'tenants': {'hosts': {'contoso': None, 'tailspin': None}}}, handle)
-    tenants = dict(contoso=(harness.tenant(1), 'bookings@contoso.onmicrosoft.com'),
-                   tailspin=(harness.tenant(3), 'bookings@tailspin.onmicrosoft.com'))
-    for name, (tenant, delegate) in tenants.items():
-        with open(str(root / 'inventory' / 'host_vars' / (name + '.yml')), 'w') as handle:
-            yaml.safe_dump({'bookingsone_tenant_id': tenant, 'bookingsone_delegate': delegate,
-                            'bookingsone_callback_url': 'https://%s.bookingsone.example/cb' % name,
-                            'bookingsone_handoff_dir': str(root / 'handoff'),
-                            'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, handle)
+    hosts = dict(contoso=tenant_host('contoso', harness.tenant(1), root / 'handoff'),
+                 tailspin=tenant_host('tailspin', harness.tenant(3), root / 'handoff'))
+    write_inventory(root / 'inventory', hosts)
     password = root / 'vault-pass'
     password.write_text('fleet-vault-password')
     env = harness.env(ANSIBLE_VAULT_PASSWORD_FILE=str(password))
-    return dict(root=root, env=env)
+    return dict(root=root, env=env, hosts=hosts)
 
 
 def playbook(harness, fleet, name, *args, **options):
     """options: inventory (default the fleet's), env (default the fleet's)."""
-    return harness.play(os.path.join(REPO, 'playbooks', name), env=options.get('env') or fleet['env'],
+    return harness.play(operator_playbook(name), env=options.get('env') or fleet['env'],
                         args=('-i', options.get('inventory') or str(fleet['root'] / 'inventory')) + args)
 
 
@@ -48,11 +37,7 @@ def drifted(harness, fleet):
     """An inventory of Contoso alone, with a room that drifted: no tenant errors, one fails."""
     inventory = fleet['root'] / 'contoso-only'
     if not inventory.exists():
-        os.makedirs(str(inventory / 'host_vars'))
-        with open(str(inventory / 'hosts.yml'), 'w') as handle:
-            yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
-        (inventory / 'host_vars' / 'contoso.yml').write_text(
-            (fleet['root'] / 'inventory' / 'host_vars' / 'contoso.yml').read_text())
+        write_inventory(inventory, {'contoso': fleet['hosts']['contoso']})
     store = harness.emu.store
     with store.lock:
         store.tenant(harness.tenant(1))['exchange']['rooms']['annex']['calendar_processing'][
@@ -76,11 +61,7 @@ def test_audit_reports_drift_errors_and_passes_without_writing(harness, fleet):
     with store.lock:  # drift in Contoso after onboarding
         tenant = store.tenant(harness.tenant(1))
         tenant['exchange']['rooms']['annex']['calendar_processing']['ScheduleOnlyDuringWorkHours'] = True
-        app = next(a for a in tenant['applications'] if a.get('uniqueName') == 'bookings-one')
-        principal = store.principal_by_app_id(tenant, app['appId'])
-        mail_send = 'b633e1c5-b582-4048-a93e-9f11b44c7e96'
-        tenant['appRoleAssignments'] = [a for a in tenant['appRoleAssignments']
-                                        if not (a['principalId'] == principal['id'] and a['appRoleId'] == mail_send)]
+        withdraw_consent(harness, 1, app_by_unique(harness, 1, 'bookings-one')['appId'])  # Mail.Send
     reports = str(fleet['root'] / 'reports')
     run = playbook(harness, fleet, 'audit.yml', '--diff', '-e', 'bookingsone_report_dir=%s' % reports)
     # Tailspin could not be audited (Exchange refuses the operator), so the run fails, after the report
@@ -168,9 +149,7 @@ def test_rotate_secrets_playbook_rotates_only_when_due(harness, fleet):
     before = open(handoff, 'rb').read()
     store = harness.emu.store
     with store.lock:  # the secret now expires in ten days
-        app = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == 'bookings-one')
-        app['passwordCredentials'][-1]['endDateTime'] = (
-            datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=10)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        app_by_unique(harness, 1, 'bookings-one')['passwordCredentials'][-1]['endDateTime'] = days_from_now(10)
     due = playbook(harness, fleet, 'rotate_secrets.yml', '--limit', 'contoso,localhost')
     assert due.rc == 0 and due.recap['contoso']['changed'] == 1, due  # new secret handed off, in one task
     # minted, then recorded as handed off in the app's tags once the hand-off file was written

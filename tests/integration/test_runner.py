@@ -9,24 +9,16 @@ import os
 import sys
 
 import ansible_runner
-import yaml
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from helpers import REPO, open_vault, tenant_host, write_inventory
 
 
 def make_job_dir(root, harness):
     """A private data directory laid out as AWX lays it out: project, inventory, env."""
-    os.makedirs(os.path.join(root, 'inventory', 'host_vars'))
+    write_inventory(os.path.join(root, 'inventory'), {'contoso': tenant_host(
+        'contoso', harness.tenant(1), os.path.join(root, 'handoff'),
+        bookingsone_callback_url='https://runner.bookingsone.example/cb', entra_app_unique_name='runner-app')})
     os.symlink(REPO, os.path.join(root, 'project'))
-    with open(os.path.join(root, 'inventory', 'hosts.yml'), 'w') as handle:
-        yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
-    with open(os.path.join(root, 'inventory', 'host_vars', 'contoso.yml'), 'w') as handle:
-        yaml.safe_dump({'bookingsone_tenant_id': harness.tenant(1),
-                        'bookingsone_callback_url': 'https://runner.bookingsone.example/cb',
-                        'bookingsone_delegate': 'bookings@contoso.onmicrosoft.com',
-                        'bookingsone_handoff_dir': os.path.join(root, 'handoff'),
-                        'entra_app_unique_name': 'runner-app',
-                        'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, handle)
     with open(os.path.join(root, 'vault-pass'), 'w') as handle:
         handle.write('runner-vault-password')
     with open(os.path.join(root, 'operator-secret'), 'w') as handle:  # as AWX's credential file injector does
@@ -72,9 +64,7 @@ def test_onboard_and_audit_as_awx_jobs(harness, tmp_path):
     report = json.load(open(os.path.join(root, 'reports', 'audit.json')))
     assert report['summary']['tenants']['contoso']['status'] == 'pass', report['summary']
 
-    from ansible.parsing.vault import VaultLib, VaultSecret
-    sealed = open(os.path.join(root, 'handoff', 'contoso.vault.yml'), 'rb').read()
-    handed = yaml.safe_load(VaultLib([('default', VaultSecret(b'runner-vault-password'))]).decrypt(sealed))
+    handed = open_vault(os.path.join(root, 'handoff', 'contoso.vault.yml'), 'runner-vault-password')
     written = everything_written(root) + json.dumps(events) + json.dumps(list(audit.events))
     assert handed['client_secret'] and handed['client_secret'] not in written
     assert harness.operator['secrets'][0]['value'] not in written

@@ -3,7 +3,6 @@ and interrupted runs. The tenant (the app's tags) records which secret was hande
 
 from __future__ import annotations
 
-import datetime
 import os
 import signal
 import subprocess
@@ -11,12 +10,9 @@ import sys
 import time
 
 import pytest
-import yaml
-from ansible.parsing.vault import VaultLib, VaultSecret
 
-from conftest import Run
+from helpers import Run, app_by_unique, days_from_now, open_vault, operator_playbook, tenant_host, write_inventory
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 VAULT_PASSWORD = 'lifecycle-vault-password'
 RECORD = 'bookingsone:handed-off:'
 
@@ -30,36 +26,21 @@ def site(harness, tmp_path):
     unique = 'lifecycle-%s' % tmp_path.name[-24:].replace('_', '-').lower()
 
     def inventory(handoff='handoff', **extra):
-        root = tmp_path / ('inventory-' + handoff)
-        os.makedirs(str(root / 'host_vars'), exist_ok=True)
-        with open(str(root / 'hosts.yml'), 'w') as handle:
-            yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
-        host = {'bookingsone_tenant_id': harness.tenant(1), 'bookingsone_delegate': 'bookings@contoso.onmicrosoft.com',
-                'bookingsone_callback_url': 'https://contoso.bookingsone.example/cb',
-                'bookingsone_handoff_dir': str(tmp_path / handoff),
-                'bookingsone_room_addresses': ['board@contoso.onmicrosoft.com'],
-                'entra_app_unique_name': unique, 'entra_app_display_name': 'Bookings ONE ' + unique,
-                'ansible_python_interpreter': '{{ ansible_playbook_python }}'}
-        host.update(extra)
-        with open(str(root / 'host_vars' / 'contoso.yml'), 'w') as handle:
-            yaml.safe_dump(host, handle)
-        return str(root)
+        host = dict({'bookingsone_room_addresses': ['board@contoso.onmicrosoft.com'], 'entra_app_unique_name': unique,
+                     'entra_app_display_name': 'Bookings ONE ' + unique}, **extra)
+        return write_inventory(tmp_path / ('inventory-' + handoff),
+                               {'contoso': tenant_host('contoso', harness.tenant(1), tmp_path / handoff, **host)})
 
     return dict(env=env, unique=unique, inventory=inventory, tmp=tmp_path)
 
 
 def command(playbook, inventory, *args):
     return [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory,
-            os.path.join(REPO, 'playbooks', playbook)] + list(args)
-
-
-def mark(harness):
-    seen = harness.emu.requests()
-    return seen[-1]['seq'] if seen else 0
+            operator_playbook(playbook)] + list(args)
 
 
 def run(harness, site, playbook, inventory, *args, env=None):
-    since = mark(harness)
+    since = harness.mark()
     completed = subprocess.run(command(playbook, inventory, *args), env=env or site['env'], capture_output=True,
                                text=True, timeout=600, cwd=str(site['tmp']), check=False)
     return Run(completed, harness.emu.requests(since=since))
@@ -80,10 +61,7 @@ def recorded(harness, site):
 
 
 def stored_key(site, handoff='handoff'):
-    path = site['tmp'] / handoff / 'contoso.vault.yml'
-    with open(str(path), 'rb') as handle:
-        data = yaml.safe_load(VaultLib([('default', VaultSecret(VAULT_PASSWORD.encode()))]).decrypt(handle.read()))
-    return data['secret_key_id']
+    return open_vault(site['tmp'] / handoff / 'contoso.vault.yml', VAULT_PASSWORD)['secret_key_id']
 
 
 def concurrently(site, *playbooks_and_inventories):
@@ -121,7 +99,7 @@ def test_fresh_hand_off_stores_mint_one_secret(harness, site):
 
 def test_two_concurrent_onboards_on_a_fresh_tenant(harness, site):
     inventory = site['inventory']()
-    since = mark(harness)
+    since = harness.mark()
     codes, outputs = concurrently(site, ('onboard.yml', inventory), ('onboard.yml', inventory))
     assert codes == [0, 0], outputs
     with harness.emu.store.lock:
@@ -141,7 +119,7 @@ def test_two_concurrent_runs_without_a_hand_off_file_mint_nothing(harness, site)
     assert run(harness, site, 'onboard.yml', inventory).rc == 0
     key = stored_key(site)
     os.remove(str(site['tmp'] / 'handoff' / 'contoso.vault.yml'))
-    since = mark(harness)
+    since = harness.mark()
     codes, outputs = concurrently(site, ('onboard.yml', inventory), ('rotate_secrets.yml', inventory))
     assert codes == [0, 0], outputs
     assert [r for r in harness.emu.requests(since=since) if r['write']] == []
@@ -154,10 +132,10 @@ def test_rotation_after_a_concurrent_mint_keeps_the_handed_off_secret(harness, s
     handed = stored_key(site)
     store = harness.emu.store
     with store.lock:  # another controller minted a secret with the same end date and died before its hand-off
-        target = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == site['unique'])
+        target = app_by_unique(harness, 1, site['unique'])
         twin = dict(target['passwordCredentials'][0], keyId='0badc0de-0000-4000-8000-000000000001', hint='orp')
         target['passwordCredentials'].append(twin)
-        soon = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=5)).strftime('%Y-%m-%dT%H:%M:%SZ')
+        soon = days_from_now(5)
         for credential in target['passwordCredentials']:
             credential['endDateTime'] = soon  # both due for rotation, same end date
     rotated = run(harness, site, 'rotate_secrets.yml', inventory)
@@ -207,7 +185,7 @@ def test_killed_after_the_hand_off_file_is_recorded_by_the_rerun(harness, site):
     key = stored_key(site)
     store = harness.emu.store
     with store.lock:  # as if the recording PATCH never happened
-        target = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == site['unique'])
+        target = app_by_unique(harness, 1, site['unique'])
         target['tags'] = [t for t in target['tags'] if not t.startswith(RECORD)]
     healed = run(harness, site, 'rotate_secrets.yml', inventory)
     assert healed.rc == 0, healed
@@ -284,18 +262,12 @@ def test_a_room_listed_twice_is_written_once(harness, site):
 
 def test_one_tenant_with_login_500_fails_clearly_the_other_finishes(harness, site):
     root = site['tmp'] / 'pair'
-    os.makedirs(str(root / 'host_vars'))
-    with open(str(root / 'hosts.yml'), 'w') as handle:
-        yaml.safe_dump({'tenants': {'hosts': {'contoso': None, 'fabrikam': None}}}, handle)
+    hosts = {}
     for name, tenant, room in (('contoso', harness.tenant(1), 'board@contoso.onmicrosoft.com'),
                                ('fabrikam', harness.tenant(2), 'room001@fabrikam.onmicrosoft.com')):
-        with open(str(root / 'host_vars' / (name + '.yml')), 'w') as handle:
-            yaml.safe_dump({'bookingsone_tenant_id': tenant, 'bookingsone_delegate': 'bookings@%s.onmicrosoft.com' % name,
-                            'bookingsone_callback_url': 'https://%s.bookingsone.example/cb' % name,
-                            'bookingsone_handoff_dir': str(site['tmp'] / 'pair-handoff'),
-                            'bookingsone_room_addresses': [room], 'entra_app_unique_name': site['unique'],
-                            'entra_app_secret_lifetime_days': 180,
-                            'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, handle)
+        hosts[name] = tenant_host(name, tenant, site['tmp'] / 'pair-handoff', bookingsone_room_addresses=[room],
+                                  entra_app_unique_name=site['unique'], entra_app_secret_lifetime_days=180)
+    write_inventory(root, hosts)
     env = dict(site['env'], BOOKINGSONE_TOKEN_CACHE='false')
     harness.emu.set_faults(dict(services=['login'], error_rate=1.0, error_status=500, tenants=[harness.tenant(2)]))
     try:
@@ -329,7 +301,7 @@ def test_audit_reports_orphans_and_a_record_pointing_at_a_deleted_secret(harness
     assert controls['no orphaned secrets']['status'] == 'pass'
     store = harness.emu.store
     with store.lock:  # an orphan of a killed run, then the handed-off secret deleted behind our back
-        target = next(a for a in store.tenant(harness.tenant(1))['applications'] if a.get('uniqueName') == site['unique'])
+        target = app_by_unique(harness, 1, site['unique'])
         orphan = dict(target['passwordCredentials'][0], keyId='0badc0de-0000-4000-8000-000000000002')
         target['passwordCredentials'].append(orphan)
     _, controls = audit()

@@ -9,7 +9,6 @@ import stat
 import time
 
 import pytest
-import yaml
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth import TokenProvider, token_claims
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateError
@@ -19,22 +18,19 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._http import
 
 from .fakes import FakeClock, policy as fake_policy
 
-emulator = pytest.importorskip('emulator')  # the emulator is not part of the collection tarball
-
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
-SEED = os.path.join(REPO, 'emulator', 'seeds', 'test.yml')
+# the emulator and the tests' way of starting it are not part of the collection tarball
+emulator_fixture = pytest.importorskip('tests.emulator.emulator_fixture')
 
 
 @pytest.fixture(scope='module')
 def emu(tmp_path_factory):
-    instance = emulator.Emulator(str(tmp_path_factory.mktemp('emulator')), SEED).start()
-    yield instance
-    instance.stop()
+    with emulator_fixture.running_emulator(tmp_path_factory.mktemp('emulator')) as instance:
+        yield instance
 
 
 @pytest.fixture(scope='module')
 def operator():
-    return yaml.safe_load(open(SEED))['operators'][0]
+    return emulator_fixture.load_seed()['operators'][0]
 
 
 def provider(emu, operator, cache_dir, policy=None, **overrides):

@@ -1,6 +1,6 @@
 """Behaviour of the real services the collection allows for: grants refused while a new service principal
-replicates (retried only when asked), room discovery from Exchange, Graph places or both, the clouds
-without places, and the web body of an app update."""
+replicates (retried only when asked), room discovery from Exchange, Graph places or both, and the clouds
+without places. (The web body of an app update: modules/test_app_registration.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from ansible_collections.bookingsone.office365.plugins.module_utils import _rooms
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
-from ansible_collections.bookingsone.office365.plugins.modules.app_registration import to_graph
 
 from .fakes import FakeClock, FakeResponse, FakeTokens, ScriptedSession, policy
 
@@ -95,12 +94,3 @@ def test_clouds_without_places_fail_before_any_request(sources, cloud):
         assert cloud in str(err.value)
     assert sources == []
     assert _rooms.discover(Module(cloud), 'exchange')[0]
-
-
-def test_web_update_sends_redirect_uris_without_the_derived_settings():
-    current = {'web': {'homePageUrl': 'https://home.example', 'logoutUrl': None, 'redirectUris': ['https://old'],
-                       'redirectUriSettings': [{'uri': 'https://old', 'index': None}],
-                       'implicitGrantSettings': {'enableIdTokenIssuance': False}}}
-    body = to_graph({'web_redirect_uris': ['https://new']}, current, {})
-    assert body == {'web': {'homePageUrl': 'https://home.example', 'logoutUrl': None, 'redirectUris': ['https://new'],
-                            'implicitGrantSettings': {'enableIdTokenIssuance': False}}}

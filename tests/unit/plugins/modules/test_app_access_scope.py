@@ -14,10 +14,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._module import TaskState
 from ansible_collections.bookingsone.office365.plugins.modules import app_access_scope
 
-from ..module_utils.fakes import FakeTokens
+from ..module_utils.fakes import FakeConnection, FakeTokens, run_logic
 
 APP = '11111111-2222-3333-4444-555555555555'
 SP_ID = '66666666-7777-8888-9999-000000000000'
@@ -295,21 +294,10 @@ class FakeGraph(object):
         return [dict(appRoleId=GRAPH_ROLES[name], resourceId='graph', principalId=SP_ID) for name in self.granted]
 
 
-class FakeConnection(object):
-    tenant_id = GUID
-
-    def __init__(self, exchange, graph):
-        self.exchange, self.graph = exchange, graph
-
-
 def run(exchange, graph=None, check_mode=False, **args):
     args.setdefault('app_id', APP)
     args.setdefault('concurrency', 1)  # the order of writes is then the order they were sent in
-    outcome = ArgumentSpecValidator(app_access_scope.SPEC['argument_spec'],
-                                    required_if=app_access_scope.SPEC['required_if']).validate(args)
-    assert not outcome.error_messages
-    state = TaskState(outcome.validated_parameters, check_mode, True, FakeConnection(exchange, graph or FakeGraph()))
-    return state.execute(app_access_scope.main_logic)
+    return run_logic(app_access_scope, FakeConnection(exchange, graph or FakeGraph()), check_mode, **args)
 
 
 MEMBERS = [ROOM1, ROOM2, DELEGATE]

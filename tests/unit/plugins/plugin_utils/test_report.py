@@ -1,4 +1,4 @@
-"""The audit report: its verdict (fail_on), the retries it sums and the page it draws."""
+"""The audit report: its verdict (fail_on), the retries it sums, the page it draws and the profile it names."""
 
 from __future__ import annotations
 
@@ -122,3 +122,10 @@ def test_the_embedded_rows_cannot_end_their_script_element():
     page, data = page_of([control('contoso', 'delegate set', 'fail', nasty, True, room='annex', detail=nasty)])
     assert nasty in data['strings'] and page.count('</script>') == 2  # the page's script and the data's
     assert 'https://' not in page.split('<body>')[0]  # self-contained: nothing loaded from elsewhere
+
+
+def test_the_report_names_its_profile():
+    profile = dict(name='strict', description='stricter')
+    assert json.loads(report.to_json(CONTROLS, 'now', None, profile))['profile']['name'] == 'strict'
+    assert 'profile <b>strict</b>' in report.to_html(CONTROLS, 'now', None, profile)
+    assert 'profile strict' in report.to_junit(CONTROLS, 'now', profile)
