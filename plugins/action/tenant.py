@@ -165,7 +165,7 @@ def run_access_scope(steps, rooms, scope, selected, check_mode):
             app_id=app['app_id'], permissions=verification['unscoped_grants'], state='absent'))
         if not check_mode:
             verification = dict(verification, unscoped_grants=[], ok=True)
-        access = dict(access, verification=verification, revoked=revoked.get('removed'))
+        access = dict(access, verification=verification, revoked=revoked.get('revoked'))
     return access
 
 
