@@ -18,12 +18,12 @@ orphan the next run removes. The result never holds the secret in this mode.
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.bookingsone.office365.plugins.modules.app_secret import SPEC
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import HANDOFF_SPEC, lifecycle
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import task_spec
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import lifecycle
 
 
 class ActionModule(ActionBase):
@@ -33,18 +33,16 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        args = dict(self._task.args)
-        spec = args.pop('handoff', None)
+        if self._task.args.get('handoff'):
+            result['_ansible_no_log'] = True  # the arguments hold credentials
+        # the module validates its options again in its own process, with the connection options' fallbacks
+        spec = self.validate_argument_spec(**task_spec(SPEC))[1]['handoff']
+        args = dict((k, v) for k, v in self._task.args.items() if k != 'handoff')
         if not spec:
             result.update(self._execute_module(module_args=args, task_vars=task_vars))
             if result.get('secret_text'):
                 result['_ansible_no_log'] = True
             return result
-        result['_ansible_no_log'] = True  # the arguments hold credentials
-        validation = ArgumentSpecValidator(HANDOFF_SPEC).validate(spec)
-        if validation.error_messages:
-            raise AnsibleActionFail('handoff: ' + '; '.join(validation.error_messages))
-        spec = validation.validated_parameters
         handoff.check_url(spec['url'])
         result.update(lifecycle(lambda **extra: self._module(args, task_vars, **extra), self._loader, spec,
                                 self._task.check_mode))

@@ -12,7 +12,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.bookingsone.office365.plugins.modules import preflight
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, task_spec
 
 
 # The module's options that need the tenant (or the module's own input checks).
@@ -26,21 +26,20 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        args = dict(self._task.args)
+        connection_args, args = split_connection(self.validate_argument_spec(**task_spec(preflight.SPEC))[1])
         known = args.pop('known_variables', None)
         lock = args.pop('lock', None)
         if known is not None:
             variables.refuse_unknown(task_vars, known)
         notes = []
         if lock and not self._task.check_mode:
-            notes = tenant_lock.hold(lock['directory'], lock['name'], int(lock.get('timeout') or 900))
+            notes = tenant_lock.hold(lock['directory'], lock['name'], lock['timeout'])
         if any(args.get(name) is not None for name in CHECKS):
             # the module's logic in this worker: no module process for a read-only check
-            connection_args, checks = split_connection(args)
             runner = InProcess(connection_args, bool(self._task.check_mode), self._task.diff)
-            result.update(runner.run(preflight, checks), retries=runner.retries(), tenant_id=runner.connection.tenant_id)
+            result.update(runner.run(preflight, args), retries=runner.retries(), tenant_id=runner.connection.tenant_id)
         else:  # only the controller-side checks were asked for: no module process, no request
-            result.update(changed=False, tenant_id=args.get('tenant_id'))
+            result.update(changed=False, tenant_id=connection_args.get('tenant_id'))
         result['notes'] = notes + result.get('notes', [])
         if notes:
             result.setdefault('warnings', []).extend(notes)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 
 from ansible.errors import AnsibleActionFail
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
@@ -28,7 +27,7 @@ from ansible_collections.bookingsone.office365.plugins.modules.tenant import SPE
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, task_spec
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import lifecycle
 
@@ -190,11 +189,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        connection_args, args = split_connection(dict(self._task.args))
-        validation = ArgumentSpecValidator(SPEC['argument_spec']).validate(args)
-        if validation.error_messages:
-            raise AnsibleActionFail('; '.join(validation.error_messages))
-        args = validation.validated_parameters
+        validated = self.validate_argument_spec(**task_spec(SPEC))[1]
+        connection_args = split_connection(validated)[0]
+        args = dict((name, validated[name]) for name in SPEC['argument_spec'])
         check = bool(self._task.check_mode)
         if args['known_variables'] is not None:
             variables.refuse_unknown(task_vars, args['known_variables'])

@@ -15,6 +15,16 @@ import re
 # https://learn.microsoft.com/entra/identity-platform/how-to-add-credentials
 MAX_LIFETIME_DAYS = 730
 
+# Where a new secret goes before the tenant records it (app_secret's and the tenant task's `handoff`);
+# the action plugins carry the hand-off out (plugin_utils/_handoff.py, _secret_lifecycle.py).
+HANDOFF_SPEC = dict(
+    path=dict(type='path', required=True),
+    vault_id=dict(type='str'),
+    url=dict(type='str'),
+    url_token=dict(type='str', no_log=True),
+    lock_timeout=dict(type='int', default=900),
+)
+
 _ISO = re.compile(r'^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?$')
 
 

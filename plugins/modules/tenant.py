@@ -268,6 +268,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import CONNECTION_ARGSPEC
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import CONCURRENCY_SPEC
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import SELECTION_SPEC
+from ansible_collections.bookingsone.office365.plugins.module_utils._secrets import HANDOFF_SPEC
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import RUN_SPEC
 
 GRAPH_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
@@ -288,13 +289,7 @@ SPEC = dict(argument_spec=dict(
             grace_days=dict(type='int', default=14),
             force_rotate=dict(type='bool', default=False),
         )),
-        handoff=dict(type='dict', required=True, options=dict(
-            path=dict(type='path', required=True),
-            vault_id=dict(type='str'),
-            url=dict(type='str'),
-            url_token=dict(type='str', no_log=True),
-            lock_timeout=dict(type='int', default=900),
-        )),
+        handoff=dict(type='dict', required=True, options=HANDOFF_SPEC),
     ), required_if=[('app', True, ('callback_url',))]),
     rooms=dict(type='dict', options=dict(
         SELECTION_SPEC,

@@ -25,9 +25,22 @@ CONNECTION_OPTIONS = tuple(CONNECTION_ARGSPEC)
 
 
 def split_connection(args):
-    """(connection options, the rest) of a task's arguments."""
-    return (dict((k, v) for k, v in args.items() if k in CONNECTION_OPTIONS),
-            dict((k, v) for k, v in args.items() if k not in CONNECTION_OPTIONS))
+    """(connection options, the rest) of a task's arguments, each without the options left unset."""
+    given = dict((k, v) for k, v in args.items() if v is not None)
+    return (dict((k, v) for k, v in given.items() if k in CONNECTION_OPTIONS),
+            dict((k, v) for k, v in given.items() if k not in CONNECTION_OPTIONS))
+
+
+def task_spec(module_spec):
+    """Keyword arguments for ActionBase.validate_argument_spec: a module's own options checked in full,
+    the connection options only accepted (secrets kept no_log). InProcess validates those, once, with
+    their environment fallbacks: applied here as well, AZURE_CLIENT_SECRET in the environment would
+    collide with a certificate given in the inventory."""
+    accepted = dict((name, dict(type='raw', no_log=bool(option.get('no_log'))))
+                    for name, option in CONNECTION_ARGSPEC.items())
+    spec = dict((k, v) for k, v in module_spec.items() if k != 'supports_check_mode')
+    spec['argument_spec'] = dict(accepted, **module_spec['argument_spec'])
+    return spec
 
 
 def _validate(spec, values):

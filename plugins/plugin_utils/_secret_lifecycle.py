@@ -20,15 +20,6 @@ import os
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 
-HANDOFF_SPEC = dict(
-    path=dict(type='path', required=True),
-    vault_id=dict(type='str'),
-    url=dict(type='str'),
-    url_token=dict(type='str', no_log=True),
-    lock_timeout=dict(type='int', default=900),
-)
-
-
 def merge_retries(*results):
     total = {}
     for result in results:
