@@ -11,7 +11,7 @@ import secrets
 import time
 
 from emulator import app_policies, odata
-from emulator.graph_routes import DENIED, key_value, not_found, require, roles, route
+from emulator.graph_routes import DENIED, key_value, not_found, roles, route
 from emulator.objects import (application, new_id, parse_time, password_credential, secret_hash, service_principal,
                               utc_now)
 
@@ -192,7 +192,6 @@ def _create(request, body):
     tenant['created'][app['appId']] = time.time()
     if request.claims.get('oid'):  # an app-only caller becomes the new app's owner
         tenant['owners'][app['id']] = [request.claims['oid']]
-    request.store.save()
     return app
 
 
@@ -201,76 +200,64 @@ def _entity(request, app):
 
 
 # https://learn.microsoft.com/graph/api/application-post-applications
-@route('POST', r'/applications')
+@route('POST', r'/applications', WRITE)
 def create_application(request):
-    require(request, WRITE)
     body = request.json_object()
     validate(request, body, creating=True)
-    with request.store.lock:
-        return 201, _entity(request, _create(request, body))
+    return 201, _entity(request, _create(request, body))
 
 
 # https://learn.microsoft.com/graph/api/application-list
-@route('GET', r'/applications')
+@route('GET', r'/applications', READ)
 def list_applications(request):
-    require(request, READ)
-    with request.store.lock:
-        apps = [current(app) for app in request.tenant['applications']]
-        return 200, odata.collection(request, apps, 'application', 'applications', TEMPLATE, FILTERABLE)
+    apps = [current(app) for app in request.tenant['applications']]
+    return 200, odata.collection(request, apps, 'application', 'applications', TEMPLATE, FILTERABLE)
 
 
 # https://learn.microsoft.com/graph/api/application-get
-@route('GET', r'/applications' + KEY)
+@route('GET', r'/applications' + KEY, READ)
 def get_application(request):
-    require(request, READ)
-    with request.store.lock:
-        return 200, _entity(request, existing(request))
+    return 200, _entity(request, existing(request))
 
 
 # https://learn.microsoft.com/graph/api/application-update
 # https://learn.microsoft.com/graph/api/application-upsert (by uniqueName with Prefer: create-if-missing)
-@route('PATCH', r'/applications' + KEY)
+@route('PATCH', r'/applications' + KEY, WRITE)
 def update_application(request):
-    require(request, WRITE)
     body = request.json_object()
     upsert = request.match.group('keyname') == 'uniqueName' and \
         'create-if-missing' in request.headers.get('prefer', '').lower()
-    with request.store.lock:
-        app = find(request)
-        if app is None and upsert:
-            validate(request, body, creating=True)
-            unique_name = key_value(request, 'keyvalue')
-            if body.get('uniqueName', unique_name) != unique_name:
-                _bad(request, "The uniqueName in the body must match the one in the request URL.")
-            return 201, _entity(request, _create(request, dict(body, uniqueName=unique_name)))
-        if app is None:
-            not_found(request, _key_text(request))
-        check_owner(request, app)
-        validate(request, body, creating=False)
-        if 'uniqueName' in body and app.get('uniqueName') and body['uniqueName'] != app['uniqueName']:
-            _bad(request, "Property 'uniqueName' cannot be changed once it is set.")
-        apply(app, body)
-        request.store.save()
-        return 204, None
+    app = find(request)
+    if app is None and upsert:
+        validate(request, body, creating=True)
+        unique_name = key_value(request, 'keyvalue')
+        if body.get('uniqueName', unique_name) != unique_name:
+            _bad(request, "The uniqueName in the body must match the one in the request URL.")
+        return 201, _entity(request, _create(request, dict(body, uniqueName=unique_name)))
+    if app is None:
+        not_found(request, _key_text(request))
+    check_owner(request, app)
+    validate(request, body, creating=False)
+    if 'uniqueName' in body and app.get('uniqueName') and body['uniqueName'] != app['uniqueName']:
+        _bad(request, "Property 'uniqueName' cannot be changed once it is set.")
+    apply(app, body)
+    return 204, None
 
 
 # https://learn.microsoft.com/graph/api/application-delete
-@route('DELETE', r'/applications' + KEY)
+@route('DELETE', r'/applications' + KEY, WRITE)
 def delete_application(request):
-    require(request, WRITE)
-    with request.store.lock:
-        app = existing(request)
-        check_owner(request, app)
-        tenant = request.tenant
-        tenant['applications'].remove(app)
-        tenant['owners'].pop(app['id'], None)
-        tenant.get('appManagementPolicyAssignments', {}).pop(app['id'], None)
-        for principal in [sp for sp in tenant['servicePrincipals'] if sp['appId'] == app['appId']]:
-            remove_principal(tenant, principal)
-        for credential in app['passwordCredentials'] + app['keyCredentials']:
-            request.store.data['secrets'].pop(credential['keyId'], None)
-        request.store.save()
-        return 204, None
+    app = existing(request)
+    check_owner(request, app)
+    tenant = request.tenant
+    tenant['applications'].remove(app)
+    tenant['owners'].pop(app['id'], None)
+    tenant.get('appManagementPolicyAssignments', {}).pop(app['id'], None)
+    for principal in [sp for sp in tenant['servicePrincipals'] if sp['appId'] == app['appId']]:
+        remove_principal(tenant, principal)
+    for credential in app['passwordCredentials'] + app['keyCredentials']:
+        request.store.data['secrets'].pop(credential['keyId'], None)
+    return 204, None
 
 
 def remove_principal(tenant, principal):
@@ -305,9 +292,8 @@ def _check_policy(request, app, start, end):
 
 
 # https://learn.microsoft.com/graph/api/application-addpassword
-@route('POST', r'/applications' + KEY + r'/addPassword')
+@route('POST', r'/applications' + KEY + r'/addPassword', WRITE)
 def add_password(request):
-    require(request, WRITE)
     spec = request.json_object().get('passwordCredential') or {}
     if not isinstance(spec, dict):
         _bad(request, "Invalid value specified for property 'passwordCredential'.")
@@ -315,36 +301,31 @@ def add_password(request):
     end = _moment(request, spec, 'endDateTime', start + DEFAULT_LIFETIME)
     if end <= start:
         _bad(request, 'Key credential end date must be later than its start date.')
-    with request.store.lock:
-        app = existing(request)
-        check_owner(request, app)
-        _check_policy(request, app, start, end)
-        text = secrets.token_urlsafe(30)[:40]
-        credential = password_credential(spec.get('displayName'), start, end, text[:3], new_id())
-        app['passwordCredentials'].append(credential)
-        request.store.data['secrets'][credential['keyId']] = secret_hash(text)
-        request.store.save()
-        shown = dict(credential, secretText=text)  # the only time the secret is returned
-        return 200, dict({'@odata.context': odata.context(request, 'microsoft.graph.passwordCredential')}, **shown)
+    app = existing(request)
+    check_owner(request, app)
+    _check_policy(request, app, start, end)
+    text = secrets.token_urlsafe(30)[:40]
+    credential = password_credential(spec.get('displayName'), start, end, text[:3], new_id())
+    app['passwordCredentials'].append(credential)
+    request.store.data['secrets'][credential['keyId']] = secret_hash(text)
+    shown = dict(credential, secretText=text)  # the only time the secret is returned
+    return 200, dict({'@odata.context': odata.context(request, 'microsoft.graph.passwordCredential')}, **shown)
 
 
 # https://learn.microsoft.com/graph/api/application-removepassword
-@route('POST', r'/applications' + KEY + r'/removePassword')
+@route('POST', r'/applications' + KEY + r'/removePassword', WRITE)
 def remove_password(request):
-    require(request, WRITE)
     key_id = request.json_object().get('keyId')
     if not key_id:
         _bad(request, "A value is required for parameter 'keyId'.")
-    with request.store.lock:
-        app = existing(request)
-        check_owner(request, app)
-        credential = next((c for c in app['passwordCredentials'] if c['keyId'] == key_id), None)
-        if credential is None:
-            _bad(request, "No password credential with keyId '%s' exists on the application." % key_id)
-        app['passwordCredentials'].remove(credential)
-        request.store.data['secrets'].pop(key_id, None)
-        request.store.save()
-        return 204, None
+    app = existing(request)
+    check_owner(request, app)
+    credential = next((c for c in app['passwordCredentials'] if c['keyId'] == key_id), None)
+    if credential is None:
+        _bad(request, "No password credential with keyId '%s' exists on the application." % key_id)
+    app['passwordCredentials'].remove(credential)
+    request.store.data['secrets'].pop(key_id, None)
+    return 204, None
 
 
 # Owners ----------------------------------------------------------------------------------------
@@ -401,11 +382,9 @@ def _owner_entries(request, app):
 
 
 # https://learn.microsoft.com/graph/api/application-list-owners
-@route('GET', r'/applications' + KEY + r'/owners')
+@route('GET', r'/applications' + KEY + r'/owners', READ_OWNERS)
 def list_owners(request):
-    require(request, READ_OWNERS)
-    with request.store.lock:
-        return 200, directory_collection(request, _owner_entries(request, existing(request)))
+    return 200, directory_collection(request, _owner_entries(request, existing(request)))
 
 
 # https://learn.microsoft.com/graph/api/application-post-owners - app-only: "Application.ReadWrite.OwnedBy and
@@ -418,35 +397,30 @@ def add_owner(request):
     if 'Directory.ReadWrite.All' not in granted and not {'Application.ReadWrite.All', 'Directory.Read.All'} <= granted:
         request.fail(403, 'Authorization_RequestDenied', DENIED)
     owner_id = reference(request, ('directoryObjects', 'servicePrincipals', 'users'))
-    with request.store.lock:
-        app = existing(request)
-        _kind, obj = directory_object(request.tenant, owner_id)
-        if obj is None:
-            not_found(request, owner_id)
-        owners = request.tenant['owners'].setdefault(app['id'], [])
-        if obj['id'] in owners:
-            _bad(request, "One or more added object references already exist for the following modified "
-                          "properties: 'owners'.")
-        owners.append(obj['id'])
-        request.store.save()
-        return 204, None
+    app = existing(request)
+    _kind, obj = directory_object(request.tenant, owner_id)
+    if obj is None:
+        not_found(request, owner_id)
+    owners = request.tenant['owners'].setdefault(app['id'], [])
+    if obj['id'] in owners:
+        _bad(request, "One or more added object references already exist for the following modified "
+                      "properties: 'owners'.")
+    owners.append(obj['id'])
+    return 204, None
 
 
 # https://learn.microsoft.com/graph/api/application-delete-owners
-@route('DELETE', r'/applications' + KEY + r'/owners/(?P<owner>[^/]+)/(?:\$|%24)ref')
+@route('DELETE', r'/applications' + KEY + r'/owners/(?P<owner>[^/]+)/(?:\$|%24)ref', REMOVE_OWNER)
 def remove_owner(request):
-    require(request, REMOVE_OWNER)
     owner_id = request.match.group('owner')
-    with request.store.lock:
-        app = existing(request)
-        check_owner(request, app)
-        _kind, obj = directory_object(request.tenant, owner_id)
-        if obj is None:
-            not_found(request, owner_id)
-        owners = request.tenant['owners'].get(app['id'], [])
-        if obj['id'] not in owners:
-            _bad(request, "One or more removed object references do not exist for the following modified "
-                          "properties: 'owners'.")
-        owners.remove(obj['id'])
-        request.store.save()
-        return 204, None
+    app = existing(request)
+    check_owner(request, app)
+    _kind, obj = directory_object(request.tenant, owner_id)
+    if obj is None:
+        not_found(request, owner_id)
+    owners = request.tenant['owners'].get(app['id'], [])
+    if obj['id'] not in owners:
+        _bad(request, "One or more removed object references do not exist for the following modified "
+                      "properties: 'owners'.")
+    owners.remove(obj['id'])
+    return 204, None

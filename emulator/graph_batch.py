@@ -57,7 +57,7 @@ def _answer(item_id, status, body, headers):
 
 
 # https://learn.microsoft.com/graph/json-batching
-@route('POST', r'/\$batch')
+@route('POST', r'/\$batch', locked=False)
 def batch(request):
     request.write = False  # the envelope; each inner request is logged with its own write flag
     items = request.json_object().get('requests')

@@ -348,14 +348,13 @@ def _event_view(event, zone_name, zone):
 # https://learn.microsoft.com/graph/api/calendar-list-events (/users/{id}/calendar/events)
 @route('GET', USER + r'(?:/calendar)?/events')
 def list_events(request):
-    with request.store.lock:
-        key, mailbox = _mailbox(request)
-        _authorise(request, mailbox, READ_EVENTS, 'Calendars.Read')
-        zone_name, zone = _output_zone(request)
-        events = (request.tenant['exchange'].get('calendars') or {}).get(mailbox['Identity'], [])
-        shown = [_event_view(e, zone_name, zone) for e in events]
-        return 200, odata.collection(request, shown, 'event', _events_path(key), EVENT_TEMPLATE,
-                                     page_size=min(EVENTS_PAGE, request.emulator.page_size))
+    key, mailbox = _mailbox(request)
+    _authorise(request, mailbox, READ_EVENTS, 'Calendars.Read')
+    zone_name, zone = _output_zone(request)
+    events = (request.tenant['exchange'].get('calendars') or {}).get(mailbox['Identity'], [])
+    shown = [_event_view(e, zone_name, zone) for e in events]
+    return 200, odata.collection(request, shown, 'event', _events_path(key), EVENT_TEMPLATE,
+                                 page_size=min(EVENTS_PAGE, request.emulator.page_size))
 
 
 # https://learn.microsoft.com/graph/api/user-post-events (/users/{id}/events)
@@ -363,15 +362,13 @@ def list_events(request):
 @route('POST', USER + r'(?:/calendar)?/events')
 def create_event(request):
     body = request.json_object()
-    with request.store.lock:
-        key, mailbox = _mailbox(request)
-        _authorise(request, mailbox, WRITE_EVENTS, 'Calendars.ReadWrite')
-        zone_name, zone = _output_zone(request)
-        event = _new_event(request, mailbox, body)
-        request.tenant['exchange'].setdefault('calendars', {}).setdefault(mailbox['Identity'], []).append(event)
-        request.store.save()
-        return 201, dict({'@odata.context': odata.context(request, _events_path(key), entity=True)},
-                         **_event_view(event, zone_name, zone))
+    key, mailbox = _mailbox(request)
+    _authorise(request, mailbox, WRITE_EVENTS, 'Calendars.ReadWrite')
+    zone_name, zone = _output_zone(request)
+    event = _new_event(request, mailbox, body)
+    request.tenant['exchange'].setdefault('calendars', {}).setdefault(mailbox['Identity'], []).append(event)
+    return 201, dict({'@odata.context': odata.context(request, _events_path(key), entity=True)},
+                     **_event_view(event, zone_name, zone))
 
 
 # Mail -------------------------------------------------------------------------------------------------------
@@ -426,18 +423,16 @@ def _message(request, mailbox, message):
 @route('POST', USER + r'/sendMail')
 def send_mail(request):
     body = request.json_object()
-    with request.store.lock:
-        _key, mailbox = _mailbox(request)
-        _authorise(request, mailbox, SEND_MAIL, 'Mail.Send')
-        for name in body:
-            if name not in ('message', 'saveToSentItems'):
-                request.fail(400, 'RequestBodyRead', "The parameter '%s' in the request payload is not a valid "
-                                                     "parameter for the operation 'sendMail'." % name)
-        save = body.get('saveToSentItems', True)
-        if not isinstance(save, bool):
-            _type_error(request, 'Edm.Boolean')
-        message = _message(request, mailbox, body.get('message'))
-        if save:
-            request.tenant['exchange'].setdefault('sent_items', {}).setdefault(mailbox['Identity'], []).append(message)
-            request.store.save()
-        return 202, None
+    _key, mailbox = _mailbox(request)
+    _authorise(request, mailbox, SEND_MAIL, 'Mail.Send')
+    for name in body:
+        if name not in ('message', 'saveToSentItems'):
+            request.fail(400, 'RequestBodyRead', "The parameter '%s' in the request payload is not a valid "
+                                                 "parameter for the operation 'sendMail'." % name)
+    save = body.get('saveToSentItems', True)
+    if not isinstance(save, bool):
+        _type_error(request, 'Edm.Boolean')
+    message = _message(request, mailbox, body.get('message'))
+    if save:
+        request.tenant['exchange'].setdefault('sent_items', {}).setdefault(mailbox['Identity'], []).append(message)
+    return 202, None

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 
 from emulator import app_policies, odata
-from emulator.graph_routes import not_found, require, route
+from emulator.graph_routes import not_found, route
 from emulator.graph_applications import KEY, directory_collection, existing, reference
 from emulator.objects import iso, new_id, parse_time
 
@@ -247,26 +247,21 @@ def _policy_entity(request, policy):
 
 
 # https://learn.microsoft.com/graph/api/tenantappmanagementpolicy-get
-@route('GET', r'/policies/defaultAppManagementPolicy')
+@route('GET', r'/policies/defaultAppManagementPolicy', READ)
 def get_default_policy(request):
-    require(request, READ)
-    with request.store.lock:
-        body = app_policies.tenant_policy(request.tenant)
-        return 200, odata.entity(request, body, 'tenantAppManagementPolicy', 'policies/defaultAppManagementPolicy')
+    body = app_policies.tenant_policy(request.tenant)
+    return 200, odata.entity(request, body, 'tenantAppManagementPolicy', 'policies/defaultAppManagementPolicy')
 
 
 # https://learn.microsoft.com/graph/api/tenantappmanagementpolicy-update - 204; named properties are replaced (a
 # restrictions object as a whole), the others keep their values.
-@route('PATCH', r'/policies/defaultAppManagementPolicy')
+@route('PATCH', r'/policies/defaultAppManagementPolicy', WRITE)
 def update_default_policy(request):
-    require(request, WRITE)
     changes = _policy_body(request, request.json_object(), 'TenantAppManagementPolicy', DEFAULT_MEMBERS)
-    with request.store.lock:
-        policy = copy.deepcopy(app_policies.tenant_policy(request.tenant))
-        policy.update(changes)
-        request.tenant['defaultAppManagementPolicy'] = policy
-        request.store.save()
-        return 204, None
+    policy = copy.deepcopy(app_policies.tenant_policy(request.tenant))
+    policy.update(changes)
+    request.tenant['defaultAppManagementPolicy'] = policy
+    return 204, None
 
 
 # Custom policies ------------------------------------------------------------------------------
@@ -274,78 +269,63 @@ def update_default_policy(request):
 
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-post - 201 with the new policy. isEnabled is optional
 # and its default undocumented: the emulator enables a policy created without it (the stricter reading).
-@route('POST', r'/policies/appManagementPolicies')
+@route('POST', r'/policies/appManagementPolicies', WRITE)
 def create_policy(request):
-    require(request, WRITE)
     changes = _policy_body(request, request.json_object(), 'AppManagementPolicy',
                            {'restrictions': _custom_restrictions}, creating=True)
     policy = {'id': new_id(), 'displayName': None, 'description': None, 'isEnabled': True,
               'restrictions': copy.deepcopy(app_policies.EMPTY)}
     policy.update(changes)
-    with request.store.lock:
-        app_policies.policies(request.tenant).append(policy)
-        request.store.save()
-        return 201, _policy_entity(request, policy)
+    app_policies.policies(request.tenant).append(policy)
+    return 201, _policy_entity(request, policy)
 
 
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-list ($select, $filter, $top)
-@route('GET', r'/policies/appManagementPolicies')
+@route('GET', r'/policies/appManagementPolicies', READ)
 def list_policies(request):
-    require(request, READ)
-    with request.store.lock:
-        return 200, odata.collection(request, app_policies.policies(request.tenant), 'appManagementPolicy',
-                                     'policies/appManagementPolicies', POLICY_TEMPLATE, ('displayName', 'id'))
+    return 200, odata.collection(request, app_policies.policies(request.tenant), 'appManagementPolicy',
+                                 'policies/appManagementPolicies', POLICY_TEMPLATE, ('displayName', 'id'))
 
 
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-get
-@route('GET', POLICY)
+@route('GET', POLICY, READ)
 def get_policy(request):
-    require(request, READ)
-    with request.store.lock:
-        return 200, _policy_entity(request, _existing_policy(request))
+    return 200, _policy_entity(request, _existing_policy(request))
 
 
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-update - 204
-@route('PATCH', POLICY)
+@route('PATCH', POLICY, WRITE)
 def update_policy(request):
-    require(request, WRITE)
     changes = _policy_body(request, request.json_object(), 'AppManagementPolicy',
                            {'restrictions': _custom_restrictions})
-    with request.store.lock:
-        _existing_policy(request).update(changes)
-        request.store.save()
-        return 204, None
+    _existing_policy(request).update(changes)
+    return 204, None
 
 
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-delete - 204. The page does not say what happens to a
 # policy still applied to objects; the emulator refuses (400) until it is removed from them (the stricter reading).
-@route('DELETE', POLICY)
+@route('DELETE', POLICY, WRITE)
 def delete_policy(request):
-    require(request, WRITE)
-    with request.store.lock:
-        policy = _existing_policy(request)
-        if policy['id'] in app_policies.assignments(request.tenant).values():
-            _bad(request, "The policy '%s' is applied to one or more objects; remove it from them before deleting "
-                          "it." % policy['id'])
-        app_policies.policies(request.tenant).remove(policy)
-        request.store.save()
-        return 204, None
+    policy = _existing_policy(request)
+    if policy['id'] in app_policies.assignments(request.tenant).values():
+        _bad(request, "The policy '%s' is applied to one or more objects; remove it from them before deleting "
+                      "it." % policy['id'])
+    app_policies.policies(request.tenant).remove(policy)
+    return 204, None
 
 
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-list-appliesto - the applications the policy is applied
 # to, as directoryObjects with @odata.type. Permissions: the page's table lists Application.Read.All as least
 # privileged and the Policy.* permissions as higher; an earlier version of it asked for "Application.Read.All and
 # Policy.Read.All" (or Policy.ReadWrite.ApplicationConfiguration). The emulator asks for both halves.
-@route('GET', POLICY + r'/appliesTo')
+@route('GET', POLICY + r'/appliesTo', APP_READ, READ)
 def list_applies_to(request):
-    require(request, APP_READ)
-    require(request, READ)
-    with request.store.lock:
-        policy = _existing_policy(request)
-        tenant = request.tenant
-        applied = [object_id for object_id, policy_id in app_policies.assignments(tenant).items() if policy_id == policy['id']]
-        entries = [('application', app) for app in tenant['applications'] if app['id'] in applied]
-        return 200, directory_collection(request, entries)
+    policy = _existing_policy(request)
+    tenant = request.tenant
+    applied = [object_id for object_id, policy_id in app_policies.assignments(tenant).items()
+               if policy_id == policy['id']]
+    entries = [('application', app) for app in tenant['applications'] if app['id'] in applied]
+    return 200, directory_collection(request, entries)
 
 
 # Assignment to applications -------------------------------------------------------------------
@@ -354,56 +334,45 @@ def list_applies_to(request):
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-post-appliesto - 204; body
 # {"@odata.id": "https://graph.microsoft.com/v1.0/policies/appManagementPolicies/{id}"}. "Only one policy object can
 # be assigned to an application or service principal": the same one again, or a second, is 400.
-@route('POST', ASSIGNED + r'/(?:\$|%24)ref')
+@route('POST', ASSIGNED + r'/(?:\$|%24)ref', APP_READ, WRITE)
 def assign_policy(request):
-    require(request, APP_READ)
-    require(request, WRITE)
     policy_id = reference(request, ('policies/appManagementPolicies',))
-    with request.store.lock:
-        app = existing(request)
-        tenant = request.tenant
-        policy = next((p for p in app_policies.policies(tenant) if p['id'].lower() == policy_id.lower()), None)
-        if policy is None:
-            not_found(request, policy_id)
-        current = app_policies.assignments(tenant).get(app['id'])
-        if current == policy['id']:
-            _bad(request, "One or more added object references already exist for the following modified "
-                          "properties: 'appManagementPolicies'.")
-        if current is not None:
-            _bad(request, "Only one policy object can be assigned to an application or service principal; policy "
-                          "'%s' is already assigned." % current)
-        app_policies.assignments(tenant)[app['id']] = policy['id']
-        request.store.save()
-        return 204, None
+    app = existing(request)
+    tenant = request.tenant
+    policy = next((p for p in app_policies.policies(tenant) if p['id'].lower() == policy_id.lower()), None)
+    if policy is None:
+        not_found(request, policy_id)
+    current = app_policies.assignments(tenant).get(app['id'])
+    if current == policy['id']:
+        _bad(request, "One or more added object references already exist for the following modified "
+                      "properties: 'appManagementPolicies'.")
+    if current is not None:
+        _bad(request, "Only one policy object can be assigned to an application or service principal; policy "
+                      "'%s' is already assigned." % current)
+    app_policies.assignments(tenant)[app['id']] = policy['id']
+    return 204, None
 
 
 # The application's appManagementPolicies relationship (https://learn.microsoft.com/graph/api/resources/application,
 # navigation property appManagementPolicies). The v1.0 reference has no page for listing it, so the permissions are
 # those of its mirror image, appmanagementpolicy-list-appliesto: an Application.Read.All-level permission and a
 # Policy read permission, both.
-@route('GET', ASSIGNED)
+@route('GET', ASSIGNED, APP_READ, READ)
 def list_assigned(request):
-    require(request, APP_READ)
-    require(request, READ)
-    with request.store.lock:
-        app = existing(request)
-        policy = app_policies.assigned_policy(request.tenant, app['id'])
-        return 200, odata.collection(request, [policy] if policy else [], 'appManagementPolicy',
-                                     'policies/appManagementPolicies', POLICY_TEMPLATE, ('displayName', 'id'))
+    app = existing(request)
+    policy = app_policies.assigned_policy(request.tenant, app['id'])
+    return 200, odata.collection(request, [policy] if policy else [], 'appManagementPolicy',
+                                 'policies/appManagementPolicies', POLICY_TEMPLATE, ('displayName', 'id'))
 
 
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-delete-appliesto - 204; the app goes back to the tenant
 # default policy. A policy that is not applied to the app is 404.
-@route('DELETE', ASSIGNED + r'/(?P<policy>[^/$()]+)/(?:\$|%24)ref')
+@route('DELETE', ASSIGNED + r'/(?P<policy>[^/$()]+)/(?:\$|%24)ref', APP_READ, WRITE)
 def unassign_policy(request):
-    require(request, APP_READ)
-    require(request, WRITE)
-    with request.store.lock:
-        app = existing(request)
-        policy_id = request.match.group('policy')
-        current = app_policies.assignments(request.tenant).get(app['id'])
-        if current is None or current.lower() != policy_id.lower():
-            not_found(request, policy_id)
-        del app_policies.assignments(request.tenant)[app['id']]
-        request.store.save()
-        return 204, None
+    app = existing(request)
+    policy_id = request.match.group('policy')
+    current = app_policies.assignments(request.tenant).get(app['id'])
+    if current is None or current.lower() != policy_id.lower():
+        not_found(request, policy_id)
+    del app_policies.assignments(request.tenant)[app['id']]
+    return 204, None

@@ -7,6 +7,7 @@ https://learn.microsoft.com/graph/errors
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import unquote
 
 from emulator import catalog, tokens
@@ -28,9 +29,28 @@ SERVICE.error_body = error_body
 SERVICE.unknown_status, SERVICE.unknown_code = 400, 'BadRequest'  # Graph: "Resource not found for the segment"
 
 
-def route(method, pattern):
-    """Register a Graph v1.0 route; `pattern` is the path after /v1.0."""
-    return SERVICE.route(method, r'/v1\.0' + pattern)
+def route(method, pattern, *permissions, locked=True):
+    """Register a Graph v1.0 route; `pattern` is the path after /v1.0.
+
+    Each of `permissions` is a tuple from the route's documented permissions table of which the token
+    must hold one (403 otherwise), checked before anything else. The handler runs holding the store's
+    lock (a request sees and changes one consistent directory), and a write that succeeded is saved.
+    `locked=False` is for $batch, whose inner requests take the lock one by one.
+    """
+    def register(handler):
+        @functools.wraps(handler)
+        def checked(request):
+            for accepted in permissions:
+                require(request, accepted)
+            if not locked:
+                return handler(request)
+            with request.store.lock:
+                answer = handler(request)
+                if request.write and answer[0] < 400:
+                    request.store.save()
+                return answer
+        return SERVICE.route(method, r'/v1\.0' + pattern)(checked)
+    return register
 
 
 def authenticate(request):

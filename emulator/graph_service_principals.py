@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from emulator import odata
-from emulator.graph_routes import key_value, not_found, require, roles, route
+from emulator.graph_routes import key_value, not_found, roles, route
 from emulator.graph_applications import READ, WRITE, remove_principal
 from emulator.objects import app_role_assignment, service_principal
 
@@ -24,6 +24,7 @@ TEMPLATE = service_principal('template', 'template', 'template')
 ASSIGNMENT_TEMPLATE = app_role_assignment(TEMPLATE, TEMPLATE, 'template')
 # The two sides of an assignment, by the navigation property that lists it.
 SIDES = {'appRoleAssignedTo': 'resourceId', 'appRoleAssignments': 'principalId'}
+ASSIGNMENTS = r'/servicePrincipals' + KEY + r'/(?P<side>appRoleAssignedTo|appRoleAssignments)'
 
 
 def existing(request):
@@ -68,9 +69,8 @@ def _visible_app(request, app_id):
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-post-serviceprincipals
-@route('POST', r'/servicePrincipals')
+@route('POST', r'/servicePrincipals', WRITE)
 def create_service_principal(request):
-    require(request, WRITE)
     body = request.json_object()
     unknown = [name for name in body if name not in SETTABLE and not name.startswith('@odata')]
     if unknown:
@@ -80,66 +80,55 @@ def create_service_principal(request):
     if not app_id:
         request.fail(400, 'Request_BadRequest', "A value is required for property 'appId' of resource "
                                                 "'ServicePrincipal'.")
-    with request.store.lock:
-        tenant = request.tenant
-        home, app = _visible_app(request, app_id)
-        if home is tenant:
-            _owns_app(request, app_id)
-        elif 'Application.ReadWrite.All' not in roles(request):
-            request.fail(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
-        if request.store.principal_by_app_id(tenant, app_id):
-            request.fail(409, 'Request_MultipleObjectsWithSameKeyValue',
-                         'The service principal cannot be created, updated, or restored because the service '
-                         'principal name %s is already in use.' % app_id)
-        principal = service_principal(app_id, app['displayName'], home['id'], app.get('appRoles'),
-                                      app['signInAudience'])
-        principal.update((name, value) for name, value in body.items() if name in SETTABLE)
-        tenant['servicePrincipals'].append(principal)
-        tenant['created'][principal['id']] = time.time()  # for replication_delay_s (keyed by object id)
-        request.store.save()
-        return 201, odata.entity(request, principal, 'servicePrincipal', 'servicePrincipals')
+    tenant = request.tenant
+    home, app = _visible_app(request, app_id)
+    if home is tenant:
+        _owns_app(request, app_id)
+    elif 'Application.ReadWrite.All' not in roles(request):
+        request.fail(403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.')
+    if request.store.principal_by_app_id(tenant, app_id):
+        request.fail(409, 'Request_MultipleObjectsWithSameKeyValue',
+                     'The service principal cannot be created, updated, or restored because the service '
+                     'principal name %s is already in use.' % app_id)
+    principal = service_principal(app_id, app['displayName'], home['id'], app.get('appRoles'),
+                                  app['signInAudience'])
+    principal.update((name, value) for name, value in body.items() if name in SETTABLE)
+    tenant['servicePrincipals'].append(principal)
+    tenant['created'][principal['id']] = time.time()  # for replication_delay_s (keyed by object id)
+    return 201, odata.entity(request, principal, 'servicePrincipal', 'servicePrincipals')
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-list
-@route('GET', r'/servicePrincipals')
+@route('GET', r'/servicePrincipals', READ_PRINCIPALS)
 def list_service_principals(request):
-    require(request, READ_PRINCIPALS)
-    with request.store.lock:
-        return 200, odata.collection(request, request.tenant['servicePrincipals'], 'servicePrincipal',
-                                     'servicePrincipals', TEMPLATE, FILTERABLE)
+    return 200, odata.collection(request, request.tenant['servicePrincipals'], 'servicePrincipal',
+                                 'servicePrincipals', TEMPLATE, FILTERABLE)
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-get
-@route('GET', r'/servicePrincipals' + KEY)
+@route('GET', r'/servicePrincipals' + KEY, READ_PRINCIPALS)
 def get_service_principal(request):
-    require(request, READ_PRINCIPALS)
-    with request.store.lock:
-        return 200, odata.entity(request, existing(request), 'servicePrincipal', 'servicePrincipals')
+    return 200, odata.entity(request, existing(request), 'servicePrincipal', 'servicePrincipals')
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-delete
-@route('DELETE', r'/servicePrincipals' + KEY)
+@route('DELETE', r'/servicePrincipals' + KEY, WRITE)
 def delete_service_principal(request):
-    require(request, WRITE)
-    with request.store.lock:
-        principal = existing(request)
-        _owns_app(request, principal['appId'])
-        remove_principal(request.tenant, principal)
-        request.store.save()
-        return 204, None
+    principal = existing(request)
+    _owns_app(request, principal['appId'])
+    remove_principal(request.tenant, principal)
+    return 204, None
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignedto
 # https://learn.microsoft.com/graph/api/serviceprincipal-list-approleassignments
-@route('GET', r'/servicePrincipals' + KEY + r'/(?P<side>appRoleAssignedTo|appRoleAssignments)')
+@route('GET', ASSIGNMENTS, READ_ASSIGNMENTS)
 def list_assignments(request):
-    require(request, READ_ASSIGNMENTS)
     side = request.match.group('side')
-    with request.store.lock:
-        owner = existing(request)
-        items = [a for a in request.tenant['appRoleAssignments'] if a[SIDES[side]] == owner['id']]
-        return 200, odata.collection(request, items, 'appRoleAssignment', "servicePrincipals('%s')/%s"
-                                     % (owner['id'], side), ASSIGNMENT_TEMPLATE)
+    owner = existing(request)
+    items = [a for a in request.tenant['appRoleAssignments'] if a[SIDES[side]] == owner['id']]
+    return 200, odata.collection(request, items, 'appRoleAssignment', "servicePrincipals('%s')/%s"
+                                 % (owner['id'], side), ASSIGNMENT_TEMPLATE)
 
 
 def _role_on(request, resource, app_role_id):
@@ -151,54 +140,47 @@ def _role_on(request, resource, app_role_id):
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignedto (addressed by the resource)
 # https://learn.microsoft.com/graph/api/serviceprincipal-post-approleassignments (addressed by the principal)
-@route('POST', r'/servicePrincipals' + KEY + r'/(?P<side>appRoleAssignedTo|appRoleAssignments)')
+@route('POST', ASSIGNMENTS, ASSIGN)
 def create_assignment(request):
-    require(request, ASSIGN)
     body = request.json_object()
     side = request.match.group('side')
-    with request.store.lock:
-        tenant, addressed = request.tenant, existing(request)
-        for name in ('principalId', 'resourceId', 'appRoleId'):
-            if not body.get(name):
-                request.fail(400, 'Request_BadRequest', "A value is required for property '%s' of resource "
-                                                        "'AppRoleAssignment'." % name)
-        if body[SIDES[side]] != addressed['id']:
-            request.fail(400, 'Request_BadRequest', "The %s in the request body must be the service principal "
-                                                    "addressed by the URL." % SIDES[side])
-        principal = request.store.principal_by_id(tenant, body['principalId'])
-        resource = request.store.principal_by_id(tenant, body['resourceId'])
-        if principal is None or resource is None:
-            not_found(request, body['principalId'] if principal is None else body['resourceId'])
-        # A service principal created moments ago is not yet a valid reference for an assignment: real Graph
-        # answers 400 for minutes (not in serviceprincipal-post-approleassignedto; reported, see ../shared/README.md).
-        faults = request.emulator.faults
-        if faults.replicating(tenant['created'].get(principal['id'])) or faults.take('assignment_replication_next'):
-            request.fail(400, 'Request_BadRequest', 'Not a valid reference update.')
-        _role_on(request, resource, body['appRoleId'])
-        if any(a['principalId'] == principal['id'] and a['resourceId'] == resource['id'] and
-               a['appRoleId'] == body['appRoleId'] for a in tenant['appRoleAssignments']):
-            request.fail(400, 'Request_BadRequest', 'Permission being assigned already exists on the object')
-        created = app_role_assignment(principal, resource, body['appRoleId'])
-        tenant['appRoleAssignments'].append(created)
-        request.store.save()
-        path = "servicePrincipals('%s')/%s" % (addressed['id'], side)
-        return 201, dict({'@odata.context': odata.context(request, path, entity=True)}, **created)
+    tenant, addressed = request.tenant, existing(request)
+    for name in ('principalId', 'resourceId', 'appRoleId'):
+        if not body.get(name):
+            request.fail(400, 'Request_BadRequest', "A value is required for property '%s' of resource "
+                                                    "'AppRoleAssignment'." % name)
+    if body[SIDES[side]] != addressed['id']:
+        request.fail(400, 'Request_BadRequest', "The %s in the request body must be the service principal "
+                                                "addressed by the URL." % SIDES[side])
+    principal = request.store.principal_by_id(tenant, body['principalId'])
+    resource = request.store.principal_by_id(tenant, body['resourceId'])
+    if principal is None or resource is None:
+        not_found(request, body['principalId'] if principal is None else body['resourceId'])
+    # A service principal created moments ago is not yet a valid reference for an assignment: real Graph
+    # answers 400 for minutes (not in serviceprincipal-post-approleassignedto; reported, see ../shared/README.md).
+    faults = request.emulator.faults
+    if faults.replicating(tenant['created'].get(principal['id'])) or faults.take('assignment_replication_next'):
+        request.fail(400, 'Request_BadRequest', 'Not a valid reference update.')
+    _role_on(request, resource, body['appRoleId'])
+    if any(a['principalId'] == principal['id'] and a['resourceId'] == resource['id'] and
+           a['appRoleId'] == body['appRoleId'] for a in tenant['appRoleAssignments']):
+        request.fail(400, 'Request_BadRequest', 'Permission being assigned already exists on the object')
+    created = app_role_assignment(principal, resource, body['appRoleId'])
+    tenant['appRoleAssignments'].append(created)
+    path = "servicePrincipals('%s')/%s" % (addressed['id'], side)
+    return 201, dict({'@odata.context': odata.context(request, path, entity=True)}, **created)
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignedto
 # https://learn.microsoft.com/graph/api/serviceprincipal-delete-approleassignments
-@route('DELETE', r'/servicePrincipals' + KEY + r'/(?P<side>appRoleAssignedTo|appRoleAssignments)/'
-                 r'(?P<assignment>[A-Za-z0-9_-]+)')
+@route('DELETE', ASSIGNMENTS + r'/(?P<assignment>[A-Za-z0-9_-]+)', ASSIGN)
 def delete_assignment(request):
-    require(request, ASSIGN)
     side = request.match.group('side')
-    with request.store.lock:
-        owner = existing(request)
-        tenant = request.tenant
-        found = next((a for a in tenant['appRoleAssignments'] if a['id'] == request.match.group('assignment') and
-                      a[SIDES[side]] == owner['id']), None)
-        if found is None:
-            not_found(request, request.match.group('assignment'))
-        tenant['appRoleAssignments'].remove(found)
-        request.store.save()
-        return 204, None
+    owner = existing(request)
+    tenant = request.tenant
+    found = next((a for a in tenant['appRoleAssignments'] if a['id'] == request.match.group('assignment') and
+                  a[SIDES[side]] == owner['id']), None)
+    if found is None:
+        not_found(request, request.match.group('assignment'))
+    tenant['appRoleAssignments'].remove(found)
+    return 204, None

@@ -12,7 +12,7 @@ from __future__ import annotations
 from urllib.parse import quote, unquote
 
 from emulator import exchange, odata
-from emulator.graph_routes import require, route
+from emulator.graph_routes import route
 
 # https://learn.microsoft.com/graph/api/place-list#permissions
 READ = ('Place.Read.All', 'Place.ReadWrite.All')
@@ -34,33 +34,29 @@ def _visible_rooms(state, room_list=None):
 
 def _listing(request, build, type_name, path, template):
     """A collection of places built from the tenant's Exchange state."""
-    require(request, READ)
-    with request.store.lock:
-        return 200, odata.collection(request, build(request.tenant['exchange']), type_name, path, template,
-                                     ('displayName', 'emailAddress'), page_size=PAGE_SIZE)
+    return 200, odata.collection(request, build(request.tenant['exchange']), type_name, path, template,
+                                 ('displayName', 'emailAddress'), page_size=PAGE_SIZE)
 
 
 # https://learn.microsoft.com/graph/api/place-list (rooms)
-@route('GET', r'/places/' + NAMESPACE + r'room')
+@route('GET', r'/places/' + NAMESPACE + r'room', READ)
 def list_rooms(request):
     return _listing(request, _visible_rooms, 'room', 'places/microsoft.graph.room', ROOM)
 
 
 # https://learn.microsoft.com/graph/api/place-list (room lists)
-@route('GET', r'/places/' + NAMESPACE + r'roomlist')
+@route('GET', r'/places/' + NAMESPACE + r'roomlist', READ)
 def list_room_lists(request):
     return _listing(request, exchange.graph_room_lists, 'roomList', 'places/microsoft.graph.roomList', ROOM_LIST)
 
 
 # https://learn.microsoft.com/graph/api/place-list (rooms in a room list, addressed by its emailAddress)
-@route('GET', r'/places/(?P<list>[^/]+)/' + NAMESPACE + r'roomlist/rooms')
+@route('GET', r'/places/(?P<list>[^/]+)/' + NAMESPACE + r'roomlist/rooms', READ)
 def list_rooms_of_list(request):
-    require(request, READ)
     address = unquote(request.match.group('list'))
-    with request.store.lock:
-        state = request.tenant['exchange']
-        if not any(rl['address'].lower() == address.lower() for rl in state.get('room_lists', [])):
-            request.fail(404, 'ErrorItemNotFound', "The room list '%s' was not found." % address)
-        return 200, odata.collection(request, _visible_rooms(state, address), 'room',
-                                     "places('%s')/microsoft.graph.roomList/rooms" % quote(address), ROOM,
-                                     page_size=PAGE_SIZE)
+    state = request.tenant['exchange']
+    if not any(rl['address'].lower() == address.lower() for rl in state.get('room_lists', [])):
+        request.fail(404, 'ErrorItemNotFound', "The room list '%s' was not found." % address)
+    return 200, odata.collection(request, _visible_rooms(state, address), 'room',
+                                 "places('%s')/microsoft.graph.roomList/rooms" % quote(address), ROOM,
+                                 page_size=PAGE_SIZE)
