@@ -260,19 +260,19 @@ class _Filter(object):
         self.position += 1
         return token
 
-    def _or(self):
-        node = self._and()
-        while self._peek()[:2] == ('op', '-or'):
+    def _chain(self, operator, operand):
+        """operand (operator operand)*, grouped from the left: ('or'|'and', left, right)."""
+        node = operand()
+        while self._peek()[:2] == ('op', operator):
             self._take()
-            node = ('or', node, self._and())
+            node = (operator[1:], node, operand())
         return node
 
+    def _or(self):
+        return self._chain('-or', self._and)
+
     def _and(self):
-        node = self._unary()
-        while self._peek()[:2] == ('op', '-and'):
-            self._take()
-            node = ('and', node, self._unary())
-        return node
+        return self._chain('-and', self._unary)
 
     def _unary(self):
         kind, value, at = self._peek()
@@ -683,11 +683,15 @@ def remove_distribution_group(state, params):
     return [], []
 
 
+def _membership(state, params):
+    """(group, member recipient, the group's member list) that -Identity and -Member address."""
+    group = _group(state, params['Identity'])
+    return group, exchange.resolve(state, params['Member']), _members(state, group)
+
+
 # https://learn.microsoft.com/powershell/module/exchange/add-distributiongroupmember
 def add_distribution_group_member(state, params):
-    group = _group(state, params['Identity'])
-    member = exchange.resolve(state, params['Member'])
-    members = _members(state, group)
+    group, member, members = _membership(state, params)
     if member['Identity'] == group['Identity']:
         _fail(400, 'Ex4C1D92', INVALID, 'The group "%s" can\'t be made a member of itself.' % group['Name'])
     if member['Identity'] in members:
@@ -699,9 +703,7 @@ def add_distribution_group_member(state, params):
 
 # https://learn.microsoft.com/powershell/module/exchange/remove-distributiongroupmember
 def remove_distribution_group_member(state, params):
-    group = _group(state, params['Identity'])
-    member = exchange.resolve(state, params['Member'])
-    members = _members(state, group)
+    group, member, members = _membership(state, params)
     if member['Identity'] not in members:
         _fail(400, 'Ex4C1D91', MEMBER_MISSING, 'The recipient "%s" isn\'t a member of the group "%s".'
               % (params['Member'], group['Name']))
