@@ -11,21 +11,19 @@ from __future__ import annotations
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 
-# Module option -> Set-/Get-CalendarProcessing parameter.
-CALENDAR_PROCESSING = dict(
-    automate_processing='AutomateProcessing',
-    all_book_in_policy='AllBookInPolicy',
-    all_request_in_policy='AllRequestInPolicy',
-    all_request_out_of_policy='AllRequestOutOfPolicy',
-    forward_requests_to_delegates='ForwardRequestsToDelegates',
-    schedule_only_during_work_hours='ScheduleOnlyDuringWorkHours',
-    enforce_scheduling_horizon='EnforceSchedulingHorizon',
-    booking_window_in_days='BookingWindowInDays',
-    maximum_duration_in_minutes='MaximumDurationInMinutes',
-    allow_conflicts='AllowConflicts',
-    allow_recurring_meetings='AllowRecurringMeetings',
-    resource_delegates='ResourceDelegates',
-)
+# The modules' options for Set-/Get-CalendarProcessing parameters, each the parameter's name in snake_case.
+CALENDAR_OPTIONS = ('automate_processing', 'all_book_in_policy', 'all_request_in_policy', 'all_request_out_of_policy',
+                    'forward_requests_to_delegates', 'schedule_only_during_work_hours', 'enforce_scheduling_horizon',
+                    'booking_window_in_days', 'maximum_duration_in_minutes', 'allow_conflicts',
+                    'allow_recurring_meetings', 'resource_delegates')
+
+
+def cmdlet_parameter(option):
+    """The cmdlet parameter an option stands for: automate_processing -> AutomateProcessing."""
+    return ''.join(word.capitalize() for word in option.split('_'))
+
+
+CALENDAR_PROCESSING = dict((option, cmdlet_parameter(option)) for option in CALENDAR_OPTIONS)
 
 
 def calendar_options(processing):

@@ -65,14 +65,9 @@ class RetryPolicy(object):
 
     def __init__(self, max_attempts=7, max_total=300.0, max_retry_after=120.0, base_delay=0.5, max_delay=30.0,
                  sleep=time.sleep, clock=time.monotonic, jitter=random.random):
-        self.max_attempts = max_attempts
-        self.max_total = max_total
-        self.max_retry_after = max_retry_after
-        self.base_delay = base_delay
-        self.max_delay = max_delay
-        self.sleep = sleep
-        self.clock = clock
-        self.jitter = jitter
+        self.max_attempts, self.max_total, self.max_retry_after = max_attempts, max_total, max_retry_after
+        self.base_delay, self.max_delay = base_delay, max_delay
+        self.sleep, self.clock, self.jitter = sleep, clock, jitter  # tests pass their own
         self._lock = threading.Lock()  # modules fan requests out over threads (_parallel.py)
         self._counts = {}
 

@@ -190,3 +190,11 @@ def test_overloaded_is_the_concurrency_text_on_an_error_only():
     assert not exo.overloaded(FakeResponse(200, limit))  # a success is never repeated
     assert not exo.overloaded(FakeResponse(429, None))  # an empty body says nothing about the limit
     assert not exo.overloaded(FakeResponse(500, {'error': {'code': 'InternalServerError', 'message': 'boom'}}))
+
+
+def test_each_calendar_option_names_its_cmdlet_parameter():
+    from ansible_collections.bookingsone.office365.plugins.module_utils._exchange_api import CALENDAR_PROCESSING
+    assert CALENDAR_PROCESSING['schedule_only_during_work_hours'] == 'ScheduleOnlyDuringWorkHours'
+    assert CALENDAR_PROCESSING['enforce_scheduling_horizon'] == 'EnforceSchedulingHorizon'
+    assert CALENDAR_PROCESSING['maximum_duration_in_minutes'] == 'MaximumDurationInMinutes'
+    assert len(CALENDAR_PROCESSING) == 12
