@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.bookingsone.office365.plugins.modules.app_secret import SPEC
+from ansible_collections.bookingsone.office365.plugins.modules import app_secret
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import task_spec
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import validated_args
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import lifecycle
 
 
@@ -36,7 +36,7 @@ class ActionModule(ActionBase):
         if self._task.args.get('handoff'):
             result['_ansible_no_log'] = True  # the arguments hold credentials
         # the module validates its options again in its own process, with the connection options' fallbacks
-        spec = self.validate_argument_spec(**task_spec(SPEC))[1]['handoff']
+        spec = validated_args(self, app_secret)['handoff']
         args = dict((k, v) for k, v in self._task.args.items() if k != 'handoff')
         if not spec:
             result.update(self._execute_module(module_args=args, task_vars=task_vars))

@@ -12,7 +12,7 @@ from ansible.plugins.action import ActionBase
 from ansible_collections.bookingsone.office365.plugins.modules import preflight
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, task_spec
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
 
 
 # The module's options that need the tenant (or the module's own input checks).
@@ -26,7 +26,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        connection_args, args = split_connection(self.validate_argument_spec(**task_spec(preflight.SPEC))[1])
+        connection_args, args = split_connection(validated_args(self, preflight))
         known = args.pop('known_variables', None)
         lock = args.pop('lock', None)
         if known is not None:

@@ -21,13 +21,12 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import concurrency
 from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
-    mailbox_permission, preflight,
+    mailbox_permission, preflight, tenant,
 )
-from ansible_collections.bookingsone.office365.plugins.modules.tenant import SPEC
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, task_spec
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import lifecycle
 
@@ -189,9 +188,9 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
-        validated = self.validate_argument_spec(**task_spec(SPEC))[1]
+        validated = validated_args(self, tenant)
         connection_args = split_connection(validated)[0]
-        args = dict((name, validated[name]) for name in SPEC['argument_spec'])
+        args = dict((name, validated[name]) for name in tenant.SPEC['argument_spec'])
         check = bool(self._task.check_mode)
         if args['known_variables'] is not None:
             variables.refuse_unknown(task_vars, args['known_variables'])

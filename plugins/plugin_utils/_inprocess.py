@@ -51,6 +51,13 @@ def _validate(spec, values):
     return outcome.validated_parameters, outcome.error_messages
 
 
+def validated_args(action, module):
+    """The task's arguments checked by ActionBase.validate_argument_spec against task_spec(module.SPEC), with
+    the defaults filled in. An unknown option is reported under the module's name, as the module would."""
+    action._load_name = 'bookingsone.office365.' + module.__name__.rsplit('.', 1)[-1]
+    return action.validate_argument_spec(**task_spec(module.SPEC))[1]
+
+
 class InProcess(object):
     """One tenant's connection, and the modules run on it."""
 
