@@ -81,7 +81,7 @@ browser: venv
 oldest: $(OLDEST)/.installed $(LINK)
 	$(OLDEST)/bin/python -m pytest $(addprefix tests/integration/test_,$(addsuffix .py,app_registration \
 		admin_consent app_secret credentials_handoff entra_app_role calendar_processing mailbox_permission \
-		room_info room_policy_role playbooks))
+		room_info room_policy_role playbooks input_validation))
 
 molecule: venv
 	molecule test
