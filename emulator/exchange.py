@@ -515,7 +515,6 @@ HANDLERS = {
 }
 
 
-
 def register(signatures, required, handlers):
     """Add the cmdlets of another area (exchange_rbac: RBAC for Applications and distribution groups, which
     also keeps groups out of what the mailbox cmdlets above see); it imports this module, never the reverse."""

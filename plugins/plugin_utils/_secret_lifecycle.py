@@ -20,6 +20,7 @@ import os
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
 
+
 def merge_retries(*results):
     total = {}
     for result in results:

@@ -27,7 +27,6 @@ def create(client, tenant, token=None, **body):
     return answer.json()
 
 
-
 def worker(client, tenant, *values):
     """(application, service principal, token) of a new app of this tenant holding exactly these permissions."""
     app = create(client, tenant, displayName='Worker %s' % '+'.join(values), signInAudience='AzureADMultipleOrgs')

@@ -27,7 +27,6 @@ def tailspin(client):
     return client.tenant(3)
 
 
-
 def grant_operator(client, tenant, operator, *values):
     grant(client, tenant, client.operator(operator)['app_id'], *values)
     client.fresh_token(tenant, operator=operator)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 
+
 def app_in_state(emulator, tenant, name):
     with emulator.store.lock:
         return [a for a in emulator.store.tenant(tenant)['applications'] if a['displayName'] == name]
