@@ -198,16 +198,24 @@ def repeats(values, option, notes):
     return kept
 
 
+def _before(created, after):
+    """Whether a Graph date and time is before another, as moments (their offsets and fractions differ)."""
+    try:
+        return secrets.parse_datetime(created) < secrets.parse_datetime(after)
+    except ValueError:
+        return False  # an unreadable date: the restriction binds (the stricter reading)
+
+
 def lifetime_limit(restrictions, created=None):
     """(max days or None, additions blocked) from password credential restrictions.
 
-    A restriction with restrictForAppsCreatedAfterDateTime binds only apps created after it (an app not
-    created yet is bound). https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
+    A restriction with restrictForAppsCreatedAfterDateTime binds only apps created on or after it (an app
+    not created yet is bound), as Entra applies it. https://learn.microsoft.com/graph/api/resources/passwordcredentialconfiguration
     """
     limit, blocked = None, False
     for restriction in restrictions or []:
         after = restriction.get('restrictForAppsCreatedAfterDateTime')
-        if restriction.get('state', 'enabled') != 'enabled' or (after and created and created <= after):
+        if restriction.get('state', 'enabled') != 'enabled' or (after and created and _before(created, after)):
             continue
         if restriction.get('restrictionType') == 'passwordAddition':
             blocked = True

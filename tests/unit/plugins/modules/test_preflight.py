@@ -23,6 +23,9 @@ def test_a_restriction_for_newer_apps_spares_an_older_app_but_binds_one_not_crea
     assert lifetime_limit([restriction], created='2025-01-01T00:00:00Z') == (None, False)
     assert lifetime_limit([restriction], created='2026-07-01T00:00:00Z') == (30, False)
     assert lifetime_limit([restriction], created=None) == (30, False)
+    # moments, not strings: 2026-05-31T23:30-02:00 is 01:30 UTC on June 1st, after the restriction's date
+    assert lifetime_limit([restriction], created='2026-05-31T23:30:00.1234567-02:00') == (30, False)
+    assert lifetime_limit([restriction], created='2026-05-31T23:59:59.9999999Z') == (None, False)
 
 
 def test_blocked_password_addition_is_reported():
