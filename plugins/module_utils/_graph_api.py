@@ -19,8 +19,8 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._graph impor
 
 MICROSOFT_GRAPH_APP_ID = '00000003-0000-0000-c000-000000000000'
 # How a module finds the app registration (doc fragment bookingsone.office365.app_key): by the first key given.
-APP_KEY_SPEC = dict(app_id=dict(type='str'), unique_name=dict(type='str'), display_name=dict(type='str'))
 APP_KEY_BY_ID_SPEC = dict(app_id=dict(type='str'), unique_name=dict(type='str'))
+APP_KEY_SPEC = dict(APP_KEY_BY_ID_SPEC, display_name=dict(type='str'))
 # What the modules $select of a client's and of a resource API's service principal.
 PRINCIPAL_FIELDS = ['id', 'appId', 'displayName']
 RESOURCE_FIELDS = PRINCIPAL_FIELDS + ['appRoles']
