@@ -6,17 +6,14 @@ credential, consented through app role assignments, signed in with msal's client
 
 from __future__ import annotations
 
-import os
-import xml.etree.ElementTree as ET
-
 import jwt
 import msal
 import pytest
+from graph_schema import needs_schema, properties
 from emulator_client import GRAPH_APP, error_code
 
 DOMAIN = 'contoso.onmicrosoft.com'
 ROOM, USER = 'focus-1@' + DOMAIN, 'alice@' + DOMAIN  # a room in the scope's group; an ordinary user mailbox
-CSDL = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared', 'reference', 'msgraph', 'v1.0-csdl.xml')
 EVENT = {'subject': 'Planning', 'body': {'contentType': 'HTML', 'content': '<p>Agenda</p>'},
          'start': {'dateTime': '2030-06-03T09:00:00', 'timeZone': 'W. Europe Standard Time'},
          'end': {'dateTime': '2030-06-03T09:30:00', 'timeZone': 'W. Europe Standard Time'},
@@ -263,18 +260,8 @@ def test_without_start_or_end_an_event_is_refused(apps):
     assert answer.status_code == 400
 
 
-@pytest.mark.skipif(not os.path.exists(CSDL), reason='Graph v1.0 schema not present')
+@needs_schema
 def test_event_property_names_are_graphs(apps):
-    types = {}
-    edm = '{http://docs.oasis-open.org/odata/ns/edm}'
-    for element in ET.parse(CSDL).getroot().iter():
-        if element.tag in (edm + 'EntityType', edm + 'ComplexType'):
-            names = set(p.get('Name') for p in element if p.tag in (edm + 'Property', edm + 'NavigationProperty'))
-            types[element.get('Name')] = (names, (element.get('BaseType') or '').replace('graph.', '') or None)
-
-    def properties(name):
-        names, base = types[name]
-        return names | (properties(base) if base else set())
     event = apps.graph(apps.entra, 'POST', '/users/%s/calendar/events' % ROOM, EVENT).json()
     served = set(k for k in event if not k.startswith('@'))
     assert served <= properties('event'), served - properties('event')

@@ -3,17 +3,14 @@ app, changes only owned ones), and the application's servicePrincipalLockConfigu
 
 from __future__ import annotations
 
-import os
-import xml.etree.ElementTree as ET
-
 import msal
 import pytest
+from graph_schema import declared_types, needs_schema
 from emulator_client import error_code, grant
 
 DIRECTORY_URL = 'https://graph.microsoft.com/v1.0/directoryObjects/%s'
 ALICE = '2b7a1c4f-3d5e-4f6a-9b0c-1d2e3f4a5b62'  # a user of contoso in seeds/test.yml
 LOCK = 'servicePrincipalLockConfiguration'
-CSDL = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared', 'reference', 'msgraph', 'v1.0-csdl.xml')
 
 
 @pytest.fixture(scope='module')
@@ -272,11 +269,8 @@ def test_invalid_lock_configurations_are_refused(client, contoso, lock):
     assert patched.status_code == 400 and error_code(patched) == 'Request_BadRequest', lock
 
 
-@pytest.mark.skipif(not os.path.exists(CSDL), reason='Graph v1.0 schema not present')
+@needs_schema
 def test_lock_configuration_members_are_the_schema_ones(client, contoso):
-    edm = '{http://docs.oasis-open.org/odata/ns/edm}'
-    element = next(e for e in ET.parse(CSDL).getroot().iter(edm + 'ComplexType')
-                   if e.get('Name') == 'servicePrincipalLockConfiguration')
-    declared = dict((p.get('Name'), p.get('Type')) for p in element if p.tag == edm + 'Property')
+    declared = declared_types('servicePrincipalLockConfiguration')
     app = create(client, contoso, **{LOCK: {'isEnabled': True}})
     assert set(app[LOCK]) == set(declared) and set(declared.values()) == {'Edm.Boolean'}

@@ -6,27 +6,15 @@ The schema is reference material in ../shared; the test is skipped where it is a
 from __future__ import annotations
 
 import os
-import xml.etree.ElementTree as ET
 
 import pytest
+from graph_schema import needs_schema, properties
 
-CSDL = os.path.join(os.path.dirname(__file__), '..', '..', '..', 'shared', 'reference', 'msgraph', 'v1.0-csdl.xml')
-EDM = '{http://docs.oasis-open.org/odata/ns/edm}'
-
-pytestmark = pytest.mark.skipif(not os.path.exists(CSDL), reason='Graph v1.0 schema not present')
+pytestmark = needs_schema
 
 
 @pytest.fixture(scope='module')
 def schema():
-    types = {}
-    for element in ET.parse(CSDL).getroot().iter():
-        if element.tag in (EDM + 'EntityType', EDM + 'ComplexType'):
-            names = set(p.get('Name') for p in element if p.tag in (EDM + 'Property', EDM + 'NavigationProperty'))
-            types[element.get('Name')] = (names, (element.get('BaseType') or '').replace('graph.', '') or None)
-
-    def properties(name):
-        names, base = types[name]
-        return names | (properties(base) if base else set())
     return properties
 
 
