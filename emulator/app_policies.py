@@ -79,10 +79,15 @@ def assignments(tenant):
     return tenant.setdefault('appManagementPolicyAssignments', {})
 
 
+def policy_by_id(tenant, policy_id):
+    """A custom appManagementPolicy by id (ids compare case-insensitively), or None."""
+    return next((p for p in policies(tenant) if p['id'].lower() == (policy_id or '').lower()), None)
+
+
 def assigned_policy(tenant, object_id):
     """The appManagementPolicy applied to an application (by object id), or None."""
     policy_id = assignments(tenant).get(object_id)
-    return next((p for p in policies(tenant) if p['id'] == policy_id), None) if policy_id else None
+    return policy_by_id(tenant, policy_id) if policy_id else None
 
 
 # Enforcement ----------------------------------------------------------------------------------
@@ -142,6 +147,3 @@ def password_refusal(tenant, app, start, end):
             return ('CredentialInvalidLifetimeAsPerAppPolicy',
                     "Credential lifetime exceeds the max value allowed as per assigned policy '%s'." % policy_id)
     return None
-
-
-# Validation -----------------------------------------------------------------------------------

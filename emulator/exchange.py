@@ -386,6 +386,8 @@ def get_mailbox(state, params):
 
 
 # https://learn.microsoft.com/powershell/module/exchange/get-recipient
+# A tenant or object named by its GUID.
+GUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', re.I)
 NAME_FILTER = re.compile(r"^\s*Name\s+-eq\s+'((?:[^']|'')*)'\s*$", re.I)
 
 

@@ -31,7 +31,6 @@ PROXY_IN_USE = 'Microsoft.Exchange.Data.Directory.ProxyAddressExistsException'
 MEMBER_EXISTS = 'Microsoft.Exchange.Management.Tasks.MemberAlreadyExistsException'
 MEMBER_MISSING = 'Microsoft.Exchange.Management.Tasks.MemberNotFoundException'
 IN_USE = 'System.InvalidOperationException'
-GUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', re.I)
 
 # https://learn.microsoft.com/exchange/permissions-exo/application-rbac#supported-application-roles
 # Role name -> the permissions it grants (Microsoft Graph, or EWS for the last one).
@@ -104,7 +103,7 @@ NAME64 = _name(64)
 
 def _guid(name, value):
     value = _text(name, value)
-    if not GUID.match(value):
+    if not exchange.GUID.match(value):
         _fail(400, 'Ex9A1F27', INVALID, "The value '%s' of parameter %s isn't a valid GUID." % (value, name))
     return value.lower()
 

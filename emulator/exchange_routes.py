@@ -41,10 +41,7 @@ ORGANIZATION_ROLES = frozenset(catalog.DIRECTORY_ROLES[name] for name in ('Excha
                                                                           'Global Administrator'))
 # Cmdlets that need other roles than WRITE_ROLES (writes) or READ_ROLES (Get-*): cmdlet -> roles that may run it.
 CMDLET_ROLES = dict.fromkeys(exchange_rbac.ORGANIZATION_CMDLETS, ORGANIZATION_ROLES)
-ADMIN_ROLES = tuple(WRITE_ROLES)
-GUID = re.compile(r'^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$', re.I)
 # Exchange's own arbitration mailbox for tenant-wide calls, as ExchangeOnlineManagement sends it.
-SYSTEM_MAILBOX = 'APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@'
 # A concurrency limit per tenant on InvokeCommand. Microsoft documents three simultaneous connections per
 # account for Exchange Online PowerShell and staff have quoted about ten per tenant
 # (github.com/MicrosoftDocs/office-docs-powershell/issues/8669); no number is documented for the REST
@@ -129,7 +126,7 @@ def authenticate(request):
     in_path = request.match.group('tenant')
     # Public clients put the tenant GUID in the URL (shared/README.md, "Checked on 2026-12-01"); a domain
     # is refused here, stricter than the service is known to be, so a client that sends one is caught.
-    if not GUID.match(in_path):
+    if not exchange.GUID.match(in_path):
         refuse(request, 400, 'System.ArgumentException',
                "The organization in the request URL must be the tenant ID (a GUID), not '%s'." % in_path)
     path_tenant = request.store.tenant(in_path)
@@ -164,7 +161,7 @@ def _check_anchor(request):
     if anchor.upper().startswith('APP:'):
         # The system mailbox anchor names the tenant by its GUID, as ExchangeOnlineManagement sends it.
         tenant = anchor.rpartition('@')[2]
-        if not GUID.match(tenant) or tenant.lower() != request.tenant['id'].lower():
+        if not exchange.GUID.match(tenant) or tenant.lower() != request.tenant['id'].lower():
             refuse(request, 400, 'Microsoft.Exchange.Data.Storage.InvalidAnchorMailboxException',
                    "The anchor mailbox '%s' must name the tenant by its ID (GUID)." % anchor)
 
@@ -209,6 +206,8 @@ def _page_size(request):
     return min(size, int(found.group(1))) if found and int(found.group(1)) > 0 else size
 
 
+# https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 (the REST interface the
+# ExchangeOnlineManagement module speaks; request and answer shapes in ../shared/README.md)
 @SERVICE.route('POST', r'/adminapi/beta/(?P<tenant>[^/]+)/InvokeCommand')
 def invoke_command(request):
     body = request.json() or {}

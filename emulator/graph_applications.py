@@ -38,6 +38,10 @@ LOCK_MEMBERS = ('isEnabled', 'allProperties', 'credentialsWithUsageVerify', 'cre
 READ_OWNERS = READ
 # https://learn.microsoft.com/graph/api/application-delete-owners#permissions
 REMOVE_OWNER = WRITE
+# https://learn.microsoft.com/graph/api/application-post-owners#permissions, with the page's note that OwnedBy is not
+# enough: Application.ReadWrite.All and Directory.Read.All, or Directory.ReadWrite.All (which holds both).
+ADD_OWNER_WRITE = ('Application.ReadWrite.All', 'Directory.ReadWrite.All')
+ADD_OWNER_READ = ('Directory.Read.All', 'Directory.ReadWrite.All')
 # Hosts an @odata.id reference may name: Graph's global and national-cloud hosts (and the emulator's own listener).
 GRAPH_HOSTS = ('https://graph.microsoft.com', 'https://graph.microsoft.us', 'https://dod-graph.microsoft.us',
                'https://microsoftgraph.chinacloudapi.cn')
@@ -51,12 +55,6 @@ def _key_text(request):
     return request.match.group('id') or key_value(request, 'keyvalue')
 
 
-def current(app):
-    """An application as served now: state saved by an older emulator lacks properties added since."""
-    app.setdefault(LOCK, None)
-    return app
-
-
 def find(request):
     """The addressed application or None. An app created moments ago is not yet found by alternate key
     while replication_delay_s lasts (reads by object id go to the replica that created it)."""
@@ -64,12 +62,12 @@ def find(request):
     if request.match.group('id'):
         found = next((a for a in tenant['applications'] if a['id'].lower() == request.match.group('id').lower()),
                      None)
-        return found and current(found)
+        return found
     name, value = request.match.group('keyname'), key_value(request, 'keyvalue')
     found = next((a for a in tenant['applications'] if a.get(name) == value), None)
     if found is not None and request.emulator.faults.replicating(tenant['created'].get(found['appId'])):
         return None
-    return found and current(found)
+    return found
 
 
 def existing(request):
@@ -210,8 +208,8 @@ def create_application(request):
 # https://learn.microsoft.com/graph/api/application-list
 @route('GET', r'/applications', READ)
 def list_applications(request):
-    apps = [current(app) for app in request.tenant['applications']]
-    return 200, odata.collection(request, apps, 'application', 'applications', TEMPLATE, FILTERABLE)
+    return 200, odata.collection(request, request.tenant['applications'], 'application', 'applications', TEMPLATE,
+                                 FILTERABLE)
 
 
 # https://learn.microsoft.com/graph/api/application-get
@@ -252,7 +250,7 @@ def delete_application(request):
     tenant = request.tenant
     tenant['applications'].remove(app)
     tenant['owners'].pop(app['id'], None)
-    tenant.get('appManagementPolicyAssignments', {}).pop(app['id'], None)
+    app_policies.assignments(tenant).pop(app['id'], None)
     for principal in [sp for sp in tenant['servicePrincipals'] if sp['appId'] == app['appId']]:
         remove_principal(tenant, principal)
     for credential in app['passwordCredentials'] + app['keyCredentials']:
@@ -391,11 +389,8 @@ def list_owners(request):
 # Directory.Read.All" is listed, but the page adds "Application.ReadWrite.OwnedBy will not be sufficient to add
 # another owner. Consent also to Application.ReadWrite.All." So: Application.ReadWrite.All and Directory.Read.All,
 # or Directory.ReadWrite.All. An owner may be a user or a service principal (the app's own or another).
-@route('POST', r'/applications' + KEY + r'/owners/(?:\$|%24)ref')
+@route('POST', r'/applications' + KEY + r'/owners/(?:\$|%24)ref', ADD_OWNER_WRITE, ADD_OWNER_READ)
 def add_owner(request):
-    granted = roles(request)
-    if 'Directory.ReadWrite.All' not in granted and not {'Application.ReadWrite.All', 'Directory.Read.All'} <= granted:
-        request.fail(403, 'Authorization_RequestDenied', DENIED)
     owner_id = reference(request, ('directoryObjects', 'servicePrincipals', 'users'))
     app = existing(request)
     _kind, obj = directory_object(request.tenant, owner_id)

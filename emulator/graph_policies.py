@@ -40,8 +40,6 @@ URI_CONFIGURATION_MEMBERS = ('nonDefaultUriAddition', 'uriAdditionWithoutUniqueT
 POLICY = r'/policies/appManagementPolicies/(?P<policy>[^/$()]+)'
 ASSIGNED = r'/applications' + KEY + r'/appManagementPolicies'
 POLICY_TEMPLATE = {'id': None, 'displayName': None, 'description': None, 'isEnabled': None, 'restrictions': None}
-DEFAULT_TEMPLATE = {'id': None, 'displayName': None, 'description': None, 'isEnabled': None,
-                    'applicationRestrictions': None, 'servicePrincipalRestrictions': None}
 
 
 def _bad(request, message):
@@ -233,7 +231,7 @@ DEFAULT_MEMBERS = {
 
 def _existing_policy(request):
     policy_id = request.match.group('policy')
-    found = next((p for p in app_policies.policies(request.tenant) if p['id'].lower() == policy_id.lower()), None)
+    found = app_policies.policy_by_id(request.tenant, policy_id)
     if found is None:
         not_found(request, policy_id)
     return found
@@ -339,7 +337,7 @@ def assign_policy(request):
     policy_id = reference(request, ('policies/appManagementPolicies',))
     app = existing(request)
     tenant = request.tenant
-    policy = next((p for p in app_policies.policies(tenant) if p['id'].lower() == policy_id.lower()), None)
+    policy = app_policies.policy_by_id(tenant, policy_id)
     if policy is None:
         not_found(request, policy_id)
     current = app_policies.assignments(tenant).get(app['id'])

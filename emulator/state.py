@@ -33,6 +33,8 @@ class Store(object):
                 self.data = json.load(handle)
             for tenant in self.data['tenants'].values():  # state saved by an older emulator
                 tenant.setdefault('owners', {})
+                for app in tenant['applications']:
+                    app.setdefault('servicePrincipalLockConfiguration', None)
         else:
             self.data = seed.build(load_seed(seed_path), state_dir)
             self.save()
