@@ -18,16 +18,6 @@ import pytest
 from helpers import REPO, TEST_PLAYBOOKS, VAULT_PASSWORD, Run
 from tests.emulator.emulator_fixture import load_seed, running_emulator
 
-# `from conftest import Run` (test_access_scope.py) finds this module, also when tests/emulator runs in the same
-# pytest: its conftest.py is a module named "conftest" too, and the one loaded last would hold the name.
-_THIS_CONFTEST = sys.modules[__name__]
-
-
-def pytest_collectstart(collector):
-    """Called only for what is collected in this directory, before its test modules are imported."""
-    sys.modules['conftest'] = _THIS_CONFTEST
-
-
 # What a test may change of a room, and put back as seeded (Harness.rooms_as_seeded).
 ROOM_STATE = ('calendar_processing', 'permissions')
 

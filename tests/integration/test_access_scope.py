@@ -6,23 +6,15 @@ from __future__ import annotations
 
 import copy
 import json
-import os
-import subprocess
-import sys
 
 import msal
 import pytest
 import requests
-import yaml
-from ansible.parsing.vault import VaultLib, VaultSecret
 
-from conftest import Run
 from emulator.client import EmulatorHttpClient
+from helpers import DELEGATE, VAULT_PASSWORD, open_vault, operator_playbook, tenant_host, write_inventory
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VAULT_PASSWORD = 'scope-vault-password'
 ROOM = 'focus-1@contoso.onmicrosoft.com'
-DELEGATE = 'bookings@contoso.onmicrosoft.com'
 USER = 'alice@contoso.onmicrosoft.com'  # an ordinary mailbox, outside the scope
 REACH = 'Bookings ONE can reach only the managed rooms'
 
@@ -40,42 +32,22 @@ def contoso_as_it_was(harness):
 
 
 @pytest.fixture
-def site(harness, tmp_path):
-    (tmp_path / 'vault-pass').write_text(VAULT_PASSWORD)
-    env = harness.env(ANSIBLE_VAULT_PASSWORD_FILE=str(tmp_path / 'vault-pass'))
+def site(harness, tmp_path, vault):
     unique = 'scope-%s' % tmp_path.name[-20:].replace('_', '-').lower()
 
-    def inventory(**extra):
-        root = tmp_path / 'inventory'
-        os.makedirs(str(root / 'host_vars'), exist_ok=True)
-        with open(str(root / 'hosts.yml'), 'w') as handle:
-            yaml.safe_dump({'tenants': {'hosts': {'contoso': None}}}, handle)
-        host = {'bookingsone_tenant_id': harness.tenant(1), 'bookingsone_delegate': DELEGATE,
-                'bookingsone_callback_url': 'https://contoso.bookingsone.example/cb',
-                'bookingsone_handoff_dir': str(tmp_path / 'handoff'), 'bookingsone_room_addresses': [ROOM],
-                'entra_app_unique_name': unique, 'room_policy_app_unique_name': unique,
-                'entra_app_display_name': 'Bookings ONE ' + unique,
-                'ansible_python_interpreter': '{{ ansible_playbook_python }}'}
-        host.update(extra)
-        with open(str(root / 'host_vars' / 'contoso.yml'), 'w') as handle:
-            yaml.safe_dump(host, handle)
-        return str(root)
-
     def run(playbook, *args, **extra):
-        mark = harness.emu.requests()[-1]['seq'] if harness.emu.requests() else 0
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', inventory(**extra),
-                   os.path.join(REPO, 'playbooks', playbook)] + list(args)
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600,
-                                   cwd=str(tmp_path), check=False)
-        return Run(completed, harness.emu.requests(since=mark))
+        # one unique name in the inventory: the room half's scope follows entra_app_unique_name
+        host = tenant_host('contoso', harness.tenant(1), tmp_path / 'handoff', bookingsone_room_addresses=[ROOM],
+                           entra_app_unique_name=unique, entra_app_display_name='Bookings ONE ' + unique, **extra)
+        inventory = write_inventory(tmp_path / 'inventory', {'contoso': host})
+        return harness.play(operator_playbook(playbook), diff=False, args=['-i', inventory] + vault + list(args))
 
     return dict(run=run, tmp=tmp_path, unique=unique)
 
 
 def handed_off(site):
     """What Bookings ONE received: Client ID, Tenant ID, client secret."""
-    with open(str(site['tmp'] / 'handoff' / 'contoso.vault.yml'), 'rb') as handle:
-        return yaml.safe_load(VaultLib([('default', VaultSecret(VAULT_PASSWORD.encode()))]).decrypt(handle.read()))
+    return open_vault(site['tmp'] / 'handoff' / 'contoso.vault.yml', VAULT_PASSWORD)
 
 
 class BookingsOne(object):
