@@ -2,7 +2,7 @@
 same code as the audit_report action: for the browser test and for measuring the page.
 
     python tools/report_fixture.py DEST --demo                       # six tenants, a few rooms
-    python tools/report_fixture.py DEST --tenants 500 --rooms 20     # ~59,000 controls
+    python tools/report_fixture.py DEST --tenants 500 --rooms 20     # ~57,000 controls
 
 The controls come from plugins/plugin_utils/_audit.py's tenant_controls, judged from made-up
 observations: some tenants fail, some cannot be read, and the previous run has failures the
