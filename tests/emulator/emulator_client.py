@@ -90,3 +90,34 @@ def grant(client, tenant, app_id, *values):
                               {'principalId': principal['id'], 'resourceId': graph_sp['id'], 'appRoleId': role})
         assert answer.status_code == 201, answer.text
     return principal
+
+
+def new_app(client, tenant, name, graph=(), exchange_roles=(), directory_roles=(), **properties):
+    """An app registered through Graph in `tenant` (with these other properties) with a secret, its service
+    principal and consent: (appId, service principal id, application object id, secret)."""
+    app = client.graph(tenant, 'POST', '/applications', dict(properties, displayName=name)).json()
+    secret = client.graph(tenant, 'POST', '/applications/%s/addPassword' % app['id'],
+                          {'passwordCredential': {'displayName': 'test'}}).json()['secretText']
+    principal = client.graph(tenant, 'POST', '/servicePrincipals', {'appId': app['appId']}).json()
+    for resource_app_id, values in ((GRAPH_APP, graph), (EXCHANGE_APP, exchange_roles)):
+        resource = client.principal(tenant, resource_app_id)
+        for value in values:
+            role = next(r for r in resource['appRoles'] if r['value'] == value)
+            granted = client.graph(tenant, 'POST', '/servicePrincipals/%s/appRoleAssignedTo' % resource['id'],
+                                   {'principalId': principal['id'], 'resourceId': resource['id'],
+                                    'appRoleId': role['id']})
+            assert granted.status_code == 201, granted.text
+    if directory_roles:  # the emulator has no Graph route for directory role assignments: set them in its state
+        with client.emu.store.lock:
+            client.emu.store.tenant(tenant)['directoryRoles'][principal['id']] = list(directory_roles)
+    return app['appId'], principal['id'], app['id'], secret
+
+
+def app_token(client, tenant, app_id, secret, service='graph'):
+    """A token for an app of the tests' own, signed in with client credentials as msal does it."""
+    app = msal.ConfidentialClientApplication(app_id, authority='%s/%s' % (client.emu.endpoints['login'], tenant),
+                                             client_credential=secret, instance_discovery=False,
+                                             http_client=client.http)
+    result = app.acquire_token_for_client([client.emu.endpoints[service] + '/.default'])
+    assert 'access_token' in result, result
+    return result['access_token']

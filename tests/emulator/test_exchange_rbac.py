@@ -3,11 +3,11 @@ Test-ServicePrincipalAuthorization and the distribution groups scopes are built 
 
 from __future__ import annotations
 
-import msal
 import pytest
-from emulator_client import EXCHANGE_APP, GRAPH_APP, SEED, Client
+from emulator_client import Client, app_token, new_app
 
-from emulator import Emulator, exchange, exchange_rbac
+from emulator import exchange, exchange_rbac
+from tests.emulator.emulator_fixture import running_emulator
 
 NOT_FOUND = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException'
 ALREADY_EXISTS = 'Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException'
@@ -47,37 +47,6 @@ def refused(client, cmdlet, parameters, status, exception, **kwargs):
     assert answer.status_code == status, answer.text
     assert exception_type(answer) == exception, answer.text
     return answer.json()['error']['details'][0]['message'].split('|')[2]
-
-
-def new_app(client, tenant, name, graph=(), exchange_roles=(), directory_roles=()):
-    """An app registered through Graph in `tenant` with a secret, its service principal and consent:
-    (appId, service principal id, application object id, secret)."""
-    app = client.graph(tenant, 'POST', '/applications', {'displayName': name}).json()
-    secret = client.graph(tenant, 'POST', '/applications/%s/addPassword' % app['id'],
-                          {'passwordCredential': {'displayName': 'test'}}).json()['secretText']
-    principal = client.graph(tenant, 'POST', '/servicePrincipals', {'appId': app['appId']}).json()
-    for resource_app_id, values in ((GRAPH_APP, graph), (EXCHANGE_APP, exchange_roles)):
-        resource = client.principal(tenant, resource_app_id)
-        for value in values:
-            role = next(r for r in resource['appRoles'] if r['value'] == value)
-            granted = client.graph(tenant, 'POST', '/servicePrincipals/%s/appRoleAssignedTo' % resource['id'],
-                                   {'principalId': principal['id'], 'resourceId': resource['id'],
-                                    'appRoleId': role['id']})
-            assert granted.status_code == 201, granted.text
-    if directory_roles:  # the emulator has no Graph route for directory role assignments: set them in its state
-        with client.emu.store.lock:
-            client.emu.store.tenant(tenant)['directoryRoles'][principal['id']] = list(directory_roles)
-    return app['appId'], principal['id'], app['id'], secret
-
-
-def app_token(client, tenant, app_id, secret, service='graph'):
-    """A token for an app of the tests' own, signed in with client credentials as msal does it."""
-    app = msal.ConfidentialClientApplication(app_id, authority='%s/%s' % (client.emu.endpoints['login'], tenant),
-                                             client_credential=secret, instance_discovery=False,
-                                             http_client=client.http)
-    result = app.acquire_token_for_client([client.emu.endpoints[service] + '/.default'])
-    assert 'access_token' in result, result
-    return result['access_token']
 
 
 @pytest.fixture(scope='module')
@@ -411,8 +380,7 @@ def test_the_authorization_test_is_logged_as_a_read(client, emu, principal):
 
 
 def test_rbac_state_survives_a_restart_and_starts_empty(tmp_path):
-    first = Emulator(str(tmp_path), SEED).start()
-    try:
+    with running_emulator(tmp_path) as first:
         client = Client(first)
         assert ok(client, 'Get-ManagementScope') == [] and ok(client, 'Get-ServicePrincipal') == []
         assert ok(client, 'Get-DistributionGroup') == [] and ok(client, 'Get-ManagementRoleAssignment') == []
@@ -420,13 +388,8 @@ def test_rbac_state_survives_a_restart_and_starts_empty(tmp_path):
         ok(client, 'New-ManagementScope', {'Name': 'Kept scope', 'RecipientRestrictionFilter':
                                            "MemberOfGroup -eq '%s'" % ok(client, 'Get-DistributionGroup', {
                                                'Identity': 'Kept'})[0]['DistinguishedName']})
-    finally:
-        first.stop()
-    second = Emulator(str(tmp_path), SEED).start()
-    try:
+    with running_emulator(tmp_path) as second:
         client = Client(second)
         assert [s['Name'] for s in ok(client, 'Get-ManagementScope')] == ['Kept scope']
         members = ok(client, 'Get-DistributionGroupMember', {'Identity': 'Kept'})
         assert [m['PrimarySmtpAddress'] for m in members] == ['board@contoso.onmicrosoft.com']
-    finally:
-        second.stop()

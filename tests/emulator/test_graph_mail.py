@@ -7,10 +7,9 @@ credential, consented through app role assignments, signed in with msal's client
 from __future__ import annotations
 
 import jwt
-import msal
 import pytest
 from graph_schema import needs_schema, properties
-from emulator_client import GRAPH_APP, error_code
+from emulator_client import app_token, error_code, new_app
 
 DOMAIN = 'contoso.onmicrosoft.com'
 ROOM, USER = 'focus-1@' + DOMAIN, 'alice@' + DOMAIN  # a room in the scope's group; an ordinary user mailbox
@@ -24,35 +23,8 @@ MAIL = {'message': {'subject': 'Booked', 'body': {'contentType': 'Text', 'conten
                     'toRecipients': [{'emailAddress': {'address': USER}}]}, 'saveToSentItems': True}
 
 
-def new_app(client, tenant, name, graph=()):
-    """(appId, service principal id, application object id, secret) of an app registered through Graph."""
-    app = client.graph(tenant, 'POST', '/applications', {'displayName': name}).json()
-    secret = client.graph(tenant, 'POST', '/applications/%s/addPassword' % app['id'],
-                          {'passwordCredential': {'displayName': 'test'}}).json()['secretText']
-    principal = client.graph(tenant, 'POST', '/servicePrincipals', {'appId': app['appId']}).json()
-    resource = client.principal(tenant, GRAPH_APP)
-    for value in graph:
-        role = next(r for r in resource['appRoles'] if r['value'] == value)
-        granted = client.graph(tenant, 'POST', '/servicePrincipals/%s/appRoleAssignedTo' % resource['id'],
-                               {'principalId': principal['id'], 'resourceId': resource['id'], 'appRoleId': role['id']})
-        assert granted.status_code == 201, granted.text
-    return app['appId'], principal['id'], app['id'], secret
-
-
-def sign_in(client, tenant, app_id, secret):
-    app = msal.ConfidentialClientApplication(app_id, authority='%s/%s' % (client.emu.endpoints['login'], tenant),
-                                             client_credential=secret, instance_discovery=False,
-                                             http_client=client.http)
-    result = app.acquire_token_for_client([client.emu.endpoints['graph'] + '/.default'])
-    assert 'access_token' in result, result
-    return result['access_token']
-
-
 def exo(client, cmdlet, parameters):
-    tenant = client.tenant(1)
-    answer = client.call(tenant, 'POST', '/adminapi/beta/%s/InvokeCommand' % tenant,
-                         {'CmdletInput': {'CmdletName': cmdlet, 'Parameters': parameters}}, service='exchange',
-                         headers={'X-AnchorMailbox': 'APP:SystemMailbox@%s' % tenant})
+    answer = client.exo(client.tenant(1), cmdlet, parameters)
     assert answer.status_code == 200, answer.text
     return answer.json()['value']
 
@@ -67,9 +39,9 @@ class Apps(object):
         self.client = client
         self.entra_id, _sp, _object, secret = new_app(client, tenant, 'Bookings ONE (Entra)',
                                                       ['Calendars.ReadWrite', 'Mail.Send'])
-        self.entra = sign_in(client, tenant, self.entra_id, secret)
+        self.entra = app_token(client, tenant, self.entra_id, secret)
         self.rbac_id, self.rbac_sp, self.rbac_object, self.rbac_secret = new_app(client, tenant, 'Bookings ONE (RBAC)')
-        self.rbac = sign_in(client, tenant, self.rbac_id, self.rbac_secret)
+        self.rbac = app_token(client, tenant, self.rbac_id, self.rbac_secret)
         group = exo(client, 'New-DistributionGroup', {'Name': 'Bookable', 'Type': 'Security', 'Members': [ROOM]})[0]
         exo(client, 'New-ServicePrincipal', {'AppId': self.rbac_id, 'ObjectId': self.rbac_sp,
                                              'DisplayName': 'Bookings ONE (RBAC)'})
@@ -156,7 +128,7 @@ def test_a_pointer_to_the_application_object_grants_nothing(client, apps):
                                                  'CustomResourceScope': 'Bookable rooms'})
     assert [r['InScope'] for r in exo(client, 'Test-ServicePrincipalAuthorization',
                                       {'Identity': app_id, 'Resource': ROOM})] == [True]
-    token = sign_in(client, apps.tenant, app_id, secret)
+    token = app_token(client, apps.tenant, app_id, secret)
     assert apps.graph(token, 'GET', '/users/%s/calendar/events' % ROOM).status_code == 403
 
 

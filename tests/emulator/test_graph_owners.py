@@ -3,10 +3,9 @@ app, changes only owned ones), and the application's servicePrincipalLockConfigu
 
 from __future__ import annotations
 
-import msal
 import pytest
 from graph_schema import declared_types, needs_schema
-from emulator_client import error_code, grant
+from emulator_client import app_token, error_code, grant, new_app
 
 DIRECTORY_URL = 'https://graph.microsoft.com/v1.0/directoryObjects/%s'
 ALICE = '2b7a1c4f-3d5e-4f6a-9b0c-1d2e3f4a5b62'  # a user of contoso in seeds/test.yml
@@ -25,16 +24,10 @@ def create(client, tenant, token=None, **body):
 
 
 def worker(client, tenant, *values):
-    """(application, service principal, token) of a new app of this tenant holding exactly these permissions."""
-    app = create(client, tenant, displayName='Worker %s' % '+'.join(values), signInAudience='AzureADMultipleOrgs')
-    secret = client.graph(tenant, 'POST', '/applications/%s/addPassword' % app['id'], {}).json()['secretText']
-    assert client.graph(tenant, 'POST', '/servicePrincipals', {'appId': app['appId']}).status_code == 201
-    principal = grant(client, tenant, app['appId'], *values)
-    token = msal.ConfidentialClientApplication(
-        app['appId'], authority='%s/%s' % (client.emu.endpoints['login'], tenant), client_credential=secret,
-        instance_discovery=False, http_client=client.http).acquire_token_for_client(
-        [client.emu.endpoints['graph'] + '/.default'])['access_token']
-    return app, principal, token
+    """(appId, service principal, token) of a new app of this tenant holding exactly these permissions."""
+    app_id, principal_id, _object_id, secret = new_app(client, tenant, 'Worker %s' % '+'.join(values), values,
+                                                       signInAudience='AzureADMultipleOrgs')
+    return app_id, dict(id=principal_id), app_token(client, tenant, app_id, secret)
 
 
 def add_owner(client, tenant, app, object_id, **kwargs):

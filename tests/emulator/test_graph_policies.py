@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import datetime
 
-import msal
 import pytest
-from emulator_client import GRAPH_APP, error_code, grant
+from emulator_client import GRAPH_APP, app_token, error_code, grant, new_app
 
 from emulator.app_policies import duration
 from emulator.objects import iso, utc_now
@@ -34,15 +33,9 @@ def grant_operator(client, tenant, operator, *values):
 
 def worker_token(client, tenant, *values):
     """A token of a new app of this tenant that holds exactly the given Graph application permissions."""
-    worker = create(client, tenant, displayName='Worker %s' % '+'.join(values), signInAudience='AzureADMultipleOrgs')
-    secret = client.graph(tenant, 'POST', '/applications/%s/addPassword' % worker['id'], {}).json()['secretText']
-    assert client.graph(tenant, 'POST', '/servicePrincipals', {'appId': worker['appId']}).status_code == 201
-    grant(client, tenant, worker['appId'], *values)
-    result = msal.ConfidentialClientApplication(
-        worker['appId'], authority='%s/%s' % (client.emu.endpoints['login'], tenant), client_credential=secret,
-        instance_discovery=False, http_client=client.http).acquire_token_for_client(
-        [client.emu.endpoints['graph'] + '/.default'])
-    return result['access_token']
+    app_id, _principal, _object_id, secret = new_app(client, tenant, 'Worker %s' % '+'.join(values), values,
+                                                     signInAudience='AzureADMultipleOrgs')
+    return app_token(client, tenant, app_id, secret)
 
 
 def create(client, tenant, **body):
