@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 
-
 from emulator import Emulator
 
 from emulator_client import SEED, Client
