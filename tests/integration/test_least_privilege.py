@@ -11,9 +11,9 @@ import os
 import uuid
 
 from emulator import catalog
+from helpers import DELEGATE
 
 ROOM = 'annex@contoso.onmicrosoft.com'
-DELEGATE = 'bookings@contoso.onmicrosoft.com'
 
 
 def permission_id(name):
@@ -83,6 +83,13 @@ def test_the_exchange_half_needs_only_exchange_recipient_administrator(harness):
         assert [w['cmdlet'] for w in added.writes] == ['Add-MailboxPermission'], added
         removed = harness.play('permission.yml', env=env, state='absent', **case)
         assert removed.rc == 0 and [w['cmdlet'] for w in removed.writes] == ['Remove-MailboxPermission'], removed
+        # the room policy: Set-CalendarProcessing is the other write of the Exchange half
+        harness.rooms_as_seeded(1, ['annex'], parts=['calendar_processing'])
+        policy = harness.play('calendar.yml', env=env, tenant=harness.tenant(1), rooms=[ROOM], delegates=[DELEGATE],
+                              work_hours_only=False, horizon=False, window=365)
+        harness.rooms_as_seeded(1, ['annex'], parts=['calendar_processing'])
+        assert policy.rc == 0 and policy.changed == 1, policy
+        assert [w['cmdlet'] for w in policy.writes] == ['Set-CalendarProcessing'], policy
 
 
 def test_without_an_exchange_role_the_exchange_half_is_refused_before_any_write(harness):
