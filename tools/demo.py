@@ -63,15 +63,18 @@ def playbook(env, name, *extra):
     return done.returncode, recap, time.time() - started
 
 
-def controls(name):
+def load_report(name):
     with open(os.path.join(REPORTS, name + '.json')) as handle:
-        return json.load(handle)['controls']
+        return json.load(handle)
+
+
+def controls(name):
+    return load_report(name)['controls']
 
 
 def overview(name):
     """The numbers the page's overview opens with, from the report's JSON."""
-    with open(os.path.join(REPORTS, name + '.json')) as handle:
-        report = json.load(handle)
+    report = load_report(name)
     tenants = [t['status'] for t in report['summary']['tenants'].values()]
     totals, drift = report['summary']['totals'], report.get('drift') or {}
     since = ('drift since %s: %d new, %d fixed, %d still failing' % (
