@@ -1,18 +1,21 @@
 """Synthetic audit reports, two runs each (the previous one and the current one), written by the
 same code as the audit_report action: for the browser test and for measuring the page.
 
-    python tools/report_fixture.py DEST --demo                       # six tenants, a few rooms
+    python tools/report_fixture.py DEST --demo                       # eight tenants, a few rooms
     python tools/report_fixture.py DEST --tenants 500 --rooms 20     # ~57,000 controls
 
 The controls come from plugins/plugin_utils/_audit.py's tenant_controls, judged from made-up
 observations: some tenants fail, some cannot be read, and the previous run has failures the
-current one no longer has (fixed), and the other way round (new).
+current one no longer has (fixed), and the other way round (new). In the demo one tenant's secret
+has expired, one has a room whose address a spreadsheet would take for a formula, and one is not
+in the current run (as with AWX's limit).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import datetime
 import json
 import os
 import random
@@ -45,16 +48,24 @@ def host_vars(tenant):
     return dict(bookingsone_callback_url=CALLBACK, bookingsone_delegate='bookings@%s.example' % tenant)
 
 
-def observe(tenant, rooms, state):
-    """What the audit play would have observed of a tenant in `state`:
-    unreachable, rooms_unreadable, missing_consent (a permission), days_left, room_faults {room: {fault}},
-    retries. Room faults: hours (working-hours-only on), delegate (no delegate, no Full Access), horizon."""
+def secret_dates(days_left, generated):
+    """(start, end) of a secret of 699 days with days_left left at `generated`."""
+    end = datetime.datetime.strptime(generated, report.TIME_FORMAT) + datetime.timedelta(days=days_left)
+    return ((end - datetime.timedelta(days=699)).strftime(report.TIME_FORMAT), end.strftime(report.TIME_FORMAT))
+
+
+def observe(tenant, rooms, state, generated=CURRENT):
+    """What the audit play would have observed at `generated` of a tenant in `state`:
+    unreachable, rooms_unreadable, missing_consent (a permission), days_left (below 0: expired),
+    room_faults {room: {fault}}, retries. Room faults: hours (working-hours-only on), delegate (no
+    delegate, no Full Access), horizon."""
     if state.get('unreachable'):
         return dict(error=UNREACHABLE, retries=[state.get('retries') or {}])
     delegate = 'bookings@%s.example' % tenant
     granted = [p for p in DEFAULT_PERMISSIONS if p != state.get('missing_consent')]
+    start, end = secret_dates(state['days_left'], generated)
     secret = dict(key_id='key-%s' % tenant, display_name='bookings-one', days_left=state['days_left'],
-                  start_date_time='2026-01-01T00:00:00Z', end_date_time='2027-12-01T00:00:00Z')
+                  start_date_time=start, end_date_time=end)
     app = dict(sign_in_audience='AzureADMultipleOrgs', web_redirect_uris=[CALLBACK],
                requested_permissions=list(DEFAULT_PERMISSIONS), granted_permissions=granted, secrets=[secret],
                instance_lock=True, handoff_record=dict(marked=True, recorded_key_id='key-%s' % tenant, dangling=[],
@@ -76,7 +87,8 @@ def observe(tenant, rooms, state):
 
 
 def demo_fleet():
-    """Six named tenants: [(tenant, rooms, previous state, current state)]."""
+    """Eight named tenants: [(tenant, rooms, previous state, current state)]; a state of None: the tenant
+    is not in that run."""
     fine = dict(days_left=400)
     return [
         # one room fixed since, one still failing, one new failure; a consent still missing
@@ -90,9 +102,13 @@ def demo_fleet():
         ('northwind', ['north', 'south'], dict(days_left=10), dict(days_left=9)),
         # the rooms could not be read last time: 'rooms readable' is fixed, the rooms pass
         ('fabrikam', ['main', 'side'], dict(days_left=500, rooms_unreadable=True), dict(days_left=499)),
-        # to rotate within the month, not yet failing
-        ('litware', ['one'], dict(days_left=46), dict(days_left=45)),
+        # to rotate within the month, not yet failing; a room address a spreadsheet takes for a formula
+        ('litware', ['one', '=1+2'], dict(days_left=46), dict(days_left=45)),
         ('woodgrove', ['blue', 'green'], fine, fine),
+        # its secret expired 3 days ago
+        ('adatum', ['red'], dict(days_left=-2), dict(days_left=-3)),
+        # not in this run (a limited run): its failing room is not compared, and is carried on
+        ('proseware', ['loft', 'cellar'], dict(days_left=300, room_faults=dict(loft={'hours'})), None),
     ]
 
 
@@ -133,14 +149,19 @@ def synthetic_fleet(tenants=500, rooms=20, seed=14):
 
 
 def controls_of(fleet, which, profile='baseline'):
-    """The controls and retries of the previous (which=2) or current (which=3) run of a fleet."""
-    controls, retries = [], {}
+    """The controls and retries of the previous (which=2) or current (which=3) run of a fleet, and the
+    tenants not in that run."""
+    controls, retries, not_in_run = [], {}, []
+    generated = PREVIOUS if which == 2 else CURRENT
     for entry in fleet:
         tenant, rooms, state = entry[0], entry[1], entry[which]
-        observed = observe(tenant, rooms, state)
+        if state is None:
+            not_in_run.append(tenant)
+            continue
+        observed = observe(tenant, rooms, state, generated)
         controls.extend(tenant_controls(tenant, expected_of(host_vars(tenant), profile), observed))
         retries[tenant] = report.sum_retries(observed.get('retries'))
-    return controls, retries
+    return controls, retries, not_in_run
 
 
 def write(dest, fleet, name='audit', profile='baseline', history=30, known_failures='fail'):
@@ -150,16 +171,16 @@ def write(dest, fleet, name='audit', profile='baseline', history=30, known_failu
     settings = dict(PROFILES[profile], name=profile)
     results = []
     for which, generated in ((2, PREVIOUS), (3, CURRENT)):
-        controls, retries = controls_of(fleet, which, profile)
+        controls, retries, not_in_run = controls_of(fleet, which, profile)
         results.append(report.write_reports(dest, name, controls, generated, retries, settings, history=history,
-                                            known_failures=known_failures))
+                                            known_failures=known_failures, not_in_run=not_in_run))
     return results
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('dest', help='directory for the report files')
-    parser.add_argument('--demo', action='store_true', help='the six named demo tenants')
+    parser.add_argument('--demo', action='store_true', help='the eight named demo tenants')
     parser.add_argument('--tenants', type=int, default=500)
     parser.add_argument('--rooms', type=int, default=20)
     parser.add_argument('--name', default='audit')

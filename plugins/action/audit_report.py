@@ -17,6 +17,8 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit impor
 
 ARGSPEC = dict(
     tenants=dict(type='list', elements='str', required=True),
+    # the tenants audited in this run (AWX's limit audits some); the others of `tenants` are not in this run
+    in_run=dict(type='list', elements='str'),
     dest=dict(type='path', required=True),
     name=dict(type='str', default='audit'),
     fail_on=dict(type='str', default='error', choices=list(report.FAIL_ON)),
@@ -62,8 +64,13 @@ class ActionModule(ActionBase):
         if args['history'] < 0:
             raise AnsibleActionFail('history is %d; it is how many runs to keep: 0 or more' % args['history'])
         hostvars = task_vars.get('hostvars', {})
+        in_run = set(args['tenants'] if args['in_run'] is None else args['in_run'])
+        # not audited this time: neither an error nor a pass, not compared, their last results carried on
+        not_in_run = sorted(set(name for name in args['tenants'] if name not in in_run))
         controls, retries = [], {}
         for tenant in args['tenants']:
+            if tenant not in in_run:
+                continue
             host_vars = hostvars.get(tenant) or {}
             observed = host_vars.get('bookingsone_observed')
             controls.extend(tenant_controls(tenant, expected_of(host_vars, args['profile']), observed))
@@ -71,10 +78,11 @@ class ActionModule(ActionBase):
         generated = report.now()
         profile = dict(PROFILES[args['profile']], name=args['profile'])
         written = report.write_reports(args['dest'], args['name'], controls, generated, retries, profile,
-                                       history=args['history'], known_failures=args['known_failures'])
+                                       history=args['history'], known_failures=args['known_failures'],
+                                       not_in_run=not_in_run)
         if written['warnings']:  # an unreadable earlier run file: compared with an older one
             result.setdefault('warnings', []).extend(written['warnings'])
-        summary = report.summarize(controls, retries)
+        summary = report.summarize(controls, retries, not_in_run)
         # The task itself never fails: the report is always written, and the playbook
         # fails the run on 'failure' after showing the summary.
         result.update(report.verdict(controls, args['fail_on']))

@@ -31,6 +31,17 @@ description:
     and compares with the newest one older than this run - new failures and errors, fixed, still failing -
     in the page, the JSON (C(drift)), JUnit (see O(known_failures)) and RV(drift). Each control that does not
     pass gets C(first_seen), carried from run to run while its status stays the same.
+  - A tenant of O(tenants) that is not in O(in_run) (a run limited with C(--limit) or AWX's limit) is
+    "not in this run" - neither an error nor a pass, not counted as audited and never a reason to fail. The page
+    shows it greyed in the overview, the JSON lists it in C(summary.not_in_run), JUnit as a skipped test case
+    and RV(tenants_by_status) under C(not_in_run). Its controls are not compared with the previous run's; the
+    last ones judged are carried in the run file (C(carried)) to the run that audits it again, which compares
+    with them and keeps their C(first_seen).
+  - The secret Bookings ONE holds has a state - ok, rotate (below the rotation threshold), expired or
+    missing - shown in the chart (expired in its own colour), the totals, the JSON
+    (C(summary.tenants.TENANT.secret)) and the CSV's detail of the C(client secret present) row.
+  - Every CSV cell that a spreadsheet would take for a formula (starting with V(=), V(+), V(-), V(@), a tab or
+    a carriage return) is written with a leading V(') (as is one starting with V(')).
   - Never fails because of what it found; it returns RV(failure) for the playbook to fail the run on,
     after the report is written, as O(fail_on) says.
   - Sums the C(retries) of the observed module results per tenant and service into the report
@@ -44,6 +55,14 @@ options:
     type: list
     elements: str
     required: true
+  in_run:
+    description:
+      - The inventory hosts audited in this run, for a run limited to some tenants (C(--limit), AWX's limit).
+      - A tenant of O(tenants) not named here is not in this run - not audited, neither an error nor a pass,
+        and not compared with the previous run. Names not in O(tenants) are ignored.
+      - Default all of O(tenants).
+    type: list
+    elements: str
   dest:
     description: Directory for the report files.
     type: path
@@ -107,6 +126,7 @@ EXAMPLES = r'''
   bookingsone.office365.audit_report:
     tenants: "{{ groups['tenants'] }}"
     dest: "{{ playbook_dir }}/../reports"
+    in_run: "{{ ansible_play_hosts_all }}"  # the tenants this play runs on, after --limit
     fail_on: fail
     history: 90  # three months of daily runs to compare with
     known_failures: skip  # CI shows only what newly fails
@@ -145,11 +165,11 @@ drift:
   type: dict
   sample: {new: 2, fixed: 5, still_failing: 11, previous: "2026-11-30T17:45:03Z"}
 totals:
-  description: How many controls passed, failed or were in error.
+  description: How many controls passed, failed or were in error (of the tenants in this run).
   returned: always
   type: dict
 tenants:
-  description: Each tenant's overall status (its worst control's).
+  description: Each audited tenant's overall status (its worst control's); tenants not in this run are not in it.
   returned: always
   type: dict
 profile:
@@ -157,10 +177,12 @@ profile:
   returned: always
   type: str
 tenants_by_status:
-  description: The tenant names per overall status (fail, error, pass).
+  description:
+    - The tenant names per overall status (fail, error, pass), and C(not_in_run) the tenants of O(tenants) not
+      in O(in_run).
   returned: always
   type: dict
-  sample: {fail: [contoso], error: [tailspin], pass: []}
+  sample: {fail: [contoso], error: [tailspin], pass: [], not_in_run: [fabrikam]}
 error_tenants:
   description: The tenants with a control in error (not fully audited), sorted.
   returned: always

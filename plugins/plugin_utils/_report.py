@@ -19,13 +19,15 @@ import os
 import re
 import xml.etree.ElementTree as ET
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._secrets import parse_datetime
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import ERROR, FAIL, PASS, REACH
 
 STATUSES = (FAIL, ERROR, PASS)
 FAIL_ON = ('error', 'fail', 'never')
 KNOWN_FAILURES = ('fail', 'skip')
 # 1.x adds fields only; a field removed, renamed or changed in type or meaning makes it 2.0 (docs/report.md).
-SCHEMA_VERSION = '1.0'
+# 1.1: summary.tenants.TENANT.secret, summary.not_in_run and carried.
+SCHEMA_VERSION = '1.1'
 CHANGES = ('new', 'fixed', 'still_failing')
 # The overview's columns: each control counts in one group; 'tenant reachable' has its own column.
 GROUPS = (('reach', 'Reachable'), ('app', 'App'), ('consent', 'Consent'), ('secret', 'Secret'),
@@ -33,6 +35,15 @@ GROUPS = (('reach', 'Reachable'), ('app', 'App'), ('consent', 'Consent'), ('secr
 SECRET_CONTROLS = ('client secret present', 'handed-off secret recorded in the tenant', 'no orphaned secrets',
                    'client secrets within the tenant credential policy')
 CSV_FIELDS = ('tenant', 'room', 'control', 'status', 'first_seen', 'observed', 'expected', 'detail')
+# A spreadsheet evaluates a cell starting with one of these as a formula (OWASP "CSV Injection"): such a
+# cell gets a leading ' . A cell starting with ' gets one too, so that removing one leading ' from every
+# cell that has one gives back the value exactly.
+CSV_UNSAFE = ('=', '+', '-', '@', '\t', '\r', "'")
+# The states of the secret Bookings ONE holds ('client secret present'.observed.state): ok, rotate (below
+# the rotation threshold, not expired), expired, missing (no secret recorded or held).
+SECRET_CONTROL = 'client secret present'
+SECRET_STATES = ('ok', 'rotate', 'expired', 'missing')
+NOT_IN_RUN = 'not_in_run'
 TWO_YEARS = 730
 TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
 STAMP_FORMAT = '%Y%m%dT%H%M%SZ'
@@ -42,19 +53,88 @@ OPEN_ROWS = 3000
 DRIFT_ROWS_OPEN = 100
 
 
-def summarize(controls, retries=None):
+def summarize(controls, retries=None, not_in_run=None):
     """Counts overall and per tenant; a tenant's status is its worst control's.
-    retries: {tenant: summed retries} (see sum_retries), reported per tenant."""
+    retries: {tenant: summed retries} (see sum_retries), reported per tenant. A tenant whose secret
+    was judged has its `secret` (see secret_of). not_in_run: the tenants reported on but not audited
+    in this run (they have no controls), listed apart."""
     totals = dict((status, 0) for status in STATUSES)
     tenants = {}
     for item in controls:
         totals[item['status']] += 1
         tenant = tenants.setdefault(item['tenant'], dict((status, 0) for status in STATUSES))
         tenant[item['status']] += 1
+        if item['control'] == SECRET_CONTROL:
+            secret = secret_of(item)
+            if secret:
+                tenant['secret'] = dict((k, secret[k]) for k in ('state', 'days_left', 'end_date_time'))
     for name, counts in tenants.items():
         counts['status'] = next(s for s in STATUSES if counts[s]) if any(counts[s] for s in STATUSES) else PASS
         counts['retries'] = (retries or {}).get(name) or {}
-    return dict(totals=totals, tenants=tenants)
+    return dict(totals=totals, tenants=tenants, not_in_run=sorted(set(not_in_run or ()) - set(tenants)))
+
+
+def _threshold(item):
+    """The rotation threshold in days from a 'client secret present' control's expected ('>= 30')."""
+    expected = (item or {}).get('expected')
+    match = re.search(r'\d+', str(expected.get('days_left') or '')) if isinstance(expected, dict) else None
+    return int(match.group(0)) if match else None
+
+
+def secret_of(item):
+    """The secret Bookings ONE holds, from its 'client secret present' control: dict(state, days_left,
+    end_date_time, key_id), or None when it could not be read (the control is in error).
+
+    observed is {'days_left', 'key_id', 'end_date_time', 'state'}; run files from before the state was
+    observed have days_left and key_id only: the state is then derived (below 0 days: expired; below the
+    threshold: rotate). An observed text (the app registration is missing) is a missing secret."""
+    if not item or item.get('status') == ERROR or item.get('observed') is None:
+        return None
+    observed = item['observed']
+    if not isinstance(observed, dict):
+        return dict(state='missing', days_left=None, end_date_time=None, key_id=None)
+    days = observed.get('days_left')
+    days = days if isinstance(days, int) and not isinstance(days, bool) else None
+    state = observed.get('state')
+    if state not in SECRET_STATES:
+        threshold = _threshold(item)
+        if days is None:
+            state = 'missing'
+        elif days < 0:
+            state = 'expired'
+        elif (days < threshold) if threshold is not None else item.get('status') == FAIL:
+            state = 'rotate'
+        else:
+            state = 'ok'
+    return dict(state=state, days_left=days, end_date_time=_utc(observed.get('end_date_time')),
+                key_id=observed.get('key_id'))
+
+
+def _utc(value):
+    """A Graph date and time ('2026-12-09T10:00:00.123Z') as 'YYYY-MM-DDTHH:MM:SSZ'; None when it is not one."""
+    try:
+        return parse_datetime(value).strftime(TIME_FORMAT) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _days(count):
+    return '%d day%s' % (count, '' if count in (1, -1) else 's')
+
+
+def secret_note(secret):
+    """'expired 3 days ago, 2026-12-03', '9 days, 2026-12-10', '9 days' (end unknown), 'no secret'."""
+    if secret['state'] == 'missing' or (secret['days_left'] is None and not secret['end_date_time']):
+        return 'expired' if secret['state'] == 'expired' else 'no secret'
+    parts = []
+    if secret['days_left'] is not None:
+        parts.append('expired %s ago' % _days(-secret['days_left']) if secret['days_left'] < 0
+                     else _days(secret['days_left']))
+    elif secret['state'] == 'expired':
+        parts.append('expired')
+    if secret['end_date_time']:
+        parts.append(secret['end_date_time'][:10])
+    return ', '.join(parts)
 
 
 def sum_retries(observed):
@@ -98,9 +178,11 @@ def verdict(controls, fail_on='error'):
 
 
 def by_status(summary):
-    """Tenant names per overall status, for a summary a person reads."""
-    return dict((status, sorted(name for name, counts in summary['tenants'].items() if counts['status'] == status))
-                for status in STATUSES)
+    """Tenant names per overall status, for a summary a person reads, and those not in this run."""
+    names = dict((status, sorted(name for name, counts in summary['tenants'].items() if counts['status'] == status))
+                 for status in STATUSES)
+    names[NOT_IN_RUN] = list(summary.get('not_in_run') or [])
+    return names
 
 
 def key(item):
@@ -164,6 +246,32 @@ def previous_run(dest, name, generated):
     return None, None, warnings
 
 
+def last_audited(previous):
+    """{tenant: (generated, [controls])}: each tenant's controls as the last run that audited it judged
+    them, as the previous report knows them: its own controls, and for the tenants it did not audit
+    those it carried (see carry)."""
+    if not previous:
+        return {}
+    tenants = {}
+    for item in previous.get('controls') or []:
+        if isinstance(item, dict) and 'tenant' in item:
+            tenants.setdefault(item['tenant'], (previous.get('generated'), []))[1].append(item)
+    carried = previous.get('carried')
+    for name, entry in (carried.items() if isinstance(carried, dict) else ()):
+        if name not in tenants and isinstance(entry, dict) and isinstance(entry.get('controls'), list):
+            tenants[name] = (entry.get('generated'), [c for c in entry['controls'] if isinstance(c, dict)])
+    return tenants
+
+
+def carry(previous, not_in_run):
+    """{tenant: {generated, controls}} for this run's file: of each tenant not in this run, its controls
+    from the last run that audited it (the previous one, or one it carried them from), so that the run
+    that audits the tenant again compares with them and keeps their first_seen."""
+    known = last_audited(previous)
+    return dict((name, dict(generated=known[name][0], controls=known[name][1]))
+                for name in sorted(not_in_run or ()) if name in known)
+
+
 def compare(controls, previous, generated):
     """Sets first_seen on each control that does not pass and returns the drift since `previous`
     (an earlier report as read from its JSON, or None).
@@ -172,8 +280,13 @@ def compare(controls, previous, generated):
     fails, newly errs or changes between the two counts as new. A control that passes now and did
     not pass before is fixed, and so is one no longer judged (e.g. 'tenant reachable' once the tenant
     is reached) of a tenant audited this time without any error. Tenants not in this run are not
-    compared."""
-    before = dict((key(item), item) for item in (previous or {}).get('controls') or [])
+    compared. A tenant the previous run did not audit is compared with the controls it carried from
+    the last run that did (see carry)."""
+    before, when = {}, {}
+    for name, (judged, items) in last_audited(previous).items():
+        for item in items:
+            before[key(item)] = item
+            when[key(item)] = judged
     since = (previous or {}).get('generated')
     changes, seen = [], set()
     in_error = set(item['tenant'] for item in controls if item['status'] == ERROR)
@@ -186,10 +299,10 @@ def compare(controls, previous, generated):
         if item['status'] == PASS:
             item.pop('first_seen', None)
             if was in (FAIL, ERROR):
-                changes.append(_change(ident, 'fixed', PASS, was, old.get('first_seen') or since))
+                changes.append(_change(ident, 'fixed', PASS, was, old.get('first_seen') or when.get(ident) or since))
             continue
         if was == item['status']:
-            item['first_seen'] = old.get('first_seen') or since or generated
+            item['first_seen'] = old.get('first_seen') or when.get(ident) or since or generated
             changes.append(_change(ident, 'still_failing', item['status'], was, item['first_seen']))
         else:
             item['first_seen'] = generated
@@ -197,7 +310,7 @@ def compare(controls, previous, generated):
                 changes.append(_change(ident, 'new', item['status'], was, generated))
     for ident, old in before.items():
         if ident not in seen and ident[0] in clean and old.get('status') in (FAIL, ERROR):
-            changes.append(_change(ident, 'fixed', None, old['status'], old.get('first_seen') or since))
+            changes.append(_change(ident, 'fixed', None, old['status'], old.get('first_seen') or when[ident] or since))
     if previous is None:
         return no_drift()
     changes.sort(key=lambda c: (CHANGES.index(c['change']), c['tenant'], c['room'] or '', c['control']))
@@ -243,21 +356,28 @@ def _write(path, text):
     os.replace(partial, path)
 
 
-def write_reports(dest, name, controls, generated, retries=None, profile=None, history=30, known_failures='fail'):
+def write_reports(dest, name, controls, generated, retries=None, profile=None, history=30, known_failures='fail',
+                  not_in_run=None):
     """Writes NAME.json, .html, .csv, .junit.xml and the run file, compares with the previous run and
-    prunes the trail. Returns dict(paths, drift (the counts and the previous run's time), warnings)."""
+    prunes the trail. not_in_run: tenants reported on but not audited in this run (AWX's limit): not
+    compared, and their last judged controls carried into this run's file. Returns dict(paths, drift
+    (the counts and the previous run's time), warnings)."""
     os.makedirs(dest, exist_ok=True)
     previous, previous_path, warnings = previous_run(dest, name, generated) if history else (None, None, [])
+    not_in_run = sorted(set(not_in_run or ()) - set(item['tenant'] for item in controls))
     drift = compare(controls, previous, generated)
-    summary = summarize(controls, retries)
+    summary = summarize(controls, retries, not_in_run)
     trail = trail_of(previous, generated, summary, drift, history)
-    document = report_document(controls, generated, retries, profile, drift, trail)
+    document = report_document(controls, generated, retries, profile, drift, trail, not_in_run,
+                               carry(previous, not_in_run))
     paths = dict((kind, os.path.join(dest, name + suffix)) for kind, suffix in
                  (('json', '.json'), ('html', '.html'), ('csv', '.csv'), ('junit', '.junit.xml')))
     _write(paths['json'], json.dumps(document, indent=2, sort_keys=True, default=str))
-    _write(paths['html'], to_html(controls, generated, retries, profile, drift=drift, trail=trail, history=history))
+    _write(paths['html'], to_html(controls, generated, retries, profile, drift=drift, trail=trail, history=history,
+                                  not_in_run=not_in_run))
     _write(paths['csv'], to_csv(controls))
-    _write(paths['junit'], to_junit(controls, generated, profile, drift=drift, known_failures=known_failures))
+    _write(paths['junit'], to_junit(controls, generated, profile, drift=drift, known_failures=known_failures,
+                                    not_in_run=not_in_run))
     if history:
         paths['run'] = os.path.join(dest, '%s-%s.json' % (name, stamp(generated)))
         _write(paths['run'], json.dumps(document, sort_keys=True, separators=(',', ':'), default=str))
@@ -269,30 +389,56 @@ def write_reports(dest, name, controls, generated, retries=None, profile=None, h
 
 # ---------------------------------------------------------------- machine-readable: JSON, CSV, JUnit
 
-def report_document(controls, generated, retries=None, profile=None, drift=None, trail=None):
+def report_document(controls, generated, retries=None, profile=None, drift=None, trail=None, not_in_run=None,
+                    carried=None):
     return dict(schema_version=SCHEMA_VERSION, generated=generated, profile=profile,
-                summary=summarize(controls, retries), drift=drift or no_drift(),
-                trail=trail if trail is not None else [], controls=controls)
+                summary=summarize(controls, retries, not_in_run), drift=drift or no_drift(),
+                trail=trail if trail is not None else [], controls=controls, carried=carried or {})
 
 
-def to_json(controls, generated, retries=None, profile=None, drift=None, trail=None):
-    return json.dumps(report_document(controls, generated, retries, profile, drift, trail), indent=2,
-                      sort_keys=True, default=str)
+def to_json(controls, generated, retries=None, profile=None, drift=None, trail=None, not_in_run=None,
+            carried=None):
+    return json.dumps(report_document(controls, generated, retries, profile, drift, trail, not_in_run, carried),
+                      indent=2, sort_keys=True, default=str)
 
 
 def _json(value):
     return json.dumps(value, sort_keys=True, default=str)
 
 
+def csv_cell(text):
+    """A cell a spreadsheet shows as text: one starting with = + - @, a tab or a carriage return (a formula
+    to a spreadsheet) gets a leading ', as does one starting with ' (so that the rule can be undone)."""
+    return "'" + text if text.startswith(CSV_UNSAFE) else text
+
+
+def csv_detail(item):
+    """The CSV's detail: on the 'client secret present' row the secret's state comes first
+    ('state: expired (3 days ago, 2026-12-03)', 'state: rotate (9 days left, 2026-12-10)', 'state: missing'),
+    then the control's own detail."""
+    detail = item.get('detail') or ''
+    secret = secret_of(item) if item['control'] == SECRET_CONTROL else None
+    if not secret:
+        return detail
+    days, facts = secret['days_left'], []
+    if days is not None and secret['state'] != 'missing':
+        facts.append('%s ago' % _days(-days) if days < 0 else '%s left' % _days(days))
+    if secret['end_date_time'] and secret['state'] != 'missing':
+        facts.append(secret['end_date_time'][:10])
+    state = 'state: %s' % secret['state'] + (' (%s)' % ', '.join(facts) if facts else '')
+    return '; '.join(part for part in (state, detail) if part)
+
+
 def to_csv(controls):
-    """One row per control; observed and expected as JSON text, first_seen empty for a pass."""
+    """One row per control; observed and expected as JSON text, first_seen empty for a pass; every cell
+    neutralised against formulas (csv_cell)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_FIELDS)
     for item in controls:
-        writer.writerow([item['tenant'], item.get('room') or '', item['control'], item['status'],
-                         item.get('first_seen') or '', _json(item.get('observed')), _json(item.get('expected')),
-                         item.get('detail') or ''])
+        writer.writerow([csv_cell(cell) for cell in (
+            item['tenant'], item.get('room') or '', item['control'], item['status'], item.get('first_seen') or '',
+            _json(item.get('observed')), _json(item.get('expected')), csv_detail(item))])
     return out.getvalue()
 
 
@@ -307,15 +453,26 @@ def _per_tenant(controls):
     return tenants
 
 
-def to_junit(controls, generated, profile=None, drift=None, known_failures='fail'):
+def to_junit(controls, generated, profile=None, drift=None, known_failures='fail', not_in_run=None):
     """One testsuite per tenant. A failure the previous run had already is a <failure> too, or,
-    with known_failures=skip, <skipped message="known since DATE">; errors always stay errors."""
-    summary = summarize(controls)
+    with known_failures=skip, <skipped message="known since DATE">; errors always stay errors.
+    A tenant not in this run is a suite of one skipped test case, "not in this run"."""
+    summary = summarize(controls, None, not_in_run)
     known = known_failures_of(drift or {}) if known_failures == 'skip' else {}
     title = 'Bookings ONE compliance audit' + (' (profile %s)' % profile['name'] if profile else '')
-    suites = ET.Element('testsuites', name=title, tests=str(len(controls)), timestamp=generated)
-    skipped_total = 0
-    for tenant, mine in sorted(_per_tenant(controls).items()):
+    suites = ET.Element('testsuites', name=title, tests=str(len(controls) + len(summary['not_in_run'])),
+                        timestamp=generated)
+    known_total = 0  # failures reported as skipped
+    per_tenant = _per_tenant(controls)
+    for tenant in sorted(set(per_tenant) | set(summary['not_in_run'])):
+        if tenant not in per_tenant:  # not in this run: one skipped case, neither a pass nor a failure
+            suite = ET.SubElement(suites, 'testsuite', name=tenant, tests='1', timestamp=generated, failures='0',
+                                  errors='0', skipped='1')
+            case = ET.SubElement(suite, 'testcase', classname='%s.tenant' % tenant, name='audited in this run')
+            ET.SubElement(case, 'skipped', message='not in this run').text = (
+                'not in this run (the run was limited to other tenants): not audited, neither passed nor failed')
+            continue
+        mine = per_tenant[tenant]
         counts = summary['tenants'][tenant]
         suite = ET.SubElement(suites, 'testsuite', name=tenant, tests=str(len(mine)), timestamp=generated)
         skipped = 0
@@ -334,10 +491,10 @@ def to_junit(controls, generated, profile=None, drift=None, known_failures='fail
         suite.set('failures', str(counts[FAIL] - skipped))
         suite.set('errors', str(counts[ERROR]))
         suite.set('skipped', str(skipped))
-        skipped_total += skipped
-    suites.set('failures', str(summary['totals'][FAIL] - skipped_total))
+        known_total += skipped
+    suites.set('failures', str(summary['totals'][FAIL] - known_total))
     suites.set('errors', str(summary['totals'][ERROR]))
-    suites.set('skipped', str(skipped_total))
+    suites.set('skipped', str(known_total + len(summary['not_in_run'])))
     return ET.tostring(suites, encoding='unicode')
 
 
@@ -353,10 +510,12 @@ th,td{border-bottom:1px solid #d8d8d8;padding:.28em .5em;text-align:left;vertica
 thead th{background:#f4f4f4;position:sticky;top:0;z-index:1}
 .pass{background:#dcf1e2;color:#0b4f1f}.fail{background:#fadcdc;color:#861010}.error{background:#fde6bd;color:#5c3600}
 .na{color:#555}td.c a,th a{color:inherit}td.c{white-space:nowrap;text-align:center}
+.nir,tr.nir th{background:#ececec;color:#555;font-style:italic}td.nir{text-align:left}
 .scroll{max-height:65vh;overflow:auto;border:1px solid #d8d8d8}.scroll table{width:100%}
 .bar{display:inline-block;width:6em;height:.8em;background:#e4e4e4;border:1px solid #888;margin-right:.4em;
 vertical-align:middle}.bar i{display:block;height:100%;background:#2e7d32}
 figure{margin:0}svg{max-width:100%;height:auto;font:11px system-ui,sans-serif}
+svg .expired{fill:#4a148c}svg .exp{fill:#4a148c;font-size:10px;font-weight:600}
 svg .over{fill:#c62828}svg .soon{fill:#b35c00}svg .ok{fill:#2e7d32}svg .none{fill:#fff;stroke:#555}
 svg .line{stroke-width:1.2;stroke-dasharray:5 3}svg .rot{stroke:#c62828}svg .two{stroke:#333}
 svg .axis{stroke:#888}svg .band{fill:#fdeaea}svg .halo{paint-order:stroke;stroke:#fff;stroke-width:3px}
@@ -486,7 +645,8 @@ def worst_first(tenants):
     return sorted(tenants, key=lambda name: (-tenants[name]['all'][ERROR], -tenants[name]['all'][FAIL], name))
 
 
-def _matrix(order, tenants, ids):
+def _matrix(order, tenants, ids, not_in_run=()):
+    """A row per tenant, worst first; then a greyed row per tenant not in this run (no controls)."""
     esc = html.escape
     head = ''.join('<th scope="col">%s</th>' % title for _group, title in GROUPS)
     rows = []
@@ -500,8 +660,9 @@ def _matrix(order, tenants, ids):
                 cells.append('<td class="c %s"><a href="%s">%s</a></td>' % (
                     (ERROR, link, 'error') if unread else (PASS, link, 'yes')))
             elif counts:
-                cells.append('<td class="c %s"><a href="%s">%s</a></td>' % (_worst(counts), link,
-                                                                            _counts_text(counts)))
+                expired = group == 'secret' and (secret_of(tenant['secret']) or {}).get('state') == 'expired'
+                cells.append('<td class="c %s"><a href="%s">%s%s</a></td>' % (
+                    _worst(counts), link, _counts_text(counts), ' &middot; <b>expired</b>' if expired else ''))
             else:
                 cells.append('<td class="c na">%s</td>' % ('not read' if unread else 'n/a'))
         rooms = tenant['rooms']
@@ -517,40 +678,54 @@ def _matrix(order, tenants, ids):
                     '<td class="c %s">%s</td>%s<td>%s</td></tr>'
                     % (esc(name), _worst(tenant['all']), link, esc(name), _worst(tenant['all']),
                        _counts_text(tenant['all']), ''.join(cells), compliance))
+    for name in not_in_run:
+        rows.append('<tr data-tenant="%s" data-status="%s" class="nir"><th scope="row">%s</th><td class="c nir" '
+                    'colspan="%d">not in this run</td></tr>' % (esc(name), NOT_IN_RUN, esc(name), len(GROUPS) + 2))
     return ('<div class="scroll" tabindex="0" role="region" aria-labelledby="matrix-caption">'
             '<table id="matrix"><caption id="matrix-caption">Tenants by control group, worst first (errors, then '
-            'failures, by count); a cell opens the tenant\'s controls</caption><thead><tr><th scope="col">Tenant'
+            'failures, by count); a cell opens the tenant\'s controls; tenants not in this run last</caption><thead><tr><th scope="col">Tenant'
             '</th><th scope="col">Status</th>%s<th scope="col">Rooms compliant</th></tr></thead><tbody>%s'
             '</tbody></table></div>' % (head, ''.join(rows)))
 
 
-def _threshold(item):
-    expected = (item or {}).get('expected')
-    match = re.search(r'\d+', str(expected.get('days_left') or '')) if isinstance(expected, dict) else None
-    return int(match.group(0)) if match else None
-
-
 def secret_days(order, tenants):
-    """[(tenant, days left or None, rotation threshold, kind, why not known)] in chart order: the unknown
-    first, then by days left. kind: over (below the threshold: the control fails), soon (it gets there
-    within a month), ok, or none (no secret known)."""
+    """[(tenant, days left or None, rotation threshold, kind, why not known, the secret (see secret_of) or
+    None)] in chart order: the unknown first, then by days left (the expired first). kind: expired, over
+    (below the threshold, not expired: the control fails), soon (it gets there within a month), ok, or
+    none (no secret known)."""
     marks = []
     for name in order:
         item = tenants[name]['secret']
-        observed = (item or {}).get('observed')
-        days = observed.get('days_left') if isinstance(observed, dict) else None
+        secret = secret_of(item)
+        state = secret['state'] if secret else None
+        days = secret['days_left'] if secret else None
         threshold = _threshold(item)
         limit = 30 if threshold is None else threshold
-        why = None if days is not None else 'not read' if item is None or item['status'] == ERROR else \
-            'no app registration' if isinstance(observed, str) else 'no secret'
-        kind = 'none' if days is None else 'over' if days < limit else 'soon' if days < limit + 31 else 'ok'
-        marks.append((name, days, threshold, kind, why))
+        why = None if days is not None else 'not read' if secret is None else \
+            'no app registration' if isinstance(item.get('observed'), str) else \
+            'expired' if state == 'expired' else 'no secret'
+        if state == 'expired':
+            kind = 'expired'
+        elif days is None or state == 'missing':
+            kind = 'none'
+        elif state == 'rotate':
+            kind = 'over'
+        else:
+            kind = 'soon' if days < limit + 31 else 'ok'
+        marks.append((name, days, threshold, kind, why, secret))
     return sorted(marks, key=lambda m: (m[1] is not None, m[1] if m[1] is not None else 0, m[0]))
 
 
-def _chart(marks, ids):
+DUE = ('expired', 'over', 'soon')  # the chart's kinds of secret to rotate this month
+# The chart's kinds: their legend and swatch colour, in the legend's order.
+KINDS = (('expired', 'expired', '#4a148c'), ('over', 'below the threshold', '#c62828'),
+         ('soon', 'within a month of it', '#b35c00'), ('ok', 'later', '#2e7d32'), ('none', 'no secret known', '#fff'))
+
+
+def _chart(marks, ids, not_in_run=()):
     """Days left of each tenant's secret as a bar, sorted, with the rotation threshold and the 2-year line;
-    the tenants to rotate within a month on a shaded band, named below the chart."""
+    the tenants to rotate within a month on a shaded band, named below the chart with their days left and
+    end dates, the expired first."""
     esc = html.escape
     named = len(marks) <= 40  # few enough to name each bar
     width, left, right, top, bottom = 960, 44, 12, 14, 80 if named else 34
@@ -565,26 +740,35 @@ def _chart(marks, ids):
     slot = (width - left - right) / float(max(1, len(marks)))
     bar_width = max(1.0, min(24.0, slot * 0.8))
     parts, labels, due = [], [], []
-    for index, (name, days, _threshold_days, kind, why) in enumerate(marks):
+    for index, (name, days, _threshold_days, kind, why, secret) in enumerate(marks):
         x = left + index * slot + (slot - bar_width) / 2
+        end = (secret or {}).get('end_date_time')
         if days is None:
             label, y = '%s: %s' % (name, why), base - 10
+        elif days < 0:
+            label, y = '%s: expired %s ago%s' % (name, _days(-days), ' (ended %s)' % end[:10] if end else ''), base - 10
         else:
-            label, y = '%s: %d days left' % (name, days), min(y_of(days), base - 5)  # visible even at 0
-        if kind in ('over', 'soon'):
-            due.append((index, name))
+            label, y = '%s: %s left%s' % (name, _days(days), ' (ends %s)' % end[:10] if end else ''), \
+                min(y_of(days), base - 5)  # visible even at 0
+        if kind in DUE:
+            due.append((index, name, kind, secret))
         parts.append('<rect class="mark %s" data-tenant="%s" data-days="%s" x="%.1f" y="%.1f" width="%.1f" '
                      'height="%.1f"><title>%s</title></rect>' % (kind, esc(name), '' if days is None else days, x, y,
                                                                  bar_width, base - y, esc(label)))
+        if named and kind == 'expired':  # said in words above the bar, not by its colour alone
+            parts.append('<text class="halo exp" transform="translate(%.1f %.1f) rotate(-90)">expired</text>'
+                         % (x + bar_width / 2 + 3.5, y - 3))
         if named:
             labels.append('<text class="name" transform="translate(%.1f %d) rotate(-45)" text-anchor="end">%s</text>'
                           % (x + bar_width / 2 + 3, base + 12, esc(name)))
     band = ''
+    expired = sum(1 for d in due if d[2] == 'expired')
     if due:
-        first, last = due[0][0], due[-1][0]
+        first, last = min(d[0] for d in due), max(d[0] for d in due)
         band = ('<rect class="band" x="%.1f" y="%d" width="%.1f" height="%d"/><text class="halo" x="%.1f" y="%d">'
-                'rotate this month: %d</text>' % (left + first * slot, top, (last - first + 1) * slot, base - top,
-                                                  left + first * slot + 3, top + 40, len(due)))
+                'rotate this month: %d%s</text>' % (left + first * slot, top, (last - first + 1) * slot, base - top,
+                                                    left + first * slot + 3, top + 40, len(due),
+                                                    ' (%d expired)' % expired if expired else ''))
     axis = ['<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>' % (left, base, width - right, base)]
     for days in (0, 365, TWO_YEARS):
         axis.append('<text x="%d" y="%.1f" text-anchor="end">%d</text>' % (left - 4, y_of(days) + 4, days))
@@ -595,21 +779,25 @@ def _chart(marks, ids):
         lines.append('<line class="line rot" x1="%d" x2="%d" y1="%.1f" y2="%.1f"/><text class="halo" x="%d" '
                      'y="%.1f" text-anchor="end">rotation threshold: %d days</text>'
                      % (left, width - right, y_of(days), y_of(days), width - right - 4, y_of(days) - 4, days))
-    kinds = dict((kind, [m[0] for m in marks if m[3] == kind]) for kind in ('over', 'soon', 'ok', 'none'))
-    summary = ('Client secret days left for %d tenant(s): %d below the rotation threshold, %d to rotate within a '
-               'month, %d later, %d without a known secret.' % (len(marks), len(kinds['over']), len(kinds['soon']),
-                                                                len(kinds['ok']), len(kinds['none'])))
-    listed = ', '.join('<a href="#%s">%s</a>' % (ids[n], esc(n)) for _index, n in due[:25]) + (
+    kinds = dict((kind, [m[0] for m in marks if m[3] == kind]) for kind, _text, _colour in KINDS)
+    summary = ('Client secret days left for %d tenant(s): %d expired, %d below the rotation threshold, %d to rotate '
+               'within a month, %d later, %d without a known secret.'
+               % (len(marks), len(kinds['expired']), len(kinds['over']), len(kinds['soon']), len(kinds['ok']),
+                  len(kinds['none'])))
+    if not_in_run:
+        summary += ' %d tenant(s) not in this run are not drawn.' % len(not_in_run)
+    due.sort(key=lambda d: (d[2] != 'expired', d[0]))  # the expired first, then by days left
+    listed = ', '.join('<a href="#%s">%s</a> (%s)' % (ids[n], esc(n), esc(secret_note(secret)))
+                       for _index, n, _kind, secret in due[:25]) + (
         ' and %d more' % (len(due) - 25) if len(due) > 25 else '')
+    legend = ''.join('<span><i class="sw" style="background:%s"></i>%s</span>' % (colour, text)
+                     for _kind, text, colour in KINDS)
     return ('<figure id="expiry"><svg id="expiry-chart" role="img" aria-label="%s" viewBox="0 0 %d %d" width="%d" '
             'height="%d">%s%s<g class="marks">%s</g>%s%s<text x="%d" y="%d">tenants, sorted by days left (unknown '
             'first)</text><text x="10" y="%d" transform="rotate(-90 10 %d)" text-anchor="middle">days left</text>'
-            '</svg><figcaption><p class="legend"><span><i class="sw" style="background:#c62828"></i>below the '
-            'threshold</span><span><i class="sw" style="background:#b35c00"></i>within a month of it</span><span>'
-            '<i class="sw" style="background:#2e7d32"></i>later</span><span><i class="sw" style="background:#fff">'
-            '</i>no secret known</span></p><p id="expiry-summary">%s%s</p></figcaption></figure>'
+            '</svg><figcaption><p class="legend">%s</p><p id="expiry-summary">%s%s</p></figcaption></figure>'
             % (esc(summary), width, height, width, height, band, ''.join(axis), ''.join(parts), ''.join(lines),
-               ''.join(labels), left, height - 6, base // 2, base // 2, esc(summary),
+               ''.join(labels), left, height - 6, base // 2, base // 2, legend, esc(summary),
                (' Rotate this month: %s.' % listed) if due else ''))
 
 
@@ -646,7 +834,7 @@ def _drift_table(kind, caption, changes, ids):
                ''.join(rows) or '<tr><td colspan="6">none</td></tr>'))
 
 
-def _drift(drift, history, ids):
+def _drift(drift, history, ids, not_in_run=()):
     if history == 0:
         return ('<section id="drift" aria-labelledby="drift-h"><h2 id="drift-h">Changes since the previous run</h2>'
                 '<p>History is off (history: 0), so runs are not compared.</p></section>')
@@ -655,16 +843,17 @@ def _drift(drift, history, ids):
                 '<p>No earlier run of this report is kept beside it, so there is nothing to compare with yet; '
                 'the next run compares with this one.</p></section>')
     changes = drift['changes']
+    skipped = ('<p id="drift-not-in-run">Not in this run, so not compared: %s. Their results of the last run that '
+               'audited them are kept, for the run that audits them again.</p>'
+               % ', '.join(html.escape(name) for name in not_in_run)) if not_in_run else ''
+    tables = (_drift_table('new', 'New failures and errors', [c for c in changes if c['change'] == 'new'], ids) +
+              _drift_table('fixed', 'Fixed', [c for c in changes if c['change'] == 'fixed'], ids) +
+              _drift_table('still_failing', 'Still failing or in error',
+                           [c for c in changes if c['change'] == 'still_failing'], ids))
     return ('<section id="drift" aria-labelledby="drift-h"><h2 id="drift-h">Changes since the previous run</h2>'
             '<p>Compared with the run of <time>%s</time>: <b>%d</b> new, <b>%d</b> fixed, <b>%d</b> still failing.'
-            '</p>%s%s%s</section>' % (html.escape(drift['previous']), drift['new'], drift['fixed'],
-                                      drift['still_failing'],
-                                      _drift_table('new', 'New failures and errors',
-                                                   [c for c in changes if c['change'] == 'new'], ids),
-                                      _drift_table('fixed', 'Fixed', [c for c in changes if c['change'] == 'fixed'],
-                                                   ids),
-                                      _drift_table('still_failing', 'Still failing or in error',
-                                                   [c for c in changes if c['change'] == 'still_failing'], ids)))
+            '</p>%s%s</section>' % (html.escape(drift['previous']), drift['new'], drift['fixed'],
+                                    drift['still_failing'], skipped, tables))
 
 
 def _trail(trail):
@@ -720,8 +909,9 @@ def _data(order, per_tenant, generated, previous):
     return text.replace('<', '\\u003c')
 
 
-def to_html(controls, generated, retries=None, profile=None, drift=None, trail=None, history=None):
-    summary = summarize(controls, retries)
+def to_html(controls, generated, retries=None, profile=None, drift=None, trail=None, history=None, not_in_run=None):
+    summary = summarize(controls, retries, not_in_run)
+    not_in_run = summary['not_in_run']
     drift = drift or no_drift()
     esc = html.escape
     tenants = overview(controls)
@@ -731,13 +921,19 @@ def to_html(controls, generated, retries=None, profile=None, drift=None, trail=N
     by = by_status(summary)
     marks = secret_days(order, tenants)
     rotate = sum(1 for m in marks if m[3] in ('over', 'soon'))
+    expired = sum(1 for m in marks if m[3] == 'expired')
     cards = ''.join('<div class="card %s"><b>%d</b> tenant(s) %s <small>%d control(s)</small></div>'
                     % (status, len(by[status]), {FAIL: 'failing', ERROR: 'in error', PASS: 'passing'}[status],
                        summary['totals'][status]) for status in (ERROR, FAIL, PASS))
+    if not_in_run:
+        cards += ('<div class="card nir" id="card-not-in-run"><b>%d</b> tenant(s) not in this run <small>not '
+                  'audited: neither passed nor failed</small></div>' % len(not_in_run))
     if drift['previous'] is not None:
         cards += ('<div class="card"><b>%d new</b> %d fixed, %d still failing <small>since %s</small></div>'
                   % (drift['new'], drift['fixed'], drift['still_failing'], esc(drift['previous'])))
-    cards += '<div class="card"><b>%d</b> secret(s) to rotate within a month</div>' % rotate
+    cards += ('<div class="card%s" id="card-expired"><b>%d expired</b> client secret(s) <small>%s</small></div>'
+              % (' fail' if expired else '', expired, 'rotate now' if expired else 'none has expired'))
+    cards += '<div class="card" id="card-rotate"><b>%d</b> secret(s) to rotate within a month</div>' % rotate
     details = ''.join(
         '<details class="tenant" id="%s" data-tenant="%s" data-status="%s"><summary><span class="st %s">%s</span>%s'
         '<span class="n">%s</span><span class="n m"></span></summary><div class="rows"></div></details>'
@@ -752,7 +948,7 @@ def to_html(controls, generated, retries=None, profile=None, drift=None, trail=N
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
             '<title>Bookings ONE compliance audit</title><style>%s</style><script>%s</script></head><body>'
             '<header id="summary"><h1>Bookings ONE compliance audit</h1><p>Generated <time>%s</time> &middot; '
-            '%d tenants &middot; %d controls%s</p></header>'
+            '%d tenants%s &middot; %d controls%s</p></header>'
             '<main><section id="totals" aria-label="Totals"><div class="cards">%s</div></section>'
             '<section id="overview" aria-labelledby="overview-h"><h2 id="overview-h">Overview</h2>%s</section>'
             '<section id="secrets" aria-labelledby="secrets-h"><h2 id="secrets-h">Client secret expiry</h2>%s'
@@ -769,8 +965,11 @@ def to_html(controls, generated, retries=None, profile=None, drift=None, trail=N
             '<button type="button" id="clear">Show all</button></form>'
             '<p id="matches" role="status" aria-live="polite"></p><div id="groups">%s</div></section></main>'
             '<script type="application/json" id="report-data">%s</script></body></html>'
-            % (_STYLE, _SCRIPT, esc(generated), len(summary['tenants']), len(controls),
-               profile_note, cards, _matrix(order, tenants, ids), _chart(marks, ids), _drift(drift, history, ids),
+            % (_STYLE, _SCRIPT, esc(generated), len(summary['tenants']),
+               ' audited &middot; %d not in this run' % len(not_in_run) if not_in_run else '', len(controls),
+               profile_note, cards,
+               _matrix(order, tenants, ids, not_in_run), _chart(marks, ids, not_in_run),
+               _drift(drift, history, ids, not_in_run),
                _trail(trail), _retries_table(order, summary), tenant_options, control_options, details,
                _data(order, per_tenant, generated, drift['previous'])))
 

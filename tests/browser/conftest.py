@@ -43,7 +43,8 @@ def _reports(name, fleet):
 
 @pytest.fixture(scope='session')
 def demo():
-    """Six tenants (one unreachable, two failing) and a previous run with failures fixed since."""
+    """Eight tenants (one unreachable, three failing, one of them with an expired secret, one with a room
+    address that looks like a formula, one not in this run) and a previous run with failures fixed since."""
     return _reports('demo', report_fixture.demo_fleet())
 
 

@@ -1,15 +1,19 @@
 """The audit report as a person sees it: rendered by headless Chromium, asserted from the DOM.
 
 Two reports, each written twice by the audit_report code (a previous run, then the current one):
-the six demo tenants, and 500 tenants x 20 rooms. Screenshots: tests/output/browser/*.png."""
+the eight demo tenants (one with an expired secret, one with a room address a spreadsheet would take
+for a formula, one not in the current run), and 500 tenants x 20 rooms. Screenshots:
+tests/output/browser/*.png."""
 
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import os
 import statistics
 import time
+import xml.etree.ElementTree as ET
 
 from conftest import OUTPUT
 
@@ -35,11 +39,21 @@ def worst_first(document):
     return sorted(tenants, key=lambda name: (-tenants[name]['error'], -tenants[name]['fail'], name))
 
 
+def due_note(document, name):
+    """How the chart's caption names a tenant to rotate: 'adatum (expired 3 days ago, 2026-11-28)',
+    'litware (45 days, 2027-01-15)'; the end date where the audit observed it."""
+    secret = document['summary']['tenants'][name]['secret']
+    days = secret['days_left']
+    note = 'expired %d day%s ago' % (-days, '' if days == -1 else 's') if days < 0 else '%d days' % days
+    return '%s (%s%s)' % (name, note, ', ' + secret['end_date_time'][:10] if secret['end_date_time'] else '')
+
+
 def test_the_matrix_shows_the_failing_tenants_first(browser, demo):
     browser.open(demo['url'])
     order = browser.evaluate(MATRIX_ORDER)
-    assert order == worst_first(demo['document']) == ['tailspin', 'contoso', 'northwind', 'fabrikam', 'litware',
-                                                      'woodgrove']
+    # the tenant not in this run last, after the audited ones
+    assert order == worst_first(demo['document']) + ['proseware'] == [
+        'tailspin', 'contoso', 'adatum', 'northwind', 'fabrikam', 'litware', 'woodgrove', 'proseware']
     # each cell says its status in words, not by colour alone, and links to the tenant's controls
     cells = browser.evaluate('''Array.from(document.querySelectorAll('#matrix tbody tr')).map(function(r){
         return Array.from(r.querySelectorAll('td.c')).map(function(c){return c.textContent;});})''')
@@ -49,7 +63,52 @@ def test_the_matrix_shows_the_failing_tenants_first(browser, demo):
                               .textContent''') == '87% (13/15)'
     assert browser.evaluate('document.querySelectorAll("#matrix th[scope]").length') >= 9
     assert browser.evaluate('document.querySelectorAll("details.tenant[open]").length') == 0  # collapsed
+    # the expired secret says so in the Secret column, in words
+    assert cells[2][4] == 'fail 1 · expired', cells[2]
     browser.screenshot(shot('demo-overview.png'), full_page=True)
+
+
+def test_a_tenant_not_in_this_run_is_greyed_and_neither_passes_nor_fails(browser, demo):
+    browser.open(demo['url'])
+    assert demo['document']['summary']['not_in_run'] == ['proseware']
+    assert 'proseware' not in demo['document']['summary']['tenants']
+    row = browser.evaluate('''(function(){var r=document.querySelector('#matrix tr[data-tenant="proseware"]');
+        return {status: r.dataset.status, cells: Array.from(r.cells).map(function(c){return [c.textContent,
+        c.colSpan, getComputedStyle(c).backgroundColor, getComputedStyle(c).fontStyle];}),
+        links: r.querySelectorAll('a').length};})()''')
+    assert row['status'] == 'not_in_run' and row['links'] == 0  # no controls to open
+    assert [c[:2] for c in row['cells']] == [['proseware', 1], ['not in this run', 8]]
+    assert set((c[2], c[3]) for c in row['cells']) == {('rgb(236, 236, 236)', 'italic')}  # greyed
+    assert browser.evaluate('document.querySelector("details.tenant[data-tenant=proseware]")') is None
+    assert browser.evaluate('document.getElementById("card-not-in-run").textContent') == \
+        '1 tenant(s) not in this run not audited: neither passed nor failed'
+    assert '7 tenants audited · 1 not in this run' in browser.evaluate('document.querySelector("header p").textContent')
+    assert browser.evaluate('document.getElementById("drift-not-in-run").textContent').startswith(
+        'Not in this run, so not compared: proseware.')
+    # not compared: its failing room of the previous run is neither fixed nor still failing; carried on instead
+    assert not [c for c in demo['document']['drift']['changes'] if c['tenant'] == 'proseware']
+    carried = demo['document']['carried']['proseware']
+    assert carried['generated'] == '2026-11-30T06:00:00Z'
+    assert [(c['room'], c['control']) for c in carried['controls'] if c['status'] == 'fail'] == [
+        ('loft@proseware.onmicrosoft.com', 'working-hours-only off')]
+    junit = ET.parse(demo['current']['paths']['junit']).getroot()
+    case = next(s for s in junit.iter('testsuite') if s.get('name') == 'proseware').find('testcase')
+    assert case.find('skipped').get('message') == 'not in this run'
+    browser.screenshot(shot('demo-not-in-run.png'), selector='#overview')
+
+
+def test_a_room_address_that_looks_like_a_formula_is_text_in_the_csv_and_the_page(browser, demo):
+    with open(demo['current']['paths']['csv'], newline='') as handle:
+        rows = [r for r in csv.DictReader(handle) if r['tenant'] == 'litware' and '1+2' in r['room']]
+    assert len(rows) == 5 and set(r['room'] for r in rows) == {"'=1+2@litware.onmicrosoft.com"}
+    with open(demo['current']['paths']['csv'], newline='') as handle:
+        assert not [cell for row in csv.reader(handle) for cell in row if cell[:1] in ('=', '+', '-', '@', '\t', '\r')]
+    # the page shows the address as it is, as text
+    browser.open(demo['url'] + '#tenant=litware&q=%3D1%2B2')
+    groups = browser.evaluate(VISIBLE_GROUPS)
+    assert [g['tenant'] for g in groups] == ['litware'] and len(groups[0]['rows']) == 5
+    assert set(r[0] for r in groups[0]['rows']) == {'=1+2@litware.onmicrosoft.com'}
+    browser.screenshot(shot('demo-formula-room.png'), selector='#details')
 
 
 def test_a_preset_in_the_address_shows_only_its_rows_with_the_group_open(browser, demo):
@@ -65,7 +124,7 @@ def test_a_preset_in_the_address_shows_only_its_rows_with_the_group_open(browser
 
     browser.open(demo['url'] + '#status=fail')
     groups = browser.evaluate(VISIBLE_GROUPS)
-    assert sorted(g['tenant'] for g in groups) == ['contoso', 'northwind'] and all(g['open'] for g in groups)
+    assert sorted(g['tenant'] for g in groups) == ['adatum', 'contoso', 'northwind'] and all(g['open'] for g in groups)
     assert set(row[2] for g in groups for row in g['rows']) == {'fail'}
 
     browser.open(demo['url'] + '#q=annex')  # the text search
@@ -80,16 +139,32 @@ def test_the_expiry_chart_has_one_mark_per_tenant(browser, demo):
         return [m.dataset.tenant, m.dataset.days, m.getAttribute('class')];})''')
     assert sorted(m[0] for m in marks) == sorted(demo['document']['summary']['tenants'])
     kinds = dict((m[0], (m[1], m[2])) for m in marks)
+    assert kinds['adatum'] == ('-3', 'mark expired')  # expired 3 days ago: its own kind
     assert kinds['northwind'] == ('9', 'mark over')  # below the 30-day threshold: rotate now
     assert kinds['litware'] == ('45', 'mark soon')  # within a month of it
     assert kinds['tailspin'] == ('', 'mark none')  # could not be read
-    assert 'rotation threshold: 30 days' in browser.evaluate('document.getElementById("expiry-chart").textContent')
-    assert '2 years (730 days)' in browser.evaluate('document.getElementById("expiry-chart").textContent')
+    assert [m[0] for m in marks][:3] == ['tailspin', 'adatum', 'northwind']  # unknown first, then by days left
+    fills = browser.evaluate('''['expired', 'over', 'soon'].map(function(k){
+        return getComputedStyle(document.querySelector('#expiry-chart .mark.' + k)).fill;})''')
+    assert len(set(fills)) == 3, fills  # expired is not drawn as 'below the threshold'
+    chart = browser.evaluate('document.getElementById("expiry-chart").textContent')
+    assert 'rotation threshold: 30 days' in chart and '2 years (730 days)' in chart
+    assert 'rotate this month: 3 (1 expired)' in chart
+    legend = browser.evaluate('document.querySelector("#expiry .legend").textContent')
+    assert legend.startswith('expiredbelow the threshold'), legend
     label = browser.evaluate('document.getElementById("expiry-chart").getAttribute("aria-label")')
-    assert '1 below the rotation threshold, 1 to rotate within a month' in label, label
-    assert 'Rotate this month: northwind, litware.' in browser.evaluate(
-        'document.getElementById("expiry-summary").textContent')
+    assert '1 expired, 1 below the rotation threshold, 1 to rotate within a month' in label, label
+    assert '1 tenant(s) not in this run are not drawn' in label
+    # each tenant to rotate named with its days left (and end date), the expired first
+    document = demo['document']
+    assert document['summary']['tenants']['adatum']['secret']['state'] == 'expired'
+    expected = 'Rotate this month: %s.' % ', '.join(due_note(document, n) for n in ('adatum', 'northwind', 'litware'))
+    assert expected in browser.evaluate('document.getElementById("expiry-summary").textContent')
+    cards = browser.evaluate('''[document.getElementById('card-expired').textContent,
+        document.getElementById('card-rotate').textContent]''')
+    assert cards == ['1 expired client secret(s) rotate now', '2 secret(s) to rotate within a month'], cards
     browser.screenshot(shot('demo-expiry-chart.png'), selector='#secrets')
+    browser.screenshot(shot('demo-totals.png'), selector='#totals')
 
 
 def test_the_drift_lists_what_was_fixed_since_the_previous_run(browser, demo):
@@ -107,7 +182,8 @@ def test_the_drift_lists_what_was_fixed_since_the_previous_run(browser, demo):
         return [r.dataset.tenant, r.dataset.control];})''')
     assert new == [['contoso', 'auto-decline outside limits off']]
     summary = browser.evaluate('document.querySelector("#drift p").textContent')
-    assert summary == 'Compared with the run of 2026-11-30T06:00:00Z: 1 new, 3 fixed, 4 still failing.'
+    # adatum's secret had expired at the previous run too: still failing
+    assert summary == 'Compared with the run of 2026-11-30T06:00:00Z: 1 new, 3 fixed, 5 still failing.'
 
 
 def test_the_keyboard_opens_a_tenant_from_the_matrix(browser, demo):

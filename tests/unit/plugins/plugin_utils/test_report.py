@@ -1,4 +1,5 @@
-"""The audit report: its verdict (fail_on), the retries it sums, the page it draws and the profile it names."""
+"""The audit report: its verdict (fail_on), the retries it sums, the page it draws, the profile it names, the
+state of the secret Bookings ONE holds and the tenants not in this run."""
 
 from __future__ import annotations
 
@@ -49,7 +50,10 @@ def test_an_error_without_detail_names_the_control():
 
 def test_by_status_names_the_tenants():
     assert report.by_status(report.summarize(CONTROLS)) == {'fail': ['contoso'], 'error': ['tailspin'],
-                                                            'pass': ['fabrikam']}
+                                                            'pass': ['fabrikam'], 'not_in_run': []}
+    # a tenant not in this run has no status of its own and is named apart
+    summary = report.summarize(CONTROLS, None, ['northwind', 'contoso'])  # contoso has controls: it was in the run
+    assert report.by_status(summary)['not_in_run'] == ['northwind'] and 'northwind' not in summary['tenants']
 
 
 @pytest.mark.parametrize('observed, expected', [
@@ -129,3 +133,124 @@ def test_the_report_names_its_profile():
     assert json.loads(report.to_json(CONTROLS, 'now', None, profile))['profile']['name'] == 'strict'
     assert 'profile <b>strict</b>' in report.to_html(CONTROLS, 'now', None, profile)
     assert 'profile strict' in report.to_junit(CONTROLS, 'now', profile)
+
+
+# -- the secret Bookings ONE holds: ok, rotate, expired or missing
+
+def secret(tenant, days, state=None, end=None, status=None):
+    """A 'client secret present' control as _audit.py judges it (threshold 30); without state as in run
+    files from before the state was observed."""
+    observed = dict(days_left=days, key_id=None if days is None else 'k-%s' % tenant)
+    if state:
+        observed.update(state=state, end_date_time=end)
+    return control(tenant, 'client secret present', status or ('pass' if days is not None and days >= 30 else 'fail'),
+                   observed, {'days_left': '>= 30'})
+
+
+@pytest.mark.parametrize('item, expected', [
+    (secret('a', -3, 'expired', '2026-12-03T06:00:00Z'), ('expired', -3, '2026-12-03T06:00:00Z')),
+    (secret('a', 3, 'rotate', '2026-12-09T10:00:00.1234567Z'), ('rotate', 3, '2026-12-09T10:00:00Z')),  # Graph's
+    (secret('a', 45, 'ok', '2027-01-15T06:00:00Z'), ('ok', 45, '2027-01-15T06:00:00Z')),
+    (secret('a', None, 'missing'), ('missing', None, None)),
+    (secret('a', 3, 'rotate', 'soon'), ('rotate', 3, None)),  # not a date: not passed on
+    # run files from before the state was observed: derived from days_left
+    (secret('a', -1), ('expired', -1, None)), (secret('a', 0), ('rotate', 0, None)), (secret('a', 29), ('rotate', 29, None)),
+    (secret('a', 30), ('ok', 30, None)), (secret('a', None), ('missing', None, None)),
+    (control('a', 'client secret present', 'fail', 'app registration missing', 'present'), ('missing', None, None)),
+])
+def test_the_state_of_the_secret(item, expected):
+    got = report.secret_of(item)
+    assert (got['state'], got['days_left'], got['end_date_time']) == expected
+
+
+def test_an_unread_secret_has_no_state():
+    assert report.secret_of(control('a', 'client secret present', 'error', None, True, detail='could not be read')) \
+        is None
+    assert report.secret_of(None) is None
+
+
+@pytest.mark.parametrize('state, days, end, note', [
+    ('rotate', 3, '2026-12-09T06:00:00Z', '3 days, 2026-12-09'),
+    ('expired', -3, '2026-12-03T06:00:00Z', 'expired 3 days ago, 2026-12-03'),
+    ('expired', -1, None, 'expired 1 day ago'),
+    ('ok', 1, None, '1 day'),
+    ('missing', None, None, 'no secret'),
+])
+def test_the_note_on_a_secret(state, days, end, note):
+    assert report.secret_note(dict(state=state, days_left=days, end_date_time=end)) == note
+
+
+EXPIRY = [secret('contoso', 3, 'rotate', '2026-12-04T06:00:00Z'), secret('fabrikam', -3, 'expired', '2026-11-28T06:00:00Z'),
+          secret('litware', 45, 'ok', '2027-01-15T06:00:00Z'), secret('woodgrove', 400, 'ok', '2028-01-05T06:00:00Z'),
+          secret('adatum', -1),  # an older run's observation: no state, no end date
+          control('tailspin', 'tenant reachable', 'error', None, 'read access', detail='login failed')]
+
+
+def test_an_expired_secret_is_its_own_kind_in_the_chart_the_cards_and_the_json():
+    page, _data = page_of(EXPIRY)
+    marks = re.findall(r'<rect class="mark ([a-z]+)" data-tenant="([^"]+)" data-days="(-?\d*)"', page)
+    # the unknown first, then by days left; the expired are not 'over' (below the threshold)
+    assert marks == [('none', 'tailspin', ''), ('expired', 'fabrikam', '-3'), ('expired', 'adatum', '-1'),
+                     ('over', 'contoso', '3'), ('soon', 'litware', '45'), ('ok', 'woodgrove', '400')]
+    assert '<title>fabrikam: expired 3 days ago (ended 2026-11-28)</title>' in page
+    assert '<title>contoso: 3 days left (ends 2026-12-04)</title>' in page
+    assert page.count('>expired</text>') == 2  # said in words above each expired bar
+    legend = re.search(r'<p class="legend">(.*?)</p>', page).group(1)
+    assert [t for t in re.split(r'<[^>]+>', legend) if t] == [
+        'expired', 'below the threshold', 'within a month of it', 'later', 'no secret known']
+    assert 'svg .expired{fill:#4a148c}' in page and 'background:#4a148c' in legend  # not the red of 'over'
+    summary = re.search(r'<p id="expiry-summary">(.*?)</p>', page).group(1)
+    text = re.sub(r'<[^>]+>', '', summary)
+    assert text.startswith('Client secret days left for 6 tenant(s): 2 expired, 1 below the rotation threshold, 1 to '
+                           'rotate within a month, 1 later, 1 without a known secret.')
+    # the expired first, each with its days and end date where known
+    assert text.endswith(' Rotate this month: fabrikam (expired 3 days ago, 2026-11-28), adatum (expired 1 day ago), '
+                         'contoso (3 days, 2026-12-04), litware (45 days, 2027-01-15).')
+    assert 'rotate this month: 4 (2 expired)' in page
+    assert '<div class="card fail" id="card-expired"><b>2 expired</b> client secret(s)' in page
+    assert '<div class="card" id="card-rotate"><b>2</b> secret(s) to rotate within a month</div>' in page
+    assert re.findall(r'<tr data-tenant="([^"]+)"', page) == [
+        'tailspin', 'adatum', 'contoso', 'fabrikam', 'litware', 'woodgrove']
+    row = re.search(r'<tr data-tenant="fabrikam".*?</tr>', page).group(0)
+    assert 'fail 1 &middot; <b>expired</b>' in row
+    summary = json.loads(report.to_json(EXPIRY, '2026-12-01T06:00:00Z'))['summary']['tenants']
+    assert summary['fabrikam']['secret'] == dict(state='expired', days_left=-3, end_date_time='2026-11-28T06:00:00Z')
+    assert summary['adatum']['secret'] == dict(state='expired', days_left=-1, end_date_time=None)
+    assert summary['contoso']['secret']['state'] == 'rotate' and 'secret' not in summary['tailspin']
+
+
+def test_without_an_expired_secret_the_card_says_so():
+    page, _data = page_of(EXPIRY[2:4])
+    assert '<div class="card" id="card-expired"><b>0 expired</b> client secret(s) <small>none has expired' in page
+    assert 'Rotate this month: <a href="#t0">litware</a> (45 days, 2027-01-15).' in page
+
+
+# -- tenants not in this run
+
+def test_a_tenant_not_in_this_run_is_a_greyed_row_and_nothing_else():
+    page, data = page_of(CONTROLS, not_in_run=['northwind', 'adatum'])
+    rows = re.findall(r'<tr data-tenant="([^"]+)" data-status="([a-z_]+)"', page)
+    assert rows == [('tailspin', 'error'), ('contoso', 'fail'), ('fabrikam', 'pass'), ('adatum', 'not_in_run'),
+                    ('northwind', 'not_in_run')]  # last, by name
+    row = re.search(r'<tr data-tenant="adatum".*?</tr>', page).group(0)
+    assert row == ('<tr data-tenant="adatum" data-status="not_in_run" class="nir"><th scope="row">adatum</th>'
+                   '<td class="c nir" colspan="8">not in this run</td></tr>')  # no link: it has no controls
+    assert data['names'] == ['tailspin', 'contoso', 'fabrikam'] and page.count('<details class="tenant"') == 3
+    assert '<option>adatum</option>' not in page  # not offered in the filters either
+    assert '<b>2</b> tenant(s) not in this run' in page and '3 tenants audited &middot; 2 not in this run' in page
+    assert 'data-tenant="adatum" data-days' not in page and '2 tenant(s) not in this run are not drawn.' in page
+    # the three status cards still count the audited tenants only
+    assert '<b>1</b> tenant(s) passing' in page and '<b>1</b> tenant(s) failing' in page
+
+
+def test_a_tenant_not_in_this_run_never_fails_the_run_and_is_skipped_in_junit():
+    import xml.etree.ElementTree as ET
+    controls = [c for c in CONTROLS if c['tenant'] != 'tailspin']
+    assert report.verdict(controls, 'fail')['error_tenants'] == []
+    root = ET.fromstring(report.to_junit(controls, 'now', not_in_run=['tailspin']))
+    assert (root.get('tests'), root.get('failures'), root.get('errors'), root.get('skipped')) == ('5', '2', '0', '1')
+    suite = next(s for s in root.iter('testsuite') if s.get('name') == 'tailspin')
+    assert (suite.get('tests'), suite.get('failures'), suite.get('errors'), suite.get('skipped')) == ('1', '0', '0', '1')
+    case = suite.find('testcase')
+    assert case.get('classname') == 'tailspin.tenant' and case.find('skipped').get('message') == 'not in this run'
+    assert [s.get('name') for s in root.iter('testsuite')] == ['contoso', 'fabrikam', 'tailspin']  # by name

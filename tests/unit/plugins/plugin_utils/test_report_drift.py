@@ -1,5 +1,6 @@
-"""The report's trail of runs: drift since the previous run, first_seen carried over, retention,
-the CSV, JUnit's known failures, the JSON schema and what the action returns."""
+"""The report's trail of runs: drift since the previous run, first_seen carried over, retention, tenants not
+in this run, the CSV (and its cells neutralised against formulas), JUnit's known failures, the JSON schema and
+what the action returns."""
 
 from __future__ import annotations
 
@@ -58,7 +59,8 @@ def test_the_first_run_compares_with_nothing_and_marks_first_seen(tmp_path):
     written = write(tmp_path, FIRST, T1)
     assert written['drift'] == dict(new=0, fixed=0, still_failing=0, previous=None, previous_file=None)
     doc = document(tmp_path)
-    assert doc['drift'] == report.no_drift() and doc['schema_version'] == '1.0' and doc['generated'] == T1
+    assert doc['drift'] == report.no_drift() and doc['schema_version'] == '1.1' and doc['generated'] == T1
+    assert doc['summary']['not_in_run'] == [] and doc['carried'] == {}
     controls = by_key(doc)
     assert controls[('contoso', 'annex', 'delegate set')]['first_seen'] == T1
     assert 'first_seen' not in controls[('contoso', 'board', 'delegate set')]  # a pass has none
@@ -108,6 +110,54 @@ def test_a_control_no_longer_judged_is_fixed_only_where_the_tenant_was_fully_aud
     assert written['drift']['fixed'] == 1 and written['drift']['still_failing'] == 0
 
 
+def test_a_tenant_not_in_this_run_is_not_compared_and_its_controls_are_carried_to_the_next_run(tmp_path):
+    first = {'contoso:@admin consent: Mail.Send': 'fail', 'fabrikam:@admin consent: Mail.Send': 'fail',
+             'fabrikam:annex@delegate set': 'fail', 'fabrikam:board@delegate set': 'pass'}
+    write(tmp_path, first, T1)
+    # a run limited to contoso: fabrikam's failures are neither fixed nor still failing, nothing is new
+    only = {'contoso:@admin consent: Mail.Send': 'fail'}
+    written = write(tmp_path, only, T2, not_in_run=['fabrikam'])
+    assert written['drift'] == dict(new=0, fixed=0, still_failing=1, previous=T1, previous_file=written['drift'][
+        'previous_file'])
+    doc = document(tmp_path)
+    assert doc['summary']['not_in_run'] == ['fabrikam'] and 'fabrikam' not in doc['summary']['tenants']
+    assert doc['summary']['totals'] == dict(fail=1, error=0, **{'pass': 0})  # about the controls of the run
+    assert [c['tenant'] for c in doc['controls']] == ['contoso']
+    assert sorted(doc['carried']) == ['fabrikam'] and doc['carried']['fabrikam']['generated'] == T1
+    assert len(doc['carried']['fabrikam']['controls']) == 3
+    # limited again: carried on from the run file that carried them, still as judged at T1
+    write(tmp_path, only, T3, not_in_run=['fabrikam'])
+    assert document(tmp_path)['carried']['fabrikam'] == doc['carried']['fabrikam']
+    # a full run compares fabrikam with what it was at T1: first_seen survives, a fix is a fix, new is new
+    full = {'contoso:@admin consent: Mail.Send': 'fail', 'fabrikam:@admin consent: Mail.Send': 'fail',
+            'fabrikam:annex@delegate set': 'pass', 'fabrikam:board@delegate set': 'fail'}
+    written = write(tmp_path, full, T4)
+    assert (written['drift']['new'], written['drift']['fixed'], written['drift']['still_failing']) == (1, 1, 2)
+    doc = document(tmp_path)
+    assert by_key(doc)[('fabrikam', None, 'admin consent: Mail.Send')]['first_seen'] == T1
+    changes = dict(((c['tenant'], c['room'], c['control']), c) for c in doc['drift']['changes'])
+    assert changes[('fabrikam', 'annex', 'delegate set')]['change'] == 'fixed'
+    assert changes[('fabrikam', 'annex', 'delegate set')]['first_seen'] == T1
+    assert changes[('fabrikam', 'board', 'delegate set')]['change'] == 'new'
+    assert doc['carried'] == {} and doc['summary']['not_in_run'] == []
+    # a tenant no longer reported on at all is not carried
+    write(tmp_path, only, '2026-12-03T06:00:00Z')
+    assert document(tmp_path)['carried'] == {}
+
+
+def test_carried_controls_of_an_unreachable_tenant_are_compared_as_ever(tmp_path):
+    write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass', 'tailspin:@tenant reachable': 'error'}, T1)
+    write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass'}, T2, not_in_run=['tailspin'])
+    written = write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass', 'tailspin:@tenant reachable': 'error'}, T3)
+    assert (written['drift']['new'], written['drift']['still_failing']) == (0, 1)
+    assert by_key(document(tmp_path))[('tailspin', None, 'tenant reachable')]['first_seen'] == T1
+    # reached at last: fixed, failing since T1
+    written = write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass', 'tailspin:@admin consent: Mail.Send': 'pass'},
+                    T4)
+    fixed = [c for c in document(tmp_path)['drift']['changes'] if c['change'] == 'fixed']
+    assert [(c['tenant'], c['control'], c['first_seen']) for c in fixed] == [('tailspin', 'tenant reachable', T1)]
+
+
 def test_retention_keeps_the_newest_runs_of_this_name_only(tmp_path):
     other = tmp_path / 'audit-before-20261101T000000Z.json'  # another report's run, and an unrelated file
     other.write_text('{}')
@@ -152,6 +202,55 @@ def test_the_csv_has_one_row_per_control_with_json_values(tmp_path):
     assert rows[2]['observed'] == 'null' and rows[2]['status'] == 'error'
     written = write(tmp_path, FIRST, T1)
     assert len(list(csv.DictReader(open(written['paths']['csv'], newline='')))) == len(FIRST)
+
+
+UNSAFE = ['=1+2', '+cmd|calc', '-x', '@sum(A1)', '\tTAB', '\rCR']
+
+
+@pytest.mark.parametrize('start', UNSAFE)
+@pytest.mark.parametrize('column', ['tenant', 'room', 'control', 'detail'])
+def test_no_csv_cell_starts_a_formula(column, start):
+    """Tenant-controlled text (room addresses such as =1+2@contoso.com are legal) is never a formula."""
+    values = dict(tenant='contoso', room='annex@contoso', control='delegate set', detail='why')
+    values[column] = start + '@contoso.com'
+    item = control(values['tenant'], values['control'], 'fail', False, True, room=values['room'],
+                   detail=values['detail'])
+    report.compare([item], None, T1)
+    row = list(csv.DictReader(io.StringIO(report.to_csv([item]))))[0]
+    assert row[column] == "'" + start + '@contoso.com'
+    assert [name for name, cell in row.items() if cell.startswith(tuple('=+-@\t\r'))] == []
+
+
+def test_every_csv_column_is_neutralised_and_the_rule_can_be_undone():
+    # observed and expected are JSON text: a bare negative number would start a cell with '-'
+    item = control('-tenant', '@control', 'fail', -3, '=SUM(1)', room="'quoted@contoso.com", detail='+detail')
+    report.compare([item], None, T1)
+    row = list(csv.reader(io.StringIO(report.to_csv([item]))))[1]
+    assert row == ["'-tenant", "''quoted@contoso.com", "'@control", 'fail', T1, "'-3", '"=SUM(1)"', "'+detail"]
+    original = ['-tenant', "'quoted@contoso.com", '@control', 'fail', T1, '-3', '"=SUM(1)"', '+detail']
+    assert [cell[1:] if cell.startswith("'") else cell for cell in row] == original  # one ' off: the value
+    safe = ['contoso', 'annex@contoso.com', 'delegate set', 'pass', '', 'true', '{"days_left": -3}', 'a - b = c']
+    assert [report.csv_cell(cell) for cell in safe] == safe
+
+
+@pytest.mark.parametrize('observed, detail, expected', [
+    (dict(days_left=-3, key_id='k', end_date_time='2026-11-28T06:00:00Z', state='expired'), None,
+     'state: expired (3 days ago, 2026-11-28)'),
+    (dict(days_left=9, key_id='k', end_date_time='2026-12-10T06:00:00Z', state='rotate'), None,
+     'state: rotate (9 days left, 2026-12-10)'),
+    (dict(days_left=1, key_id='k', end_date_time=None, state='ok'), 'rotated by hand', 'state: ok (1 day left); rotated by hand'),
+    (dict(days_left=None, key_id=None, end_date_time=None, state='missing'), None, 'state: missing'),
+    (dict(days_left=-1, key_id='k'), None, 'state: expired (1 day ago)'),  # a run of before the state was observed
+    ('app registration missing', None, 'state: missing'),
+    (None, 'could not be read', 'could not be read'),  # not read: no state
+])
+def test_the_csv_names_the_state_of_the_secret_in_its_detail(observed, detail, expected):
+    item = control('contoso', 'client secret present', 'error' if observed is None else 'fail', observed,
+                   {'days_left': '>= 30'}, detail=detail)
+    other = control('contoso', 'no orphaned secrets', 'pass', [], [])
+    report.compare([item, other], None, T1)
+    rows = list(csv.DictReader(io.StringIO(report.to_csv([item, other]))))
+    assert rows[0]['detail'] == expected and rows[1]['detail'] == ''
 
 
 @pytest.mark.parametrize('known, failures, skipped', [('fail', 2, 0), ('skip', 1, 1)])
@@ -233,13 +332,17 @@ def test_a_generated_report_matches_the_documented_schema(tmp_path):
     with open(SCHEMA) as handle:
         schema = json.load(handle)
     write(tmp_path, FIRST, T1)
-    controls = run(dict(FIRST, **{'contoso:annex@delegate set': 'pass'})) + [
-        control('fabrikam', 'client secret present', 'pass', {'days_left': 200, 'key_id': 'k'},
+    controls = [c for c in run(dict(FIRST, **{'contoso:annex@delegate set': 'pass'})) if c['tenant'] != 'tailspin'] + [
+        control('fabrikam', 'client secret present', 'fail',
+                {'days_left': -3, 'key_id': 'k', 'end_date_time': '2026-11-27T06:00:00Z', 'state': 'expired'},
                 {'days_left': '>= 30'})]
     retries = dict(contoso={'graph': {'retried': 2, 'waited_s': 1.5}})
-    report.write_reports(str(tmp_path), 'audit', controls, T2, retries, PROFILE)
+    report.write_reports(str(tmp_path), 'audit', controls, T2, retries, PROFILE, not_in_run=['tailspin'])
     doc, undocumented = document(tmp_path), set()
     assert doc['drift']['changes'] and doc['summary']['tenants']['contoso']['retries']  # every part is filled
+    assert doc['summary']['not_in_run'] == ['tailspin'] and doc['carried']['tailspin']['controls']
+    assert doc['summary']['tenants']['fabrikam']['secret']['end_date_time'] == '2026-11-27T06:00:00Z'
+    assert 'secret' not in doc['summary']['tenants']['contoso']  # its secret control is in error: not read
     assert validate(doc, schema, schema, undocumented=undocumented) == []
     assert undocumented == set(), 'fields the schema does not document: %s' % sorted(undocumented)
     major = report.SCHEMA_VERSION.split('.', maxsplit=1)[0]
@@ -284,3 +387,26 @@ def test_the_action_returns_the_drift_and_keeps_its_outputs(tmp_path):
     assert [c['first_seen'] for c in second['failed_controls'] if c['tenant'] == 'contoso'] == [T1]
     with pytest.raises(action.AnsibleActionFail, match='history is -1'):
         action_run(tmp_path, dict(contoso=missing), T3, history=-1)
+
+
+@pytest.mark.parametrize('fail_on', ['error', 'fail'])
+def test_the_action_leaves_the_tenants_not_in_this_run_out_of_the_verdict(tmp_path, fail_on):
+    unreachable, missing = dict(error='login failed'), dict(app=dict(exists=False), rooms=[])
+    action_run(tmp_path, dict(contoso=missing, tailspin=unreachable), T1)
+    # limited to contoso: tailspin (unreachable last time, and with no observation now) is not in this run
+    limited = action_run(tmp_path, dict(contoso=missing, tailspin=None), T2, in_run=['contoso', 'localhost'],
+                         fail_on=fail_on)
+    assert limited['tenants_by_status']['not_in_run'] == ['tailspin'] and 'tailspin' not in limited['tenants']
+    assert limited['error_tenants'] == [] and 'tailspin' not in limited['failure'] and 'tailspin' not in limited['retries']
+    if fail_on == 'error':
+        assert limited['failure'] == ''
+    else:  # contoso's missing app only: tailspin's earlier error does not count
+        assert re.fullmatch(r'1 tenant\(s\) with failed controls: contoso \(\d+ failed\)', limited['failure'])
+    assert limited['drift']['fixed'] == 0 and limited['drift']['new'] == 0  # tailspin's error is not 'fixed'
+    assert all(c['tenant'] == 'contoso' for c in limited['failed_controls'])
+    doc = json.load(open(limited['paths']['json']))
+    assert doc['summary']['not_in_run'] == ['tailspin'] and doc['carried']['tailspin']['generated'] == T1
+    # the default is every tenant: tailspin is audited again, and its error is still failing since T1
+    full = action_run(tmp_path, dict(contoso=missing, tailspin=unreachable), T3)
+    assert full['tenants_by_status']['not_in_run'] == [] and full['error_tenants'] == ['tailspin']
+    assert [c['first_seen'] for c in full['failed_controls'] if c['tenant'] == 'tailspin'] == [T1]
