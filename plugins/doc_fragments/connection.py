@@ -100,13 +100,31 @@ options:
     description:
       - How many times a throttled (429), unavailable (503, 504) or unreachable request is retried;
         sign-in (token and discovery requests) is also retried after a 500 or 502.
-      - Waits follow the service's C(Retry-After), otherwise exponential backoff with jitter, and stop
-        after five minutes in total.
+      - A service that could not be connected to at all (connection refused, host name not resolved,
+        connect timeout) is retried like a 503, writes too, since nothing reached it; once the retries
+        are used up the task fails with C(could not connect to <host>) and the reason. A write whose
+        answer did not come in time (read timeout) is not repeated, since it may have been carried out.
+      - Waits follow the service's C(Retry-After) in full, otherwise exponential backoff with jitter;
+        they draw on O(wait_budget), and the retries of one request stop after five minutes.
       - Every module returns C(retries), on success and on failure, a dictionary keyed by service
         (C(login), C(graph), C(exchange)) of C(retried) (how many retries were made) and C(waited_s)
         (seconds waited, rounded to 0.01), listing only the services that were retried; C({}) when none was.
     type: int
     default: 6
+  wait_budget:
+    description:
+      - The most seconds one task may spend waiting between retries for its tenant, across all of
+        its requests (sign-in, Graph, Exchange Online, parallel ones included). Waits for a
+        C(Retry-After), backoff after an unavailable or unreachable service, and the waits for
+        Microsoft Entra replication all count.
+      - When the next wait would take more than what is left, the request is not repeated and the task
+        fails at once, with the service's error code and status and a message naming this option; a
+        C(Retry-After) is waited in full or not at all. A tenant that keeps answering with a long
+        C(Retry-After) therefore fails its task quickly instead of holding the run.
+      - With V(0) nothing is waited for; a throttled, unavailable or unreachable service ends the request at once.
+      - Falls back to E(BOOKINGSONE_WAIT_BUDGET).
+    type: float
+    default: 300.0
 requirements:
   - msal
   - requests

@@ -93,6 +93,7 @@ CONNECTION_ARGSPEC = dict(
     token_cache_dir=dict(type='path', fallback=(env_fallback, ['BOOKINGSONE_TOKEN_CACHE_DIR'])),
     request_timeout=dict(type='float', default=60.0),
     max_retries=dict(type='int', default=6),
+    wait_budget=dict(type='float', default=300.0, fallback=(env_fallback, ['BOOKINGSONE_WAIT_BUDGET'])),
 )
 
 # Options that pick the credential; at most one, and client_id goes with the first two.
@@ -133,6 +134,9 @@ def connection_errors(params):
         value = params.get(name)
         if value and not value.lower().startswith('https://'):
             errors.append('%s %r must be an https:// URL' % (name, value))
+    budget = params.get('wait_budget')
+    if budget is not None and not budget >= 0:  # NaN too
+        errors.append('wait_budget %r must be 0 or more seconds (0: never wait for a retry)' % budget)
     return errors
 
 

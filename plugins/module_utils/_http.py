@@ -2,7 +2,8 @@
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one HTTP layer: a requests session with timeouts, bounded retries that
-honour Retry-After, token refresh on 401, and service error mapping.
+honour Retry-After within a per-connection wait budget, token refresh on 401, and
+service error mapping.
 
 GraphClient and ExchangeClient are thin subclasses; no module sends HTTP itself.
 """
@@ -14,12 +15,15 @@ import email.utils
 import json
 import random
 import re
+import socket
 import threading
 import time
 import uuid
+from urllib.parse import urlsplit
 
 try:
     import requests
+    from urllib3 import exceptions as urllib3_errors
     HAS_REQUESTS = True
 except ImportError:
     HAS_REQUESTS = False
@@ -35,6 +39,105 @@ RETRY_STATUSES = frozenset([429, 503, 504])
 # A token request changes nothing, so an internal error or a bad gateway is safe to repeat there
 # too; on Graph or Exchange a 500 may hide a write that happened.
 LOGIN_RETRY_STATUSES = RETRY_STATUSES | frozenset([500, 502])
+# How messages name a service (RetryPolicy counts retries under the short names).
+SERVICE_NAMES = dict(login='the identity platform', graph='Microsoft Graph', exchange='Exchange Online',
+                     handoff='the hand-off endpoint')
+DEFAULT_WAIT_BUDGET = 300.0  # the wait_budget connection option's default
+
+
+def _causes(exc):
+    """exc and the exceptions behind it: what requests wraps (urllib3's MaxRetryError and its reason, a
+    proxy's original error) and the exceptions each was raised from or while handling."""
+    found, pending = [], [exc]
+    while pending and len(found) < 32:
+        current = pending.pop(0)
+        if not isinstance(current, BaseException) or any(current is seen for seen in found):
+            continue
+        found.append(current)
+        pending.extend(current.args)
+        pending.extend([getattr(current, 'reason', None), getattr(current, 'original_error', None),
+                        current.__cause__, current.__context__])
+    return found
+
+
+def connect_failure(exc):
+    """Why no connection could be made, in a few words ('connection refused', 'name not resolved', 'connection
+    timed out'...), or None when the failure came later (a read timeout, a connection dropped after the
+    request went out) and the service may have carried the request out.
+
+    Nothing reached the service after a connect failure, so a request is safe to repeat after one, even a POST.
+    """
+    causes = _causes(exc)
+    connect = (urllib3_errors.NewConnectionError, urllib3_errors.ConnectTimeoutError, requests.exceptions.ConnectTimeout)
+    if not any(isinstance(cause, connect) for cause in causes):
+        return None
+    proxy = 'proxy ' if any(isinstance(cause, urllib3_errors.ProxyError) for cause in causes) else ''
+    unresolved = (socket.gaierror,) + tuple(
+        [urllib3_errors.NameResolutionError] if hasattr(urllib3_errors, 'NameResolutionError') else [])
+    if any(isinstance(cause, unresolved) for cause in causes):
+        return proxy + 'name not resolved'
+    if any(isinstance(cause, ConnectionRefusedError) for cause in causes):
+        return proxy + 'connection refused'
+    timeouts = (socket.timeout, TimeoutError, requests.exceptions.ConnectTimeout)
+    if any(isinstance(cause, timeouts) or isinstance(cause, urllib3_errors.ConnectTimeoutError)
+           and not isinstance(cause, urllib3_errors.NewConnectionError) for cause in causes):
+        return proxy + 'connection timed out'
+    for cause in causes:  # e.g. [Errno 101] Network is unreachable
+        if isinstance(cause, OSError) and not isinstance(cause, requests.exceptions.RequestException) \
+                and cause.errno and cause.strerror:
+            return proxy + cause.strerror[0].lower() + cause.strerror[1:]
+    return proxy + 'connection failed'
+
+
+def host_of(url):
+    """host[:port] of a URL, as an error message names where a request went."""
+    parts = urlsplit(url)
+    host = parts.hostname or url
+    if ':' in host:
+        host = '[%s]' % host  # IPv6
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return host if port is None else '%s:%d' % (host, port)
+
+
+def connection_message(exc, url, other='%(error)s'):
+    """The message of a request that got no answer: `could not connect to host[:port] (why)` when no
+    connection could be made (urllib3's wording left out), else `other` % {url, error}."""
+    reason = connect_failure(exc)
+    if reason:
+        return 'could not connect to %s (%s)' % (host_of(url), reason)
+    return other % dict(url=url, error=exc)
+
+
+def _seconds(value):
+    return ('%.2f' % value).rstrip('0').rstrip('.')
+
+
+class WaitRefused(Exception):
+    """RetryPolicy.send did not repeat a request because the wait before it would pass what is left of
+    the connection's wait budget. Holds the last answer (`response`) or the last connect failure (`error`)."""
+
+    def __init__(self, service, pause, retry_after, left, budget, response=None, error=None):
+        super(WaitRefused, self).__init__(service, pause)
+        self.service, self.pause, self.retry_after, self.left, self.budget = service, pause, retry_after, left, budget
+        self.response, self.error = response, error
+
+    def describe(self, url, answer=None):
+        """The message the request fails with; `answer` is the service's own message of its last answer."""
+        budget = "only %s s of this tenant's wait budget are left (wait_budget=%s); the request was not repeated" % (
+            _seconds(max(self.left, 0.0)), _seconds(self.budget))
+        name = SERVICE_NAMES.get(self.service, self.service)
+        if self.error is not None:
+            told = '%s; a retry would wait %s s (backoff) but %s' % (connection_message(self.error, url),
+                                                                     _seconds(self.pause), budget)
+        elif self.retry_after:
+            told = '%s asked to wait %s s (Retry-After) but %s' % (name, _seconds(self.pause), budget)
+        else:
+            told = '%s answered HTTP %s; a retry would wait %s s (backoff) but %s' % (
+                name, self.response.status_code, _seconds(self.pause), budget)
+        return '%s. Its answer: %s' % (told, answer) if answer else told
 
 
 def parse_retry_after(value, now=None):
@@ -56,54 +159,81 @@ def parse_retry_after(value, now=None):
     return max(0.0, when.timestamp() - now)
 
 
-class RetryPolicy(object):
-    """How long and how often to retry: bounded in attempts and in total time.
+class _WaitBudget(object):
+    """Seconds a connection may still spend waiting between retries, shared by its requests and threads."""
 
-    One object serves every client of a module (login, Graph, Exchange), so it also
-    counts, per service, the retries made and the seconds waited (see retries()).
+    def __init__(self, total):
+        self.total = self.left = float(total)
+
+
+class RetryPolicy(object):
+    """How long and how often to retry: bounded in attempts, in time per request, and in seconds waited
+    per connection (the wait budget).
+
+    One object serves every client of a connection (login, Graph, Exchange), so it also
+    counts, per service, the retries made and the seconds waited (see retries()), and all
+    of them draw their waits from one budget: a tenant that keeps answering with a long
+    Retry-After fails its task at once instead of holding the run.
     """
 
-    def __init__(self, max_attempts=7, max_total=300.0, max_retry_after=120.0, base_delay=0.5, max_delay=30.0,
-                 sleep=time.sleep, clock=time.monotonic, jitter=random.random):
-        self.max_attempts, self.max_total, self.max_retry_after = max_attempts, max_total, max_retry_after
+    def __init__(self, max_attempts=7, max_total=300.0, wait_budget=DEFAULT_WAIT_BUDGET, base_delay=0.5,
+                 max_delay=30.0, sleep=time.sleep, clock=time.monotonic, jitter=random.random):
+        self.max_attempts, self.max_total = max_attempts, max_total
         self.base_delay, self.max_delay = base_delay, max_delay
         self.sleep, self.clock, self.jitter = sleep, clock, jitter  # tests pass their own
         self._lock = threading.Lock()  # modules fan requests out over threads (_parallel.py)
         self._counts = {}
+        self._budget = _WaitBudget(DEFAULT_WAIT_BUDGET if wait_budget is None else wait_budget)
+
+    @property
+    def wait_budget(self):
+        return self._budget.total
 
     def delay(self, attempt, retry_after=None):
-        """The wait before retry number `attempt` (1-based)."""
+        """The wait before retry number `attempt` (1-based): the service's Retry-After in full, else backoff."""
         if retry_after is not None:
-            return min(retry_after, self.max_retry_after)
+            return retry_after
         # Exponential backoff with full jitter: spreads the retries of many forks.
         return self.jitter() * min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
 
     def wait(self, service, attempt, started, retry_after=None):
-        """Sleep before the next attempt and count it; False when the budget does not allow one.
+        """Sleep before the next attempt and count it; False when the limits do not allow one."""
+        return self._wait(service, attempt, started, retry_after) is None
 
-        The one place every retry passes through, so the counts cover all of them.
+    def _wait(self, service, attempt, started, retry_after=None):
+        """Sleep before the next attempt and count it. None when it did; else a WaitRefused when the wait
+        budget does not allow the wait, or False when the attempts or the request's time are used up.
+
+        The one place every retry passes through, so the counts and the budget cover all of them. A wait
+        is taken in full or not at all: retrying before a Retry-After has passed only earns another 429.
         """
         if attempt >= self.max_attempts:
             return False
         pause = self.delay(attempt, retry_after)
-        if self.clock() - started + pause > self.max_total:
-            return False
+        with self._lock:  # the check and the reservation in one step: threads must not overspend the budget
+            left = self._budget.left
+            if pause > left:
+                return WaitRefused(service, pause, retry_after is not None, left, self._budget.total)
+            if self.clock() - started + pause > self.max_total:
+                return False
+            self._budget.left = left - pause
         self.sleep(pause)
         with self._lock:
             retried, waited = self._counts.get(service, (0, 0.0))
             self._counts[service] = (retried + 1, waited + pause)
-        return True
+        return None
 
     def with_budget(self, max_total, max_delay=10.0):
-        """A policy bounded by `max_total` seconds rather than attempts, counting into this one's tally.
+        """A policy bounded by `max_total` seconds rather than attempts, counting into this one's tally and
+        waiting out of this one's wait budget.
 
         For requests that wait out Entra replication right after a create (minutes, longer than a
         few backoff attempts last).
         """
         derived = RetryPolicy(max_attempts=max(self.max_attempts, int(max_total) + 1), max_total=float(max_total),
-                              max_retry_after=self.max_retry_after, base_delay=self.base_delay, max_delay=max_delay,
+                              base_delay=self.base_delay, max_delay=max_delay,
                               sleep=self.sleep, clock=self.clock, jitter=self.jitter)
-        derived._lock, derived._counts = self._lock, self._counts  # one tally per module
+        derived._lock, derived._counts, derived._budget = self._lock, self._counts, self._budget  # one per connection
         return derived
 
     def retries(self):
@@ -116,10 +246,14 @@ class RetryPolicy(object):
         """Call send() until its response is not worth repeating, waiting between attempts.
 
         A response is repeated when its status is in `statuses`, or when `retry_when(response)`
-        says so (a service's own transient errors, e.g. replication delay after a create).
+        says so (a service's own transient errors, e.g. replication delay after a create). A
+        connection that could not be made is repeated like a 503 (nothing reached the service);
+        any other failure without an answer (a read timeout) only when the request is idempotent,
+        as the service may have carried it out.
 
-        Returns the last response (an error status too: the caller maps it), or raises the
-        last requests exception once it is not (or no longer) retried.
+        Returns the last response (an error status too: the caller maps it), or raises the last
+        requests exception once it is not (or no longer) retried, or WaitRefused (holding either)
+        when the wait budget does not allow the next wait.
         """
         started = self.clock()
         attempt = 0
@@ -128,17 +262,24 @@ class RetryPolicy(object):
             try:
                 response = send()
             except requests.exceptions.RequestException as exc:
-                # A connect failure means nothing reached the service; a read timeout may hide a
-                # write that happened, so only idempotent requests are repeated after one.
-                safe = idempotent or isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(
-                    exc, requests.exceptions.ReadTimeout)
-                if safe and self.wait(service, attempt, started):
+                if not (idempotent or connect_failure(exc)):
+                    raise
+                refused = self._wait(service, attempt, started)
+                if refused is None:
                     continue
-                raise
-            again = response.status_code in statuses or (retry_when is not None and retry_when(response))
-            if again and self.wait(service, attempt, started, parse_retry_after(response.headers.get('Retry-After'))):
+                if refused is False:
+                    raise
+                refused.error = exc
+                raise refused from exc
+            if not (response.status_code in statuses or (retry_when is not None and retry_when(response))):
+                return response
+            refused = self._wait(service, attempt, started, parse_retry_after(response.headers.get('Retry-After')))
+            if refused is None:
                 continue
-            return response
+            if refused is False:
+                return response
+            refused.response = response
+            raise refused
 
 
 def tls_verify(ca_bundle, validate_certs):
@@ -254,9 +395,14 @@ class ExplicitVerifyClient(object):
         try:
             response = self.policy.send('login', lambda: self.session.request(method, url, **kwargs),
                                         statuses=LOGIN_RETRY_STATUSES)  # token requests are safe to repeat
+        except WaitRefused as refused:
+            if refused.response is None:
+                raise MicrosoftApiError('login', None, 'ConnectionError', refused.describe(url), method=method, url=url)
+            error = login_error(refused.response.status_code, json_or_none(refused.response), method, url)
+            raise error.with_message(refused.describe(url, error.message)) from error
         except requests.exceptions.RequestException as exc:
-            raise MicrosoftApiError('login', None, 'ConnectionError', 'cannot reach %s: %s' % (url, exc),
-                                    method=method, url=url)
+            raise MicrosoftApiError('login', None, 'ConnectionError',
+                                    connection_message(exc, url, 'cannot reach %(url)s: %(error)s'), method=method, url=url)
         if response.status_code in LOGIN_RETRY_STATUSES or response.status_code >= 500:
             raise login_error(response.status_code, json_or_none(response), method, url)
         return response
@@ -366,8 +512,17 @@ class ServiceClient(object):
 
         try:
             response = self.policy.send(self.service, send, idempotent=idempotent, retry_when=retry_when)
+        except WaitRefused as refused:
+            if refused.response is None:
+                raise MicrosoftApiError(self.service, None, 'ConnectionError', refused.describe(url),
+                                        method=method, url=url)
+            if refused.response.status_code < 400:
+                return refused.response  # repeated for a service's own reason, but an answer all the same
+            error = self.error_from(refused.response, method, url)
+            raise error.with_message(refused.describe(url, error.message)) from error
         except requests.exceptions.RequestException as exc:
-            raise MicrosoftApiError(self.service, None, 'ConnectionError', str(exc), method=method, url=url)
+            raise MicrosoftApiError(self.service, None, 'ConnectionError', connection_message(exc, url),
+                                    method=method, url=url)
         if response.status_code >= 400:
             raise self.error_from(response, method, url)
         return response

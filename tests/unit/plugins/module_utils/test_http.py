@@ -2,22 +2,70 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
+from urllib3 import exceptions as urllib3_errors
+from urllib3.connection import HTTPSConnection
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._connection import connection_errors
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange import ExchangeClient
 from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient, parse_retry_after
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
+    ExplicitVerifyClient, connect_failure, connection_message, parse_retry_after,
+)
+from ansible_collections.bookingsone.office365.plugins.module_utils._module import Connection
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import HandoffClient, _StaticToken
 
 from .fakes import FakeClock, FakeResponse, FakeTokens, ScriptedSession, graph_error, policy
 
 
-def graph(session, clock, **kwargs):
-    return GraphClient('https://graph.example', FakeTokens(), session, policy=policy(clock, **kwargs))
+def graph(session, clock, base_url='https://graph.example', **kwargs):
+    return GraphClient(base_url, FakeTokens(), session, policy=policy(clock, **kwargs))
+
+
+# requests' exceptions as requests and urllib3 raise them (the messages are theirs) ---------------------------
+
+def _no_connection(reason, cause, outer=requests.exceptions.ConnectionError):
+    """requests' `outer` around urllib3's MaxRetryError, whose `reason` was raised from `cause`."""
+    reason.__cause__ = cause
+    return outer(urllib3_errors.MaxRetryError(None, '/v1.0/x', reason))
+
+
+def refused(host='graph.example'):
+    cause = ConnectionRefusedError(errno.ECONNREFUSED, 'Connection refused')
+    return _no_connection(urllib3_errors.NewConnectionError(
+        HTTPSConnection(host, 443), 'Failed to establish a new connection: %s' % cause), cause)
+
+
+def unresolved(host='graph.example'):
+    cause = socket.gaierror(socket.EAI_NONAME, 'Name or service not known')
+    return _no_connection(urllib3_errors.NameResolutionError(host, HTTPSConnection(host, 443), cause), cause)
+
+
+def connect_timeout(host='graph.example'):
+    return _no_connection(urllib3_errors.ConnectTimeoutError(HTTPSConnection(host, 443), 'Connection to %s timed out.'
+                                                             % host), socket.timeout('timed out'),
+                          requests.exceptions.ConnectTimeout)
+
+
+def aborted():
+    """The connection dropped after the request went out: the service may have carried it out."""
+    return requests.exceptions.ConnectionError(urllib3_errors.ProtocolError(
+        'Connection aborted.', ConnectionResetError(errno.ECONNRESET, 'Connection reset by peer')))
+
+
+def closed_port():
+    """A local port nothing listens on: bound, then closed."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        return probe.getsockname()[1]
 
 
 def test_429_waits_for_fractional_retry_after_then_succeeds():
@@ -41,12 +89,13 @@ def test_503_and_504_without_retry_after_back_off_exponentially_with_jitter():
     assert clock.sleeps == [0.5, 1.0, 2.0]
 
 
-def test_retry_after_is_capped():
+def test_retry_after_is_waited_in_full():
+    """Not cut short: a retry before the Retry-After has passed only earns another 429."""
     clock = FakeClock()
-    session = ScriptedSession(graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '3600'}),
+    session = ScriptedSession(graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '200'}),
                               FakeResponse(200, {}))
-    graph(session, clock, max_retry_after=10, max_total=100).get('/x')
-    assert clock.sleeps == [10]
+    graph(session, clock).get('/x')
+    assert clock.sleeps == [200]
 
 
 def test_gives_up_after_max_attempts_with_the_services_code_and_request_id():
@@ -65,8 +114,8 @@ def test_total_time_budget_stops_retries():
     session = ScriptedSession(*[graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '40'})
                                 for _attempt in range(10)])
     with pytest.raises(MicrosoftApiError):
-        graph(session, clock, max_attempts=10, max_total=100, max_retry_after=60).get('/x')
-    assert clock.sleeps == [40, 40]  # a third wait would pass 100 s
+        graph(session, clock, max_attempts=10, max_total=100).get('/x')
+    assert clock.sleeps == [40, 40]  # a third wait would pass 100 s (within the wait budget of 300 s)
 
 
 def test_client_errors_are_not_retried():
@@ -98,8 +147,9 @@ def test_read_timeout_on_a_write_is_not_repeated():
 
 def test_connect_failure_on_a_write_is_repeated():
     clock = FakeClock()
-    session = ScriptedSession(requests.exceptions.ConnectionError('refused'), FakeResponse(201, {'id': 1}))
+    session = ScriptedSession(refused(), FakeResponse(201, {'id': 1}))
     assert graph(session, clock).post('/applications', {}) == {'id': 1}
+    assert len(session.calls) == 2 and clock.sleeps == [0.25]
 
 
 def test_401_refreshes_the_token_once():
@@ -287,3 +337,231 @@ def test_login_connection_failures_are_retried_then_reported():
         login_client(session, clock, max_attempts=2).get('https://login.example/t/x')
     assert (err.value.service, err.value.code) == ('login', 'ConnectionError')
     assert 'https://login.example/t/x' in err.value.message and len(session.calls) == 2
+
+
+# Connections that could not be made --------------------------------------------------------------------------
+
+def test_a_real_refusal_is_told_without_urllib3s_wording():
+    port = closed_port()
+    url = 'https://127.0.0.1:%d/v1.0/x' % port
+    session = requests.Session()
+    session.trust_env = False  # straight to the port, whatever proxy the environment names
+    with pytest.raises(requests.exceptions.ConnectionError) as err:
+        session.get(url, timeout=5)
+    assert 'NewConnectionError' in str(err.value)  # what the message used to be
+    assert connect_failure(err.value) == 'connection refused'
+    assert connection_message(err.value, url) == 'could not connect to 127.0.0.1:%d (connection refused)' % port
+
+
+@pytest.mark.parametrize('failure,reason', [(refused, 'connection refused'), (unresolved, 'name not resolved'),
+                                            (connect_timeout, 'connection timed out')])
+def test_connect_failures_are_told_apart(failure, reason):
+    assert connect_failure(failure()) == reason
+
+
+@pytest.mark.parametrize('failure', [lambda: requests.exceptions.ReadTimeout('slow'), aborted,
+                                     lambda: requests.exceptions.SSLError('certificate verify failed')])
+def test_failures_after_a_connection_are_no_connect_failures(failure):
+    assert connect_failure(failure()) is None
+
+
+@pytest.mark.parametrize('first', ['refused', 503])
+def test_a_refused_connection_is_retried_exactly_like_a_503(first):
+    clock = FakeClock()
+    failure = (lambda: refused('graph.example')) if first == 'refused' else (
+        lambda: graph_error(503, 'ServiceUnavailable', 'x'))
+    session = ScriptedSession(failure(), failure(), FakeResponse(200, {'ok': 1}))
+    client = graph(session, clock)
+    assert client.get('/x') == {'ok': 1}
+    assert clock.sleeps == [0.25, 0.5] and len(session.calls) == 3  # the same backoff
+    assert client.policy.retries() == {'graph': {'retried': 2, 'waited_s': 0.75}}
+
+
+def test_refused_to_the_last_attempt_says_could_not_connect_to_the_host():
+    clock = FakeClock()
+    session = ScriptedSession(*[refused('graph.example') for _n in range(3)])
+    client = graph(session, clock, base_url='https://graph.example:8443', max_attempts=3)
+    with pytest.raises(MicrosoftApiError) as err:
+        client.get('/x')
+    error = err.value
+    assert (error.service, error.status, error.code) == ('graph', None, 'ConnectionError')
+    assert error.message == 'could not connect to graph.example:8443 (connection refused)'
+    assert str(error) == ('graph ConnectionError: could not connect to graph.example:8443 (connection refused) '
+                          '(GET https://graph.example:8443/v1.0/x)')
+    assert 'HTTPSConnectionPool' not in str(error) and 'NewConnectionError' not in str(error)
+    assert len(session.calls) == 3 and client.policy.retries() == {'graph': {'retried': 2, 'waited_s': 0.75}}
+
+
+@pytest.mark.parametrize('failure', [refused, unresolved, connect_timeout])
+def test_a_write_whose_connection_was_not_made_is_repeated(failure):
+    clock = FakeClock()
+    session = ScriptedSession(failure(), failure(), FakeResponse(201, {'id': 1}))
+    client = graph(session, clock)
+    assert client.post('/applications', {'displayName': 'x'}) == {'id': 1}
+    assert [c['method'] for c in session.calls] == ['POST'] * 3
+    assert client.policy.retries() == {'graph': {'retried': 2, 'waited_s': 0.75}}
+
+
+@pytest.mark.parametrize('failure', [lambda: requests.exceptions.ReadTimeout('slow'), aborted])
+def test_a_write_that_went_out_is_not_repeated(failure):
+    """The service may have carried it out: a repeat could create a second object."""
+    clock = FakeClock()
+    session = ScriptedSession(failure(), FakeResponse(201, {}))
+    client = graph(session, clock)
+    with pytest.raises(MicrosoftApiError) as err:
+        client.post('/applications', {'displayName': 'x'})
+    assert err.value.code == 'ConnectionError' and 'could not connect' not in err.value.message
+    assert len(session.calls) == 1 and clock.sleeps == [] and client.policy.retries() == {}
+
+
+def test_exchange_says_could_not_connect_too():
+    clock = FakeClock()
+    session = ScriptedSession(refused('outlook.example'), refused('outlook.example'))
+    client = ExchangeClient('https://outlook.example', 'contoso.onmicrosoft.com', FakeTokens(), session,
+                            policy=policy(clock, max_attempts=2))
+    with pytest.raises(MicrosoftApiError) as err:
+        client.invoke('Set-CalendarProcessing', {'Identity': 'x', 'AutomateProcessing': 'AutoAccept'})
+    assert (err.value.service, err.value.code) == ('exchange', 'ConnectionError')
+    assert err.value.message == 'could not connect to outlook.example (connection refused)'
+    assert client.policy.retries() == {'exchange': {'retried': 1, 'waited_s': 0.25}}
+
+
+def test_the_login_says_could_not_connect():
+    clock = FakeClock()
+    session = ScriptedSession(refused('login.example'), unresolved('login.example'), unresolved('login.example'))
+    client = login_client(session, clock, max_attempts=3)
+    with pytest.raises(MicrosoftApiError) as err:
+        client.post('https://login.example/t/oauth2/v2.0/token', data={'a': 'b'})
+    assert (err.value.service, err.value.code) == ('login', 'ConnectionError')
+    assert err.value.message == 'could not connect to login.example (name not resolved)'
+    assert len(session.calls) == 3 and client.policy.retries() == {'login': {'retried': 2, 'waited_s': 0.75}}
+
+
+def test_the_handoff_client_says_could_not_connect():
+    clock = FakeClock()
+    session = ScriptedSession(refused('bookingsone.example'), refused('bookingsone.example'), FakeResponse(204))
+    client = HandoffClient('https://bookingsone.example:9443/credentials', _StaticToken('t'), session,
+                           policy=policy(clock))
+    client.request('POST', 'https://bookingsone.example:9443/credentials', body={'client_id': 'x'})
+    assert len(session.calls) == 3  # a POST, repeated: it never arrived
+    session = ScriptedSession(*[refused('bookingsone.example') for _n in range(2)])
+    client = HandoffClient('https://bookingsone.example:9443/credentials', _StaticToken('t'), session,
+                           policy=policy(clock, max_attempts=2))
+    with pytest.raises(MicrosoftApiError) as err:
+        client.request('POST', 'https://bookingsone.example:9443/credentials', body={'client_id': 'x'})
+    assert err.value.message == 'could not connect to bookingsone.example:9443 (connection refused)'
+
+
+# The wait budget: the seconds one connection may spend waiting between retries ----------------------------
+
+def test_a_retry_after_over_the_budget_fails_at_once_naming_wait_budget():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(429, 'TooManyRequests', 'Too many requests', request_id='rid-1',
+                                          headers={'Retry-After': '3600'}), FakeResponse(200, {}))
+    client = graph(session, clock)
+    with pytest.raises(MicrosoftApiError) as err:
+        client.get('/x')
+    error = err.value
+    assert (error.service, error.status, error.code, error.request_id) == ('graph', 429, 'TooManyRequests', 'rid-1')
+    assert error.message == ("Microsoft Graph asked to wait 3600 s (Retry-After) but only 300 s of this tenant's wait "
+                             "budget are left (wait_budget=300); the request was not repeated. Its answer: "
+                             "Too many requests")
+    assert (error.method, error.url) == ('GET', 'https://graph.example/v1.0/x')
+    assert clock.sleeps == [] and len(session.calls) == 1 and client.policy.retries() == {}
+
+
+def test_the_budget_is_shared_by_the_requests_and_services_of_one_policy():
+    clock = FakeClock()
+    shared = policy(clock, wait_budget=10)
+    session = ScriptedSession(graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '4'}),
+                              graph_error(503, 'ServiceUnavailable', 'x', headers={'Retry-After': '3.5'}),
+                              FakeResponse(200, {}),
+                              FakeResponse(429, {'error': {'code': 'TooManyRequests', 'message': 'slow'}},
+                                           {'Retry-After': '3'}))
+    GraphClient('https://graph.example', FakeTokens(), session, policy=shared).get('/x')
+    assert clock.sleeps == [4, 3.5]  # 2.5 s left
+    exchange = ExchangeClient('https://exo.example', 'contoso.onmicrosoft.com', FakeTokens(), session, policy=shared)
+    with pytest.raises(MicrosoftApiError) as err:
+        exchange.invoke('Get-Mailbox', {})
+    assert err.value.status == 429 and err.value.message.startswith(
+        "Exchange Online asked to wait 3 s (Retry-After) but only 2.5 s of this tenant's wait budget are left "
+        "(wait_budget=10); the request was not repeated")
+    assert clock.sleeps == [4, 3.5] and shared.retries() == {'graph': {'retried': 2, 'waited_s': 7.5}}
+
+
+def test_threads_do_not_overspend_the_budget():
+    shared = policy(FakeClock(), wait_budget=5)
+    shared.sleep = lambda seconds: None
+    barrier = threading.Barrier(8, timeout=30)  # all eight ask at once
+
+    def one_wait(_worker):
+        barrier.wait()
+        return shared.wait('graph', 1, shared.clock(), retry_after=1)
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        waited = list(pool.map(one_wait, range(8)))
+    assert waited.count(True) == 5 and shared.retries() == {'graph': {'retried': 5, 'waited_s': 5.0}}
+
+
+def test_a_derived_policy_waits_out_of_the_same_budget():
+    clock = FakeClock()
+    shared = policy(clock, wait_budget=6)
+    patient = shared.with_budget(120)
+    assert patient.wait('graph', 1, 0.0, retry_after=5)
+    assert not shared.wait('graph', 1, 0.0, retry_after=2)  # 1 s left
+    assert shared.wait('graph', 1, 0.0, retry_after=1) and not patient.wait('graph', 1, 0.0, retry_after=0.5)
+
+
+def test_no_budget_never_waits():
+    clock = FakeClock()
+    session = ScriptedSession(graph_error(429, 'TooManyRequests', 'x', headers={'Retry-After': '1'}))
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock, wait_budget=0).get('/x')
+    assert 'only 0 s' in err.value.message and '(wait_budget=0)' in err.value.message
+    session = ScriptedSession(graph_error(503, 'ServiceUnavailable', 'x'))
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock, wait_budget=0).get('/x')
+    assert err.value.message.startswith(
+        "Microsoft Graph answered HTTP 503; a retry would wait 0.25 s (backoff) but only 0 s of this tenant's wait "
+        "budget are left (wait_budget=0)")
+    session = ScriptedSession(refused('graph.example'))
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock, wait_budget=0).post('/applications', {})
+    assert err.value.code == 'ConnectionError' and err.value.message == (
+        "could not connect to graph.example (connection refused); a retry would wait 0.25 s (backoff) but only 0 s "
+        "of this tenant's wait budget are left (wait_budget=0); the request was not repeated")
+    assert clock.sleeps == []
+
+
+def test_the_attempts_still_end_within_the_budget_as_before():
+    clock = FakeClock()
+    session = ScriptedSession(*[graph_error(429, 'TooManyRequests', 'slow', headers={'Retry-After': '1'})] * 3)
+    with pytest.raises(MicrosoftApiError) as err:
+        graph(session, clock, max_attempts=3, wait_budget=100).get('/x')
+    assert err.value.message == 'slow' and clock.sleeps == [1, 1]  # the service's own error, as before
+
+
+def test_the_login_fails_at_once_over_the_budget():
+    clock = FakeClock()
+    session = ScriptedSession(FakeResponse(429, login_body('temporarily_unavailable', 50196, 'Slow down.'),
+                                           {'Retry-After': '900'}), FakeResponse(200, {}))
+    with pytest.raises(MicrosoftApiError) as err:
+        login_client(session, clock).post('https://login.example/t/oauth2/v2.0/token')
+    error = err.value
+    assert (error.service, error.status, error.code) == ('login', 429, 'temporarily_unavailable')
+    assert error.message.startswith("the identity platform asked to wait 900 s (Retry-After) but only 300 s")
+    assert 'AADSTS50196: Slow down.' in error.message and len(session.calls) == 1 and clock.sleeps == []
+
+
+@pytest.mark.parametrize('value,ok', [(0.0, True), (300.0, True), (1e9, True), (-1.0, False),
+                                      (float('nan'), False)])
+def test_wait_budget_is_validated(value, ok):
+    params = dict(tenant_id='contoso.onmicrosoft.com', client_id='1b7c5c1e-5d2f-4a65-9f3e-7a1a2b3c4d5e',
+                  client_secret='x', wait_budget=value)
+    errors = [e for e in connection_errors(params) if 'wait_budget' in e]
+    assert errors == ([] if ok else ['wait_budget %r must be 0 or more seconds (0: never wait for a retry)' % value])
+
+
+def test_a_connection_builds_its_policy_with_the_budget():
+    connection = Connection(dict(max_retries=2, wait_budget=12.5))
+    assert (connection.policy.max_attempts, connection.policy.wait_budget) == (3, 12.5)
