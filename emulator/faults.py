@@ -10,7 +10,7 @@ import time
 
 DEFAULTS = dict(latency_ms=0, throttle_rate=0.0, throttle_next=0, retry_after=1, throttle_budget=None,
                 error_rate=0.0, error_next=0, error_for_s=0, error_status=503, replication_delay_s=0, replication_next=0,
-                assignment_replication_next=0,
+                assignment_replication_next=0, password_propagation_s=0,
                 services=['graph', 'exchange'], tenants=None, seed=None)
 ERROR_STATUSES = (500, 503, 504)
 FAULTABLE = ('login', 'graph', 'exchange')  # never control: tests steer through it
@@ -113,7 +113,8 @@ class Faults(object):
                 return True
             return False
 
-    def replicating(self, created_at):
-        """True while an object created at `created_at` (epoch s) is not yet replicated."""
-        delay = self.config['replication_delay_s'] or 0
+    def replicating(self, created_at, setting='replication_delay_s'):
+        """True while an object created at `created_at` (epoch s) is not yet replicated: for
+        replication_delay_s (directory objects) or password_propagation_s (a new client secret)."""
+        delay = self.config[setting] or 0
         return bool(delay) and created_at is not None and time.time() - created_at < delay

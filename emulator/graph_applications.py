@@ -306,6 +306,7 @@ def add_password(request):
     credential = password_credential(spec.get('displayName'), start, end, text[:3], new_id())
     app['passwordCredentials'].append(credential)
     request.store.data['secrets'][credential['keyId']] = secret_hash(text)
+    request.tenant['created'][credential['keyId']] = time.time()  # for password_propagation_s
     shown = dict(credential, secretText=text)  # the only time the secret is returned
     return 200, dict({'@odata.context': odata.context(request, 'microsoft.graph.passwordCredential')}, **shown)
 

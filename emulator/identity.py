@@ -112,13 +112,18 @@ def resource_of(emulator, scope):
     return None
 
 
-def _check_secret(request, app, secret):
+def _check_secret(request, app, secret, home):
     """https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
-    (#first-case-access-token-request-with-a-shared-secret)"""
+    (#first-case-access-token-request-with-a-shared-secret)
+
+    A secret added moments ago is refused as invalid until it has propagated (password_propagation_s),
+    as Entra does for seconds after addPassword: https://github.com/microsoftgraph/microsoft-graph-docs/issues/17966
+    """
     secrets = request.store.data['secrets']
     for credential in app['passwordCredentials']:
         expected = secrets.get(credential['keyId'])
-        if expected and hmac.compare_digest(expected, secret_hash(secret)):
+        if expected and hmac.compare_digest(expected, secret_hash(secret)) and not \
+                request.emulator.faults.replicating(home['created'].get(credential['keyId']), 'password_propagation_s'):
             if parse_time(credential['endDateTime']) < datetime.datetime.now(datetime.timezone.utc):
                 aadsts(request, 401, 'invalid_client', 7000222,
                        "The provided client secret keys for app '%s' are expired. Visit the Azure portal to create "
@@ -180,9 +185,9 @@ def _required(request, form, name):
     return form[name]
 
 
-def _authenticate_client(request, form, app, tenant):
+def _authenticate_client(request, form, app, tenant, home):
     if form.get('client_secret'):
-        return _check_secret(request, app, form['client_secret'])
+        return _check_secret(request, app, form['client_secret'], home)
     if form.get('client_assertion'):
         if form.get('client_assertion_type') != ASSERTION_TYPE:
             aadsts(request, 400, 'invalid_request', 50027 if not form.get('client_assertion_type') else 90015,
@@ -213,7 +218,7 @@ def token(request):
                '/.default suffixed to the resource identifier (application ID URI).' % scope)
     store = request.store
     with store.lock:
-        _home, app = store.home_of(client_id)
+        home, app = store.home_of(client_id)
         principal = store.principal_by_app_id(tenant, client_id)
         if app is None or principal is None:
             aadsts(request, 400, 'unauthorized_client', 700016,
@@ -221,7 +226,7 @@ def token(request):
                    "application has not been installed by the administrator of the tenant or consented to by any "
                    "user in the tenant. You may have sent your authentication request to the wrong tenant."
                    % (client_id, tenant['displayName']))
-        _authenticate_client(request, form, app, tenant)
+        _authenticate_client(request, form, app, tenant, home)
         resource = resource_of(request.emulator, scope)
         if resource is None:
             aadsts(request, 400, 'invalid_resource', 500011,

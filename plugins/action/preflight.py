@@ -1,16 +1,18 @@
 # -*- coding: utf-8 -*-
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Runs the preflight module after the controller-side checks: unknown variables
-of the collection's namespaces are refused, and (outside check mode) the tenant's
-lock is taken for the rest of the run before the tenant is read."""
+"""Runs the preflight module after the controller-side checks: unknown variables of the
+collection's namespaces are refused, and the hand-off store is checked (a file name from the
+host name, and outside check mode the vault password and a writable directory)."""
 
 from __future__ import annotations
 
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.modules import preflight
-from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
 
@@ -28,19 +30,26 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         connection_args, args = split_connection(validated_args(self, preflight))
         known = args.pop('known_variables', None)
-        lock = args.pop('lock', None)
+        store = args.pop('handoff_store', None)
         if known is not None:
             variables.refuse_unknown(task_vars, known)
-        notes = []
-        if lock and not self._task.check_mode:
-            notes = tenant_lock.hold(lock['directory'], lock['name'], lock['timeout'])
+        if store:
+            self._check_store(store)
         if any(args.get(name) is not None for name in CHECKS):
             # the module's logic in this worker: no module process for a read-only check
             runner = InProcess(connection_args, bool(self._task.check_mode), self._task.diff)
             result.update(runner.run(preflight, args), retries=runner.retries(), tenant_id=runner.connection.tenant_id)
         else:  # only the controller-side checks were asked for: no module process, no request
             result.update(changed=False, tenant_id=connection_args.get('tenant_id'))
-        result['notes'] = notes + result.get('notes', [])
-        if notes:
-            result.setdefault('warnings', []).extend(notes)
+        result.setdefault('notes', [])
         return result
+
+    def _check_store(self, store):
+        try:
+            handoff.check_file_name(store['name'])
+            if not self._task.check_mode:
+                handoff.vault_secrets(self._loader)
+                handoff.check_writable(store['directory'])
+        except (InputError, AnsibleActionFail) as exc:
+            raise AnsibleActionFail('preflight refused the hand-off store, so nothing was written to this tenant: %s'
+                                    % exc)

@@ -12,6 +12,7 @@ once. The first failing step stops the tenant and names itself.
 
 from __future__ import annotations
 
+import fcntl
 import json
 
 from ansible.errors import AnsibleActionFail
@@ -23,12 +24,10 @@ from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
     mailbox_permission, preflight, tenant,
 )
-from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
-from ansible_collections.bookingsone.office365.plugins.plugin_utils import _tenant_lock as tenant_lock
-from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._secret_lifecycle import lifecycle
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
 
 # The Bookings ONE room policy: requests go to the delegate for approval, no working-hours limit,
 # no automatic decline outside the limits (booking window and maximum duration are left as they are).
@@ -86,7 +85,7 @@ def preflight_args(entra, rooms):
     return args
 
 
-def run_entra(steps, entra, loader, check_mode, scoped):
+def run_entra(steps, entra, store, scoped):
     secret = entra['secret']
     app_key = dict(unique_name=entra['unique_name'])
     if entra['app']:
@@ -101,29 +100,29 @@ def run_entra(steps, entra, loader, check_mode, scoped):
         # the rooms half once the scope holds, not here, so the app never loses its rooms in between.
         steps.run('admin_consent', admin_consent,
                   dict(app_id=registration['app_id'], permissions=requested, exclusive=not scoped))
-    secret_args = dict(app_key, secret_display_name=secret['display_name'], lifetime_days=secret['lifetime_days'],
-                       rotate_before_days=secret['rotate_before_days'], retire_previous=secret['retire_previous'],
-                       grace_days=secret['grace_days'], force_rotate=secret['force_rotate'])
-
-    def call(**extra):
-        return steps.runner.run(app_secret, dict(secret_args, record_on_create=False, **extra))
-
-    steps.add('app_secret', lifecycle(call, loader, entra['handoff'], check_mode))
+    secret_args = dict(app_key, secret_display_name=secret['display_name'],
+                       **dict((k, v) for k, v in secret.items() if k != 'display_name'))
+    steps.add('app_secret', steps.runner.run(app_secret, secret_args,
+                                             logic=lambda state: app_secret.main_logic(state, store)))
 
 
 def record_rooms(path, changes):
-    """Keep each room's settings from before its first change, for offboarding (earlier records win)."""
+    """Keep each room's settings from before its first change, for offboarding (earlier records win).
+    Runs of this controller merge into the file one at a time (an flock beside it)."""
     before = dict((room['room'], room['before']) for room in changes['rooms'] if room['changed'])
     if not before:
         return
-    try:
-        with open(path) as handle:
-            recorded = json.load(handle)
-    except (IOError, OSError, ValueError):
-        recorded = {}
-    for room, settings in before.items():
-        recorded[room] = dict(settings, **recorded.get(room, {}))
-    write_private(path, json.dumps(recorded, indent=2, sort_keys=True).encode('utf-8'))
+    write_private(path + '.lock', b'')
+    with open(path + '.lock', 'rb') as mutex:
+        fcntl.flock(mutex, fcntl.LOCK_EX)
+        try:
+            with open(path) as handle:
+                recorded = json.load(handle)
+        except (IOError, OSError, ValueError):
+            recorded = {}
+        for room, settings in before.items():
+            recorded[room] = dict(settings, **recorded.get(room, {}))
+        write_private(path, json.dumps(recorded, indent=2, sort_keys=True).encode('utf-8'))
 
 
 def run_rooms(steps, rooms, selected, check_mode):
@@ -200,18 +199,22 @@ class ActionModule(ActionBase):
                 concurrency(rooms)
             except InputError as exc:
                 raise AnsibleActionFail('rooms.%s; nothing was changed' % exc)
-        if entra and entra['handoff']:
-            handoff.check_url(entra['handoff']['url'])
         runner = InProcess(connection_args, check, self._task.diff)
+        store = None
+        if entra:
+            store = StoreHandoff(self._loader, entra['handoff'], runner.params['ca_bundle'],
+                                 runner.params['validate_certs'])
+            if not check:
+                try:
+                    store.check()  # before the first write: a new secret could not be handed over otherwise
+                except InputError as exc:
+                    raise AnsibleActionFail(str(exc))
         steps = Steps(runner)
-        notes = []
         try:
-            if args['lock'] and not check:
-                notes += tenant_lock.hold(args['lock']['directory'], args['lock']['name'], args['lock']['timeout'])
             checked = args['checked'] or steps.run('preflight', preflight, dict(preflight_args(entra, rooms)))
             scoped = SCOPED if args['access_scope'] == 'rooms' else {}
             if entra:
-                run_entra(steps, entra, self._loader, check, scoped)
+                run_entra(steps, entra, store, scoped)
             selected = [r['address'] for r in checked.get('rooms') or []]
             if rooms:
                 run_rooms(steps, rooms, selected, check)
@@ -222,12 +225,12 @@ class ActionModule(ActionBase):
                 if rooms:
                     result['observed']['access_scope'] = result.get('access_scope')
         except StepFailed as exc:
-            result.update(failed=True, msg='%s: %s' % (exc.step, exc.result.get('msg')),
+            wrote = [name for name, step in steps.results.items() if step.get('changed') and name != exc.step]
+            before = '; the steps before it changed: %s' % ', '.join(wrote) if wrote else ''
+            result.update(failed=True, msg='%s: %s%s' % (exc.step, exc.result.get('msg'), before),
                           failed_step=exc.step, error=exc.result.get('error'))
         result.update(changed=steps.changed, steps=steps.results, retries=runner.retries(),
-                      tenant_id=runner.connection.tenant_id, notes=notes)
-        if notes:
-            result.setdefault('warnings', []).extend(notes)
+                      tenant_id=runner.connection.tenant_id)
         if steps.diffs and self._task.diff:
             result['diff'] = steps.diffs
         return result
@@ -238,7 +241,8 @@ class ActionModule(ActionBase):
         if entra:
             found['app'] = dict(steps.run('app_registration_info', app_registration_info, dict(
                 unique_name=entra['unique_name'], secret_display_name=entra['secret']['display_name'])),
-                credential_policy=checked.get('app_management_policy'))
+                credential_policy=checked.get('app_management_policy'),
+                handoff_store=(steps.results.get('app_secret') or {}).get('handoff_store'))
         if rooms:
             found['rooms'] = observed_rooms(steps, rooms, checked) if selected else []
         return found

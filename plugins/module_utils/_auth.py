@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import threading
+import time
 
 try:
     import msal
@@ -150,3 +151,34 @@ class TokenProvider(object):
         if tid:
             self.tenant_id = tid
         return token
+
+
+# Answers of the identity platform that mean "not yet" for a credential or app created moments ago:
+# a new secret is refused as invalid for seconds after addPassword, and a new service principal is not
+# found for a while. https://github.com/microsoftgraph/microsoft-graph-docs/issues/17966
+NOT_YET_PROPAGATED = ('7000215', '700016')
+
+
+def sign_in_as(connection, client_id, secret, timeout, sleep=time.sleep, clock=time.monotonic):
+    """Sign in as another app with its client secret, as that app itself would (client credentials for
+    Microsoft Graph in this tenant), retrying through Entra's propagation delay for up to `timeout`
+    seconds. Returns dict(signed_in, seconds, attempts, detail); the token is not kept or returned."""
+    endpoints = connection.endpoints
+    http = ExplicitVerifyClient(connection.session, connection.params['request_timeout'], connection.policy)
+    app = msal.ConfidentialClientApplication(
+        client_id, client_credential=secret, authority='%s/%s' % (endpoints.login, connection.tenant_id),
+        instance_discovery=None if endpoints.login_is_known else False, http_client=http)
+    started, attempts, pause = clock(), 0, 1.0
+    while True:
+        attempts += 1
+        answer = app.acquire_token_for_client(scopes=[endpoints.scope('graph')])
+        waited = round(clock() - started, 1)
+        if 'access_token' in answer:
+            return dict(signed_in=True, seconds=waited, attempts=attempts,
+                        detail='signed in as %s after %s s (%d attempt(s))' % (client_id, waited, attempts))
+        error = login_error(None, answer)
+        codes = [str(code) for code in answer.get('error_codes') or []]
+        if not set(codes) & set(NOT_YET_PROPAGATED) or waited + pause > timeout:
+            return dict(signed_in=False, seconds=waited, attempts=attempts, detail=error.message)
+        sleep(pause)
+        pause = min(pause * 2, 8.0)

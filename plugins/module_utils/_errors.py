@@ -43,3 +43,8 @@ class MicrosoftApiError(Exception):
 
 class InputError(ValueError):
     """Bad task input found before any write; the message names the bad value."""
+
+
+class TaskFailed(Exception):
+    """A failure the logic explains in full (what it found, what it wrote before failing); the result keeps
+    changed=True when anything was written."""

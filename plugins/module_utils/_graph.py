@@ -96,10 +96,12 @@ class GraphClient(ServiceClient):
         """Run requests ({id, method, url, body?, headers?, dependsOn?}) through /$batch.
 
         Sent in chunks of 20; inner answers of 429/503/504, and inner errors whose code is in
-        `retry_codes` (transient for these requests, as in request()), are sent again after
-        their own Retry-After, within the retry policy. Returns responses in the
-        order of `requests`; the caller decides what an inner error means.
+        `retry_codes` (transient for these requests, as in request(); or a callable that judges an
+        inner response), are sent again after their own Retry-After, within the retry policy.
+        Returns responses in the order of `requests`; the caller decides what an inner error means.
         """
+        transient = retry_codes if callable(retry_codes) else (
+            lambda response: bool(retry_codes) and self.inner_code(response) in retry_codes)
         by_id = {}
         for start in range(0, len(requests), BATCH_LIMIT):
             chunk = requests[start:start + BATCH_LIMIT]
@@ -113,8 +115,7 @@ class GraphClient(ServiceClient):
                 retry, wait = [], None
                 for response in answer.get('responses', []):
                     by_id[response['id']] = response
-                    if response.get('status') in RETRY_STATUSES or (
-                            retry_codes and self._inner_code(response) in retry_codes):
+                    if response.get('status') in RETRY_STATUSES or transient(response):
                         retry.append(response['id'])
                         after = parse_retry_after(_header(response, 'Retry-After'))
                         if after is not None:
@@ -126,7 +127,7 @@ class GraphClient(ServiceClient):
         return [by_id.get(r['id'], {'id': r['id'], 'status': None, 'body': None}) for r in requests]
 
     @staticmethod
-    def _inner_code(response):
+    def inner_code(response):
         if (response.get('status') or 0) < 400 or not isinstance(response.get('body'), dict):
             return None
         return (response['body'].get('error') or {}).get('code')

@@ -23,7 +23,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._connection 
     CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, Endpoints, connection_errors,
 )
 from ansible_collections.bookingsone.office365.plugins.module_utils._ensure import Ensurer
-from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError, TaskFailed
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange import ExchangeClient
 from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import RetryPolicy
@@ -43,7 +43,7 @@ class Connection(object):
     def __init__(self, params):
         self.params = params
         # One policy for login, Graph and Exchange: one retry budget per request, one count per connection.
-        self.policy = RetryPolicy(max_attempts=params['max_retries'] + 1)
+        self.policy = RetryPolicy(max_attempts=params['max_retries'] + 1, wait_budget=params['wait_budget'])
         self.endpoints = Endpoints(params)
         self._tokens = self._session = self._graph = self._exchange = None
 
@@ -54,6 +54,10 @@ class Connection(object):
                                                self.params['request_timeout'], self.policy)
         return dict(tokens=self._tokens, session=self._session, timeout=self.params['request_timeout'],
                     policy=self.policy)
+
+    @property
+    def session(self):
+        return self._shared()['session']
 
     @property
     def graph(self):
@@ -126,7 +130,7 @@ class TaskState(object):
         failure = None
         try:
             main(self)
-        except (InputError, CertificateError) as exc:
+        except (InputError, CertificateError, TaskFailed) as exc:
             failure = (str(exc), {})
         except MicrosoftApiError as exc:
             failure = (str(exc), dict(error=exc.as_result()))

@@ -59,15 +59,3 @@ def check_secret_policy(lifetime_days, rotate_before_days, grace_days, max_days)
                          'would rotate' % (rotate_before_days, lifetime_days))
     if grace_days < 0:
         raise InputError('grace_days %d must not be negative' % grace_days)
-
-
-# What the preflight and tenant tasks take besides their checks: the inventory's documented variable names
-# (anything else of the collection's prefixes is refused) and the tenant's lock for the run.
-RUN_SPEC = dict(
-    known_variables=dict(type='list', elements='str'),
-    lock=dict(type='dict', options=dict(
-        directory=dict(type='path', required=True),
-        name=dict(type='str', required=True),
-        timeout=dict(type='int', default=900),
-    )),
-)

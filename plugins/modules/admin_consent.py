@@ -102,6 +102,7 @@ tenant_id:
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import is_guid
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 
 
@@ -144,6 +145,17 @@ def create_principal(module):
         raise
 
 
+def replicating(module, client, resource, names_by_id, grant):
+    """Whether a grant refused as a bad request is worth sending again: Entra has not replicated the new service
+    principal yet, unless every permission is held by now (a concurrent run granted it first, and Graph refused
+    this run's as a duplicate with the same code)."""
+    def retry(response):
+        if GraphClient.inner_code(response) not in REPLICATING:
+            return False
+        return bool(set(grant) - set(held_permissions(module, client, resource, names_by_id)))
+    return retry
+
+
 def held_permissions(module, client, resource, names_by_id):
     return dict((names_by_id.get(a['appRoleId'], a['appRoleId']), a)
                 for a in api.app_role_assignments(module.graph, client['id']) if a.get('resourceId') == resource['id'])
@@ -183,7 +195,8 @@ def main_logic(module):
         if not module.check_mode:
             # Only the grants to a service principal made by this run wait out replication; any other
             # 400 is a real bad request and fails at once.
-            graph, retry = (replicating_graph(module), REPLICATING) if created else (module.graph, ())
+            graph, retry = (replicating_graph(module), replicating(module, client, resource, names_by_id, grant)) \
+                if created else (module.graph, ())
             try:
                 api.run_batch(graph,
                               [api.grant_request(resource['id'], client['id'], catalog[name]) for name in grant] +

@@ -94,27 +94,44 @@ app:
       description:
         - What the app's tags record as handed off to Bookings ONE (see M(bookingsone.office365.app_secret)).
         - C(marked) (a record exists), C(recorded_key_id) (the secret Bookings ONE holds, or null),
-          C(dangling) (recorded key IDs whose secret no longer exists), C(orphans) (key IDs of secrets
-          of O(secret_display_name) that were never handed off).
+          C(conflict) (key IDs two runs handed over at once, all recorded), C(pending) (key IDs whose hand-off
+          is under way or was interrupted), C(interrupted) (pending while no run holds the lease), C(dangling) (recorded key IDs whose secret no longer exists),
+          C(orphans) (key IDs of secrets of O(secret_display_name) never handed off and older than the
+          in-flight window), C(in_flight) (younger ones, another run may be handing over), C(leased)
+          (a run holds the lease on the record).
       type: dict
 '''
 
+import time
+
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
+from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import Plan
+from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
+from ansible_collections.bookingsone.office365.plugins.module_utils._tenant_lease import alive
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 
 
-def handoff_record(app, display_name):
+def handoff_record(app, display_name, now):
     """What the app's tags record as handed off to Bookings ONE, and what does not fit the record."""
-    record = secrets.Record(app.get('tags'))
+    record = Record(app.get('tags'))
     existing = set(c['keyId'] for c in app.get('passwordCredentials') or [])
     mine = secrets.named(app, display_name) if display_name else []
-    current, _earlier, orphans = secrets.classify(record, mine)
+    plan = Plan(record, mine, now, dict(in_flight_seconds=bookingsone.IN_FLIGHT_SECONDS, force_rotate=False,
+                                        rotate_before_days=0, retire_previous='never', grace_days=0))
+    leased = any(alive(holder, until, time.time()) for holder, until in record.leases)
+    pending = sorted(k for k in record.pending if k in existing)
     return dict(
         marked=record.marked,
-        recorded_key_id=current['keyId'] if current else None,
+        recorded_key_id=plan.held['keyId'] if plan.held and not plan.adopt else None,
+        conflict=plan.conflict,
+        pending=pending,
+        interrupted=[] if leased else pending,
         dangling=sorted(k for k in record.current if k not in existing),
-        orphans=sorted(c['keyId'] for c in orphans),
+        orphans=sorted(c['keyId'] for c in plan.orphans),
+        in_flight=sorted(plan.in_flight),
+        leased=leased,
     )
 
 
@@ -147,7 +164,7 @@ def main_logic(module):
             consent=dict((name, name in granted) for name in requested),
             service_principal_id=client and client['id'],
             instance_lock=api.is_locked(api.instance_lock_of(module.graph, app)),
-            handoff_record=handoff_record(app, params['secret_display_name']),
+            handoff_record=handoff_record(app, params['secret_display_name'], now),
         )
 
 

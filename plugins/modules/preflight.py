@@ -21,7 +21,8 @@ description:
     recipient in Exchange Online, and every named room and room list.
   - The action plugin also refuses unknown C(bookingsone_*), C(entra_app_*) and C(room_policy_*)
     variables of the host, naming the closest known one, so a typo never widens what is changed;
-    and, outside check mode, takes the tenant's lock in the hand-off directory for the whole run.
+    and checks the hand-off store (O(handoff_store)) - a host name that cannot name a file in it,
+    and, outside check mode, a missing vault password or a directory that cannot be written.
 author:
   - Bookings ONE engineering (@bookingsone)
 options:
@@ -40,7 +41,7 @@ options:
   secret_grace_days:
     description: Grace period before earlier secrets are retired.
     type: int
-    default: 7
+    default: 14
   redirect_uris:
     description: Web redirect URIs of the app registration.
     type: list
@@ -90,23 +91,22 @@ options:
         variables against them).
     type: list
     elements: str
-  lock:
+  handoff_store:
     description:
-      - Take the tenant's lock for this run (handled by the action plugin; not in check mode).
+      - The hand-off store this run writes to (handled by the action plugin, before any request). O(handoff_store.name)
+        names the tenant's files there (C(<name>.vault.yml), C(<name>.rooms-before.json)) and must not contain a
+        path separator, C(..) or a leading dot. Outside check mode a vault password must be loaded and the
+        directory must exist or be creatable, and be writable.
     type: dict
     suboptions:
       directory:
-        description: Directory of the lock file, the hand-off directory.
+        description: The hand-off directory.
         type: path
         required: true
       name:
-        description: Name of the lock, the tenant's inventory name.
+        description: The tenant's file name stem, its inventory host name.
         type: str
         required: true
-      timeout:
-        description: Seconds to wait while another run holds it.
-        type: int
-        default: 900
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -162,6 +162,7 @@ tenant_id:
 
 import re
 
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
@@ -170,7 +171,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._module impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import (
     SELECTION_SPEC, check_source, discover, select, unique)
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import (
-    RUN_SPEC, check_redirect_uris, check_secret_policy,
+    check_redirect_uris, check_secret_policy,
 )
 
 _EMAIL = re.compile(r'^[^@\s]+@[^@\s]+\.[^@\s]+$')
@@ -297,8 +298,17 @@ def check_rooms(module, problems, notes):
     exclude = repeats(spec['exclude'], 'rooms.exclude', notes)
     chosen = problems.check(select, found, addresses, spec['name_pattern'], exclude)
     if chosen == []:
-        notes.append('no room matches the selection')
+        problems.found.append('the room selection (%s) matches no room of this tenant, so Bookings ONE would manage '
+                              'none' % describe_selection(spec))
     return chosen or []
+
+
+def describe_selection(spec):
+    said = ['source %s' % spec['source']]
+    for option in ('room_list', 'addresses', 'name_pattern', 'exclude'):
+        if spec.get(option):
+            said.append('%s %r' % (option, spec[option]))
+    return ', '.join(said)
 
 
 def main_logic(module):
@@ -308,7 +318,7 @@ def main_logic(module):
     problems, notes = Problems(), []
     if params['secret_lifetime_days'] is not None:
         problems.check(check_secret_policy, params['secret_lifetime_days'], params['secret_rotate_before_days'],
-                       params['secret_grace_days'], secrets.MAX_LIFETIME_DAYS)
+                       params['secret_grace_days'], bookingsone.SECRET_MAX_LIFETIME_DAYS)
     uris = repeats(params['redirect_uris'], 'redirect_uris', notes)
     problems.check(check_redirect_uris, uris, 'redirect_uris')
     if params['handoff_url'] and not params['handoff_url'].lower().startswith('https://'):
@@ -335,13 +345,15 @@ SPEC = dict(
         secret_lifetime_days=dict(type='int', no_log=False),
         app_unique_name=dict(type='str'),
         secret_rotate_before_days=dict(type='int', default=30, no_log=False),
-        secret_grace_days=dict(type='int', default=7, no_log=False),
+        secret_grace_days=dict(type='int', default=bookingsone.SECRET_GRACE_DAYS, no_log=False),
         redirect_uris=dict(type='list', elements='str'),
         graph_permissions=dict(type='list', elements='str'),
         delegate=dict(type='str'),
         rooms=dict(type='dict', options=SELECTION_SPEC),
         handoff_url=dict(type='str'),
-        **RUN_SPEC
+        known_variables=dict(type='list', elements='str'),
+        handoff_store=dict(type='dict', options=dict(directory=dict(type='path', required=True),
+                                                     name=dict(type='str', required=True))),
     ),
 )
 

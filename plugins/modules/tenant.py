@@ -82,9 +82,29 @@ options:
             type: int
             default: 14
           force_rotate:
-            description: Mint and hand over a new secret now.
+            description: Mint and hand over a new secret now (one per run).
             type: bool
             default: false
+          lease_seconds:
+            description: How long the lease on the tenant's hand-off record binds when its run does not give it back.
+            type: int
+            default: 600
+          lease_settle_seconds:
+            description: Seconds to wait for Microsoft Graph's reads to settle around the lease.
+            type: float
+            default: 3.0
+          lock_timeout:
+            description: Seconds to wait while another run holds the lease.
+            type: int
+            default: 900
+          in_flight_seconds:
+            description: How long a pending or unrecorded secret of another run is left alone.
+            type: int
+            default: 1200
+          sign_in_timeout:
+            description: Seconds to keep trying to sign in with a new secret before it is removed again.
+            type: int
+            default: 120
       handoff:
         description: Where a new secret is handed over, as O(bookingsone.office365.app_secret#module:handoff).
         type: dict
@@ -103,10 +123,6 @@ options:
           url_token:
             description: Bearer token for the URL.
             type: str
-          lock_timeout:
-            description: Seconds to wait for another run holding this tenant's lock.
-            type: int
-            default: 900
   rooms:
     description: The Exchange half (the room policy). Omit to leave it alone.
     type: dict
@@ -191,22 +207,6 @@ options:
     description: Refuse unknown C(bookingsone_*), C(entra_app_*) and C(room_policy_*) variables, as the preflight does.
     type: list
     elements: str
-  lock:
-    description: Take the tenant's lock for the run (not in check mode), as the preflight does.
-    type: dict
-    suboptions:
-      directory:
-        description: Directory of the lock file.
-        type: path
-        required: true
-      name:
-        description: Name of the lock.
-        type: str
-        required: true
-      timeout:
-        description: Seconds to wait.
-        type: int
-        default: 900
   observe:
     description: Return RV(observed) for the audit report.
     type: bool
@@ -268,8 +268,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import CONNECTION_ARGSPEC
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import CONCURRENCY_SPEC
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import SELECTION_SPEC
-from ansible_collections.bookingsone.office365.plugins.module_utils._secrets import HANDOFF_SPEC
-from ansible_collections.bookingsone.office365.plugins.module_utils._validate import RUN_SPEC
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
+from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import HANDOFF_SPEC, LIFECYCLE_SPEC
 
 GRAPH_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
 # The action's own options (the connection options come from the shared doc fragment).
@@ -283,11 +283,12 @@ SPEC = dict(argument_spec=dict(
         instance_lock=dict(type='bool'),
         secret=dict(type='dict', default={}, no_log=False, options=dict(
             display_name=dict(type='str', default='bookings-one'),
-            lifetime_days=dict(type='int', default=730),
-            rotate_before_days=dict(type='int', default=30),
+            lifetime_days=dict(type='int', default=bookingsone.SECRET_MAX_LIFETIME_DAYS),
+            rotate_before_days=dict(type='int', default=bookingsone.SECRET_ROTATE_BEFORE_DAYS),
             retire_previous=dict(type='str', default='after_grace', choices=['never', 'after_grace', 'now']),
-            grace_days=dict(type='int', default=14),
+            grace_days=dict(type='int', default=bookingsone.SECRET_GRACE_DAYS),
             force_rotate=dict(type='bool', default=False),
+            **LIFECYCLE_SPEC
         )),
         handoff=dict(type='dict', required=True, options=HANDOFF_SPEC),
     ), required_if=[('app', True, ('callback_url',))]),
@@ -307,7 +308,7 @@ SPEC = dict(argument_spec=dict(
     )),
     checked=dict(type='dict'),
     observe=dict(type='bool', default=False),
-    **RUN_SPEC
+    known_variables=dict(type='list', elements='str'),
 ))
 
 

@@ -32,6 +32,13 @@ DELEGATE_ROUTING = dict(automate_processing='AutoAccept', all_book_in_policy=Fal
                         forward_requests_to_delegates=True)
 
 
+SECRET_STATES = dict(
+    missing='no secret is recorded as handed off',
+    expired='EXPIRED %(days)s day(s) ago (%(end)s): Bookings ONE cannot sign in; run rotate_secrets.yml now',
+    rotate='expires in %(days)s day(s), within the rotation threshold of %(threshold)s days: run rotate_secrets.yml',
+)
+
+
 def control(tenant, name, status, observed, expected, room=None, detail=None):
     return dict(tenant=tenant, room=room, control=name, status=status, observed=observed, expected=expected,
                 detail=detail)
@@ -67,8 +74,9 @@ def tenant_controls(tenant, expected, observed):
     get = (app or {}).get
     results.append(judge(tenant, 'app is multitenant', get('sign_in_audience'), 'AzureADMultipleOrgs',
                          lambda v: v == 'AzureADMultipleOrgs'))
+    # exactly the callback: any other URI (an attacker's, a javascript: one) could receive sign-in codes
     results.append(judge(tenant, 'redirect URI is the Bookings ONE callback', get('web_redirect_uris'),
-                         [expected['callback_url']], lambda v: expected['callback_url'] in v))
+                         [expected['callback_url']], lambda v: list(v) == [expected['callback_url']]))
     if expected.get('instance_lock'):
         results.append(judge(tenant, 'app instance property lock on', get('instance_lock'), True,
                              lambda v: v is True))
@@ -92,13 +100,19 @@ def tenant_controls(tenant, expected, observed):
         held = recorded[0] if recorded else (None if record.get('marked') else
                                              max(mine, key=lambda s: s.get('days_left') or 0) if mine else None)
         days = held['days_left'] if held else None
-        results.append(control(tenant, 'client secret present', PASS if held and days >= expected['rotate_before_days']
-                               else FAIL, {'days_left': days, 'key_id': held and held.get('key_id')},
-                               {'days_left': '>= %d' % expected['rotate_before_days']}))
+        threshold = expected['rotate_before_days']
+        state = 'missing' if held is None else 'expired' if held.get('expired') or days < 0 else \
+            'rotate' if days < threshold else 'ok'
+        results.append(control(tenant, 'client secret present', PASS if state == 'ok' else FAIL,
+                               {'days_left': days, 'key_id': held and held.get('key_id'), 'state': state,
+                                'end_date_time': held and held.get('end_date_time')},
+                               {'days_left': '>= %d' % threshold},
+                               detail=None if state == 'ok' else SECRET_STATES[state] % dict(
+                                   days=abs(days or 0), threshold=threshold, end=held and held.get('end_date_time'))))
         longest = max([lifetime_days(s) for s in mine] or [0])
         results.append(control(tenant, lifetime_control_name(max_days), PASS if longest <= max_days
                                else FAIL, {'lifetime_days': longest}, {'lifetime_days': '<= %d' % max_days}))
-        results.extend(record_controls(tenant, app_info.get('app') and record))
+        results.extend(record_controls(tenant, app_info.get('app') and record, app_info.get('handoff_store')))
         results.extend(policy_controls(tenant, app_info.get('credential_policy'), longest))
     results.extend(room_controls(tenant, expected, observed))
     if expected.get('scoped_access'):
@@ -133,21 +147,47 @@ def scope_control(tenant, access, granted):
     return control(tenant, REACH, PASS if ok else FAIL, observed, expected, detail=detail)
 
 
-def record_controls(tenant, record):
-    """The hand-off record in the tenant: it names a live secret, and no secret of ours is unaccounted for."""
+def record_controls(tenant, record, store=None):
+    """The hand-off record in the tenant names one live secret, no hand-off is left half done, no secret of ours
+    is unaccounted for, and the hand-off store this run could read holds the recorded secret."""
     if not record:
         return [control(tenant, name, ERROR, None, expected, detail='could not be read') for name, expected in
                 (('handed-off secret recorded in the tenant', 'a recorded, existing secret'),
                  ('no orphaned secrets', []))]
-    recorded = dict(recorded_key_id=record.get('recorded_key_id'), dangling=record.get('dangling') or [])
-    ok = bool(recorded['recorded_key_id']) and not recorded['dangling']
+    recorded = dict(recorded_key_id=record.get('recorded_key_id'), dangling=record.get('dangling') or [],
+                    conflict=record.get('conflict') or [], interrupted=record.get('interrupted') or [])
+    problem = record_problem(recorded)
     orphans = record.get('orphans') or []
-    return [control(tenant, 'handed-off secret recorded in the tenant', PASS if ok else FAIL, recorded,
-                    'a recorded, existing secret',
-                    detail=None if ok else 'the record points at a deleted secret' if recorded['dangling']
-                    else 'no secret is recorded as handed off'),
-            control(tenant, 'no orphaned secrets', PASS if not orphans else FAIL, orphans, [],
-                    detail=None if not orphans else 'secrets never handed off: %s' % ', '.join(orphans))]
+    found = [control(tenant, 'handed-off secret recorded in the tenant', FAIL if problem else PASS, recorded,
+                     'a recorded, existing secret', detail=problem),
+             control(tenant, 'no orphaned secrets', PASS if not orphans else FAIL, orphans, [],
+                     detail=None if not orphans else 'secrets never handed off: %s' % ', '.join(orphans))]
+    if store and store.get('state') in ('same', 'other'):
+        # only a store this run could open is compared; one it could not is said in the task's message
+        found.append(control(tenant, 'hand-off store holds the recorded secret', PASS if store['state'] == 'same'
+                             else FAIL, dict(store_key_id=store.get('key_id')),
+                             dict(store_key_id=recorded['recorded_key_id']),
+                             detail=None if store['state'] == 'same' else stale_store(store, recorded)))
+    return found
+
+
+def stale_store(store, recorded):
+    return 'the hand-off store of this controller holds %s, the tenant records %s: the store is stale' % (
+        store.get('key_id'), recorded['recorded_key_id'])
+
+
+def record_problem(recorded):
+    if recorded['conflict']:
+        return ('two runs handed over %s: Bookings ONE may hold either; the next onboard or rotation hands over a '
+                'new secret that replaces both' % ' and '.join(recorded['conflict']))
+    if recorded['dangling']:
+        return 'the record points at a deleted secret (%s)' % ', '.join(recorded['dangling'])
+    if recorded['interrupted']:
+        return ('the hand-off of %s was interrupted: Bookings ONE may hold it; the next onboard or rotation hands '
+                'over a new secret' % ', '.join(recorded['interrupted']))
+    if not recorded['recorded_key_id']:
+        return 'no secret is recorded as handed off'
+    return None
 
 
 def policy_controls(tenant, policy, longest):
@@ -187,6 +227,9 @@ def room_controls(tenant, expected, observed):
     rooms = observed.get('rooms')
     if rooms is None:
         return [control(tenant, 'rooms readable', ERROR, None, 'room list', detail=observed.get('rooms_error'))]
+    if not rooms:
+        return [control(tenant, 'rooms selected', FAIL, [], 'at least one room',
+                        detail='the room selection matches no room: Bookings ONE manages none')]
     delegate = (expected.get('delegate') or '').lower()
     results = []
     for room in rooms:

@@ -72,15 +72,15 @@ class InProcess(object):
         self.check_mode = check_mode
         self.diff = diff
 
-    def run(self, module, args):
-        """The result module `module` (its SPEC and main_logic) would return for `args`."""
+    def run(self, module, args, logic=None):
+        """The result module `module` (its SPEC and main_logic, or `logic`) would return for `args`."""
         # Only the options that are set: mutually exclusive options count when merely present.
         given = dict((k, v) for k, v in self.params.items() if v is not None)
         params, errors = _validate(full_spec(module.SPEC), dict(given, **args))
         if errors:
             return dict(failed=True, changed=False, msg='; '.join(errors))
         state = TaskState(params, self.check_mode, self.diff, self.connection)
-        result, failure = state.execute(module.main_logic)
+        result, failure = state.execute(logic or module.main_logic)
         warnings = self.connection.take_warnings()
         if warnings:
             result['warnings'] = warnings

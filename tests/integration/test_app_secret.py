@@ -29,9 +29,9 @@ def test_rotation_keeps_the_old_secret_valid_until_retired(harness, tmp_path):
     assert first['secret_text'] not in rotated.output and second['secret_text'] not in rotated.output
     retire = harness.play('app_secret.yml', tenant=harness.tenant(1), unique_name=unique, retire='now')
     assert retire.rc == 0 and retire.changed == 1, retire
-    # the old secret removed, and its entry dropped from the hand-off record (the app's tags)
+    # under the lease: the old secret removed, its entry dropped from the record as the lease is given back
     assert [(w['method'], w['path'].rsplit('/', 1)[1]) for w in retire.writes] == [
-        ('POST', 'removePassword'), ('PATCH', app['id'])]
+        ('PATCH', app['id']), ('POST', 'removePassword'), ('PATCH', app['id'])]
     assert not token_works(harness, harness.tenant(1), app['appId'], first['secret_text'])
     assert token_works(harness, harness.tenant(1), app['appId'], second['secret_text'])
     keys = [c['keyId'] for c in app_by_unique(harness, 1, unique)['passwordCredentials']]

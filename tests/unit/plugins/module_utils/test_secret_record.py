@@ -4,50 +4,47 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
+from ansible_collections.bookingsone.office365.plugins.module_utils import _secret_record as tags
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import (
     check_redirect_uris, check_secret_policy,
 )
 
 
-def secret(key, start='2026-01-01T00:00:00Z', end='2027-01-01T00:00:00Z'):
-    return dict(keyId=key, displayName='bookings-one', startDateTime=start, endDateTime=end)
-
-
 def test_a_record_round_trips_through_tags_and_keeps_other_tags():
-    record = secrets.Record(['WindowsAzureActiveDirectoryIntegratedApp'])
-    mine = [secret('a'), secret('b')]
-    record.hand_off('a', mine)
-    record.hand_off('b', mine)
-    tags = record.to_tags({'a', 'b'})
-    assert tags == ['WindowsAzureActiveDirectoryIntegratedApp', secrets.RECORD_MARK,
-                    secrets.RECORD_CURRENT + 'b', secrets.RECORD_EARLIER + 'a']
-    again = secrets.Record(tags)
-    assert again.current == {'b'} and again.earlier == {'a'} and again.marked
+    record = Record(['WindowsAzureActiveDirectoryIntegratedApp'])
+    record.mint('a')
+    record.hand_off('a')
+    record.mint('b')
+    record.take_lease('ctl.1.2', 1900000000)
+    written = record.to_tags({'a', 'b'})
+    assert written == ['WindowsAzureActiveDirectoryIntegratedApp', tags.MARK, tags.CURRENT + 'a', tags.PENDING + 'b',
+                       tags.LEASE + 'ctl.1.2:1900000000']
+    again = Record(written)
+    assert (again.current, again.pending, again.earlier) == ({'a'}, {'b'}, set())
+    assert again.leases == [('ctl.1.2', 1900000000)]
+    again.hand_off('b')
+    again.release('ctl.1.2')
+    assert again.to_tags({'a', 'b'}) == ['WindowsAzureActiveDirectoryIntegratedApp', tags.MARK, tags.CURRENT + 'b',
+                                         tags.EARLIER + 'a']
 
 
-def test_entries_of_deleted_secrets_are_dropped():
-    record = secrets.Record([secrets.RECORD_MARK, secrets.RECORD_CURRENT + 'gone', secrets.RECORD_EARLIER + 'old'])
-    assert record.to_tags({'old'}) == [secrets.RECORD_MARK, secrets.RECORD_EARLIER + 'old']
+def test_a_key_is_in_one_state_at_a_time():
+    record = Record([tags.MARK, tags.CURRENT + 'held', tags.PENDING + 'late'])
+    record.conflict('late')  # recorded beside the other run's: both current
+    assert record.current == {'held', 'late'} and record.pending == set()
+    record.hand_off('new')
+    assert record.current == {'new'} and record.earlier == {'held', 'late'}
+    record.settle_pending()
+    assert record.state_of('held') == 'earlier' and record.state_of('nobody') is None
 
 
-def test_classify_names_orphans_only_once_a_record_exists():
-    mine = [secret('held'), secret('earlier'), secret('orphan')]
-    record = secrets.Record([secrets.RECORD_MARK, secrets.RECORD_CURRENT + 'held', secrets.RECORD_EARLIER + 'earlier'])
-    current, earlier, orphans = secrets.classify(record, mine)
-    assert current['keyId'] == 'held' and [c['keyId'] for c in earlier] == ['earlier']
-    assert [c['keyId'] for c in orphans] == ['orphan']
-    # set up by an earlier version: no record, so every secret may be the one Bookings ONE holds
-    current, earlier, orphans = secrets.classify(secrets.Record([]), mine)
-    assert current is None and len(earlier) == 3 and orphans == []
-
-
-def test_the_newest_recorded_secret_wins_when_two_runs_recorded_one_each():
-    mine = [secret('first', end='2027-01-01T00:00:00Z'), secret('second', end='2027-06-01T00:00:00Z')]
-    record = secrets.Record([secrets.RECORD_MARK, secrets.RECORD_CURRENT + 'first', secrets.RECORD_CURRENT + 'second'])
-    current, earlier, orphans = secrets.classify(record, mine)
-    assert current['keyId'] == 'second' and [c['keyId'] for c in earlier] == ['first'] and orphans == []
+def test_entries_of_deleted_secrets_are_dropped_and_unreadable_leases_ignored():
+    record = Record([tags.MARK, tags.CURRENT + 'gone', tags.EARLIER + 'old', tags.LEASE + 'holder:soon'])
+    assert record.leases == []
+    assert record.to_tags({'old'}) == [tags.MARK, tags.EARLIER + 'old']
 
 
 def test_more_than_256_redirect_uris_are_refused():
@@ -67,4 +64,4 @@ def test_more_than_256_redirect_uris_are_refused():
 ])
 def test_secret_policy_inputs_are_refused_naming_the_value(lifetime, rotate, grace, words):
     with pytest.raises(InputError, match=words):
-        check_secret_policy(lifetime, rotate, grace, secrets.MAX_LIFETIME_DAYS)
+        check_secret_policy(lifetime, rotate, grace, bookingsone.SECRET_MAX_LIFETIME_DAYS)

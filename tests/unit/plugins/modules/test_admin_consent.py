@@ -171,7 +171,15 @@ def test_grants_to_a_principal_made_by_this_run_wait_out_replication():
     graph = FakeGraph()
     result, failure = run(graph, permissions=['User.Read.All'], replication_timeout=30)
     assert failure is None and result['service_principal_id'] == 'client-sp', failure
-    assert graph.batches[0][1] == REPLICATING and graph.budget == 30
+    retry = graph.batches[0][1]
+    assert graph.budget == 30
+    refused = dict(id='1', status=400, body=dict(error=dict(code=REPLICATING[0], message='Not a valid reference update.')))
+    other = dict(id='1', status=400, body=dict(error=dict(code='Request_ResourceNotFound', message='gone')))
+    assert retry(other) is False
+    # now held (the grant above went through, or a concurrent run's did): a refusal is a duplicate, not replication
+    assert retry(refused) is False
+    graph.assignments = []
+    assert retry(refused) is True
 
 
 @pytest.mark.parametrize('args,words', [

@@ -1,5 +1,5 @@
-"""Helpers of the app_secret module: its input checks, which earlier secrets the retire policy removes,
-a hand-off confirmed against the tenant's record, and Entra's policy refusals explained."""
+"""The app_secret module's input checks, and Entra's policy refusals of a new secret explained (the lifecycle
+itself: tests/unit/plugins/module_utils/test_secret_lifecycle.py)."""
 
 from __future__ import annotations
 
@@ -7,27 +7,22 @@ import datetime
 
 import pytest
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
+from ansible_collections.bookingsone.office365.plugins.module_utils import _secret_lifecycle as lifecycle
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.modules import app_secret
-from ansible_collections.bookingsone.office365.plugins.modules.app_secret import (
-    add_secret, check_input, confirm, start_of, to_retire)
+from ansible_collections.bookingsone.office365.plugins.modules.app_secret import check_input
 
 NOW = datetime.datetime(2026, 12, 1, tzinfo=datetime.timezone.utc)
 
 
-def credential(key, start):
-    return dict(keyId=key, displayName='bookings-one', startDateTime=start, endDateTime='2028-01-01T00:00:00Z')
-
-
-OLD, NEW = credential('old', '2026-01-01T00:00:00Z'), credential('new', '2026-06-01T00:00:00Z')
-
-
-class Module(object):
+class State(object):
     def __init__(self, **params):
         self.params = dict(dict(lifetime_days=730, secret_display_name='bookings-one'), **params)
         self.result = dict(notes=[])
         self.graph = object()
+
+
+def add_secret(state, app, now):
+    return lifecycle.Lifecycle(state, None, None)._add_password(app, now)
 
 
 def test_check_input_accepts_the_defaults_and_names_a_bad_value():
@@ -40,68 +35,11 @@ def test_check_input_accepts_the_defaults_and_names_a_bad_value():
         assert words in str(err.value)
 
 
-def test_start_of_reads_the_start_date_and_none_for_no_credential():
-    assert start_of(OLD) == datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
-    assert start_of(None) is None
-
-
-def test_retire_now_and_never():
-    earlier = [OLD]
-    assert to_retire(dict(retire_previous='now', grace_days=7), earlier, NOW, NOW) == earlier
-    assert to_retire(dict(retire_previous='never', grace_days=7), earlier, NOW - datetime.timedelta(days=365),
-                     NOW) == []
-
-
-def test_after_grace_retires_once_the_successor_is_grace_days_old():
-    policy = dict(retire_previous='after_grace', grace_days=7)
-    assert to_retire(policy, [OLD], NOW - datetime.timedelta(days=6, hours=23), NOW) == []
-    assert to_retire(policy, [OLD], NOW - datetime.timedelta(days=7), NOW) == [OLD]  # the grace is over
-    assert to_retire(dict(policy, grace_days=0), [OLD], NOW, NOW) == [OLD]
-
-
-def record_of(*handed_off):
-    record = secrets.Record([])
-    for key in handed_off:
-        record.hand_off(key, [OLD, NEW])
-    return record
-
-
-def test_confirming_a_newer_secret_records_it_and_the_old_one_becomes_earlier():
-    module, record = Module(), record_of('old')
-    assert confirm(module, record, [OLD, NEW], 'new') is True
-    assert record.current == {'new'} and record.earlier == {'old'} and module.result['confirmed'] == 'new'
-
-
-def test_confirming_the_recorded_secret_again_changes_nothing():
-    module, record = Module(), record_of('new')
-    assert confirm(module, record, [OLD, NEW], 'new') is True
-    assert record.current == {'new'} and 'confirmed' not in module.result and module.result['notes'] == []
-
-
-def test_a_stale_copy_older_than_the_record_is_noted_and_the_record_kept():
-    module, record = Module(), record_of('new')
-    assert confirm(module, record, [OLD, NEW], 'old') is False
-    assert record.current == {'new'} and 'confirmed' not in module.result
-    assert module.result['notes'] == ['the hand-off names keyId old, older than the recorded new: kept the record']
-
-
-def test_a_key_the_app_no_longer_has_is_noted():
-    module, record = Module(), record_of('old')
-    assert confirm(module, record, [OLD], 'gone') is False
-    assert module.result['notes'] == ['the hand-off names keyId gone, which this app no longer has']
-    assert record.current == {'old'}
-
-
-def test_the_first_hand_off_of_an_unrecorded_app_is_recorded():
-    module, record = Module(), secrets.Record([])
-    assert confirm(module, record, [OLD], 'old') is True and record.current == {'old'} and record.marked
-
-
 def test_a_new_secret_ends_lifetime_days_from_now(monkeypatch):
     sent = []
-    monkeypatch.setattr(app_secret.api, 'add_password', lambda graph, object_id, name, end: sent.append(
+    monkeypatch.setattr(lifecycle.api, 'add_password', lambda graph, object_id, name, end: sent.append(
         (object_id, name, end)) or dict(keyId='k'))
-    assert add_secret(Module(lifetime_days=90), dict(id='object-id'), NOW) == dict(keyId='k')
+    assert add_secret(State(lifetime_days=90), dict(id='object-id'), NOW) == dict(keyId='k')
     assert sent == [('object-id', 'bookings-one', '2027-03-01T00:00:00Z')]
 
 
@@ -114,9 +52,9 @@ def test_an_app_management_policy_refusal_is_explained_with_graphs_own_words(mon
 
     def refuse(*_args):
         raise refusal
-    monkeypatch.setattr(app_secret.api, 'add_password', refuse)
+    monkeypatch.setattr(lifecycle.api, 'add_password', refuse)
     with pytest.raises(MicrosoftApiError) as err:
-        add_secret(Module(lifetime_days=90), dict(id='object-id'), NOW)
+        add_secret(State(lifetime_days=90), dict(id='object-id'), NOW)
     assert words in err.value.message and 'Microsoft Graph said: Credential lifetime exceeds' in err.value.message
     assert err.value.code == code and err.value.request_id == 'r-1' and err.value.__cause__ is refusal
 
@@ -126,7 +64,7 @@ def test_other_graph_errors_pass_unchanged(monkeypatch):
 
     def refuse(*_args):
         raise denied
-    monkeypatch.setattr(app_secret.api, 'add_password', refuse)
+    monkeypatch.setattr(lifecycle.api, 'add_password', refuse)
     with pytest.raises(MicrosoftApiError) as err:
-        add_secret(Module(), dict(id='object-id'), NOW)
+        add_secret(State(), dict(id='object-id'), NOW)
     assert err.value is denied

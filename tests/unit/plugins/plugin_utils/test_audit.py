@@ -116,7 +116,7 @@ def test_a_missing_app_fails_each_app_control_and_still_judges_the_rooms():
 
 
 def test_an_app_that_could_not_be_read_is_an_error_never_a_pass():
-    controls = statuses(tenant_controls('contoso', EXPECTED, dict(app=None, rooms=[])))
+    controls = statuses(tenant_controls('contoso', EXPECTED, dict(app=None, rooms=None)))
     assert set(controls.values()) == {ERROR}
     assert 'app registration exists' in controls and 'client secret present' in controls
 
@@ -134,22 +134,35 @@ def test_the_held_secret_is_the_recorded_one_not_the_newest():
     tenant = observed()
     tenant['app']['app']['secrets'] = [secret_of('k1', 10), secret_of('k2', 700)]  # k1 recorded, due soon
     held = held_secret(tenant)
-    assert held['status'] == FAIL and held['observed'] == dict(days_left=10, key_id='k1')
+    assert held['status'] == FAIL and held['observed'] == dict(days_left=10, key_id='k1', state='rotate',
+                                                               end_date_time='2027-01-01T00:00:00Z')
     assert held['expected'] == dict(days_left='>= 30')
+    assert held['detail'] == ('expires in 10 day(s), within the rotation threshold of 30 days: run '
+                              'rotate_secrets.yml')
+
+
+def test_an_expired_secret_is_its_own_state_and_says_so():
+    tenant = observed()
+    tenant['app']['app']['secrets'] = [secret_of('k1', -3)]
+    held = held_secret(tenant)
+    assert held['status'] == FAIL and held['observed']['state'] == 'expired'
+    assert held['detail'].startswith('EXPIRED 3 day(s) ago (2027-01-01T00:00:00Z): Bookings ONE cannot sign in')
 
 
 def test_before_a_record_exists_the_newest_secret_of_ours_is_held():
     tenant = observed()
     tenant['app']['app'].update(secrets=[secret_of('k1', 10), secret_of('k2', 700), secret_of('x', 900, 'theirs')],
                                 handoff_record=dict(marked=False, recorded_key_id=None, dangling=[], orphans=[]))
-    assert held_secret(tenant)['observed'] == dict(days_left=700, key_id='k2')
+    assert held_secret(tenant)['observed'] == dict(days_left=700, key_id='k2', state='ok',
+                                                   end_date_time='2027-01-01T00:00:00Z')
 
 
 def test_a_marked_app_with_no_recorded_secret_holds_none():
     tenant = observed()
     tenant['app']['app']['handoff_record'] = dict(marked=True, recorded_key_id=None, dangling=[], orphans=['k1'])
     held = held_secret(tenant)
-    assert held['status'] == FAIL and held['observed'] == dict(days_left=None, key_id=None)
+    assert held['status'] == FAIL and held['observed'] == dict(days_left=None, key_id=None, state='missing',
+                                                               end_date_time=None)
 
 
 def test_a_secret_that_outlives_the_profile_fails_the_lifetime_control():
@@ -204,16 +217,46 @@ def test_an_unread_record_is_two_errors():
 
 @pytest.mark.parametrize('record,recorded,orphans', [
     (dict(recorded_key_id='k1', dangling=[], orphans=[]), (PASS, None), (PASS, None)),
-    (dict(recorded_key_id='k1', dangling=['k0'], orphans=[]), (FAIL, 'the record points at a deleted secret'),
+    (dict(recorded_key_id='k1', dangling=['k0'], orphans=[]), (FAIL, 'the record points at a deleted secret (k0)'),
      (PASS, None)),
     (dict(recorded_key_id=None, dangling=[], orphans=['k2', 'k3']), (FAIL, 'no secret is recorded as handed off'),
      (FAIL, 'secrets never handed off: k2, k3')),
+    (dict(recorded_key_id='k2', conflict=['k1', 'k2'], dangling=[], orphans=[]),
+     (FAIL, 'two runs handed over k1 and k2: Bookings ONE may hold either; the next onboard or rotation hands over '
+            'a new secret that replaces both'), (PASS, None)),
+    (dict(recorded_key_id='k1', interrupted=['k5'], dangling=[], orphans=[]),
+     (FAIL, 'the hand-off of k5 was interrupted: Bookings ONE may hold it; the next onboard or rotation hands over a '
+            'new secret'), (PASS, None)),
 ])
-def test_the_record_names_a_live_secret_and_none_of_ours_is_unaccounted_for(record, recorded, orphans):
+def test_the_record_names_one_live_secret_and_none_of_ours_is_unaccounted_for(record, recorded, orphans):
     named, stray = record_controls('contoso', dict(record, marked=True))
     assert (named['status'], named['detail']) == recorded and (stray['status'], stray['detail']) == orphans
-    assert named['observed'] == dict(recorded_key_id=record['recorded_key_id'], dangling=record['dangling'])
+    assert named['observed'] == dict(recorded_key_id=record['recorded_key_id'], dangling=record['dangling'],
+                                     conflict=record.get('conflict', []), interrupted=record.get('interrupted', []))
     assert stray['observed'] == record['orphans']
+
+
+def test_the_hand_off_store_is_compared_only_where_it_could_be_read():
+    record = dict(marked=True, recorded_key_id='k1', dangling=[], orphans=[])
+    for state in ('absent', 'unreadable'):
+        assert len(record_controls('contoso', record, dict(state=state, key_id=None))) == 2
+    (_named, _stray, same) = record_controls('contoso', record, dict(state='same', key_id='k1'))
+    assert same['control'] == 'hand-off store holds the recorded secret' and same['status'] == PASS
+    (_named, _stray, other) = record_controls('contoso', record, dict(state='other', key_id='k0'))
+    assert other['status'] == FAIL and other['detail'] == ('the hand-off store of this controller holds k0, the '
+                                                           'tenant records k1: the store is stale')
+
+
+def test_only_the_callback_passes_the_redirect_control():
+    tenant = observed()
+    tenant['app']['app']['web_redirect_uris'] = ['https://b1.example/cb', 'https://e.example/steal', 'javascript:x']
+    redirect = by_name(tenant_controls('contoso', EXPECTED, tenant))['redirect URI is the Bookings ONE callback']
+    assert redirect['status'] == FAIL and redirect['observed'] == tenant['app']['app']['web_redirect_uris']
+
+
+def test_a_selection_of_no_room_fails():
+    (selected,) = room_controls('contoso', EXPECTED, dict(rooms=[]))
+    assert selected['control'] == 'rooms selected' and selected['status'] == FAIL
 
 
 # policy_controls -----------------------------------------------------------------------------------------------
