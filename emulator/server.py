@@ -22,6 +22,8 @@ from emulator.state import Store, load_seed
 # Modules whose import registers routes. A new service or API area adds its module here (README.md).
 ROUTE_MODULES = ('identity', 'graph_applications', 'graph_service_principals', 'graph_batch', 'graph_policies',
                  'places', 'graph_mail', 'exchange_routes', 'control')
+# In the state directory, beside endpoints.json: the absolute path of the seed the running emulator was started with.
+SEED_PATH_FILE = 'seed-path'
 _FAULT_CODES = {429: 'TooManyRequests', 500: 'generalException', 503: 'serviceNotAvailable',
                 504: 'generalException'}
 _FAULT_MESSAGES = {429: 'Too many requests. Please retry after the number of seconds in Retry-After.',
@@ -97,8 +99,11 @@ class Emulator(object):
             self.endpoints[listener] = 'https://%s:%d' % (self.host, server.server_address[1])
             threading.Thread(target=server.serve_forever, kwargs={'poll_interval': 0.05}, name='emulator-' + listener,
                              daemon=True).start()
-        self.endpoints['ca_bundle'] = ca
+        self.endpoints['ca_bundle'] = os.path.abspath(ca)  # clients may run in another directory
         self.endpoints['pid'] = os.getpid()
+        # The seed this emulator serves (its operators' secrets are only there), for `python -m emulator env`.
+        with open(os.path.join(self.state_dir, SEED_PATH_FILE), 'w') as handle:
+            handle.write(os.path.abspath(self.store.seed_path) + '\n')
         path = os.path.join(self.state_dir, 'endpoints.json')
         with open(path + '.tmp', 'w') as handle:
             json.dump(self.endpoints, handle, indent=2)
