@@ -355,7 +355,28 @@ def targets(results):
           % (mark(not worst) if measured else 'not measured', '' if not worst else ' (' + '; '.join(worst) + ')'))
 
 
-def run_case(case, forks, audit_reports):
+def output_lines(case, audit_reports):
+    """Lines an operator reads: audit.yml with --diff, with Ansible's default output and with the collection's
+    fleet callback (bookingsone.office365.fleet), after a tenant's room drifted (so diffs exist)."""
+    with case.emu.store.lock:
+        room = case.emu.store.tenant(tenant_id(1))['exchange']['rooms']['room-001']
+        room['calendar_processing']['ScheduleOnlyDuringWorkHours'] = True
+    counts = {}
+    for callback in ('default', 'bookingsone.office365.fleet'):
+        os.environ['ANSIBLE_STDOUT_CALLBACK'] = callback
+        try:
+            run = case.run('audit lines', os.path.join(ROOT, 'playbooks', 'audit.yml'), 20, '--diff',
+                           '-e', 'bookingsone_report_dir=%s' % os.path.join(audit_reports, callback))
+        finally:
+            os.environ.pop('ANSIBLE_STDOUT_CALLBACK', None)
+        counts[callback] = len(run['output'].splitlines())
+    print('\n%s: lines printed by audit.yml --diff (forks 20): default callback %d, fleet callback %d (%.1f per tenant)'
+          % (case.name, counts['default'], counts['bookingsone.office365.fleet'],
+             counts['bookingsone.office365.fleet'] / float(case.tenants)))
+    return counts
+
+
+def run_case(case, forks, audit_reports, lines=False):
     case.emu.start()
     scopes = TokenScopes(case.emu)
     rows = []
@@ -369,6 +390,9 @@ def run_case(case, forks, audit_reports):
         print('\n%s: first onboard (converging, no latency, not measured): %.1f s wall, %.2f s CPU/tenant, '
               '%d writes, %d changed' % (case.name, first['wall'], first['cpu_tenant'], first['writes'],
                                          first['changed']))
+        if lines:
+            output_lines(case, audit_reports)
+            return []
         case.emu.set_faults({'latency_ms': case.latency_ms, 'services': ['login', 'graph', 'exchange']})
         for f in forks:
             reports = os.path.join(audit_reports, '%s-f%d' % (case.name, f))
@@ -405,6 +429,9 @@ def main():
     parser.add_argument('--latency-ms', type=int, default=50, help='injected latency per request (default 50)')
     parser.add_argument('--quick', action='store_true', help='2 tenants x 2 rooms only')
     parser.add_argument('--keep', action='store_true', help='keep the work directory (logs, seeds, inventories)')
+    parser.add_argument('--output-lines', action='store_true',
+                        help='instead of timings: the lines audit.yml --diff prints per case, with the default and '
+                             'the fleet callback')
     args = parser.parse_args()
     cases = args.cases
     if args.tenants or args.rooms:
@@ -422,15 +449,16 @@ def main():
     try:
         for tenants, rooms in cases:
             case = Case(tenants, rooms, args.latency_ms, work)
-            rows = run_case(case, forks, os.path.join(work, 'reports'))
+            rows = run_case(case, forks, os.path.join(work, 'reports'), args.output_lines)
             if rows is None:
                 broken = True
                 continue
             results.append((case, rows))
-        for case, rows in results:
-            table(case, rows)
-            ratios(case, rows)
-        targets(results)
+        if not args.output_lines:
+            for case, rows in results:
+                table(case, rows)
+                ratios(case, rows)
+            targets(results)
     finally:
         if args.keep or broken:
             print('\nWork directory kept: %s' % work)

@@ -24,6 +24,7 @@ from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
     mailbox_permission, preflight, tenant,
 )
+from ansible_collections.bookingsone.office365.plugins.module_utils._delegate_record import former_delegates, record_delegate
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff
@@ -125,10 +126,18 @@ def record_rooms(path, changes):
         write_private(path, json.dumps(recorded, indent=2, sort_keys=True).encode('utf-8'))
 
 
-def run_rooms(steps, rooms, selected, check_mode):
+def run_rooms(steps, rooms, selected, check_mode, app_unique_name):
     if not selected:
         return
     common = dict(concurrency=rooms['concurrency'])
+    graph = steps.runner.connection.graph
+    app, former = former_delegates(graph, app_unique_name, rooms['delegate'])
+    if former:  # the delegate was replaced: the one before loses its duty on these rooms (first: see record_delegate)
+        steps.run('former_delegate', calendar_processing, dict(
+            common, rooms=selected, resource_delegates=former, resource_delegates_mode='remove'))
+        for address in former:
+            steps.run('former_delegate_full_access', mailbox_permission, dict(
+                common, mailboxes=selected, user=address, access_rights=['FullAccess'], state='absent'))
     changes = steps.run('calendar_processing', calendar_processing, dict(
         common, rooms=selected, resource_delegates=[rooms['delegate']], resource_delegates_mode='add', **ROOM_POLICY))
     if rooms['record_file'] and not check_mode:
@@ -136,6 +145,9 @@ def run_rooms(steps, rooms, selected, check_mode):
     steps.run('mailbox_permission', mailbox_permission, dict(
         common, mailboxes=selected, user=rooms['delegate'], access_rights=['FullAccess'],
         automapping=rooms['automapping']))
+    if app is not None and not check_mode:
+        steps.add('delegate_record', dict(changed=record_delegate(graph, app, rooms['delegate'], rooms['lease_settle_seconds']),
+                                          former=former))
 
 
 def run_access_scope(steps, rooms, scope, selected, check_mode):
@@ -217,7 +229,7 @@ class ActionModule(ActionBase):
                 run_entra(steps, entra, store, scoped)
             selected = [r['address'] for r in checked.get('rooms') or []]
             if rooms:
-                run_rooms(steps, rooms, selected, check)
+                run_rooms(steps, rooms, selected, check, args['scoped_access']['app_unique_name'])
                 if scoped:
                     result['access_scope'] = run_access_scope(steps, rooms, args['scoped_access'], selected, check)
             if args['observe']:

@@ -85,8 +85,9 @@ class Connection(object):
         limit = self._exchange.in_flight
         if limit.lowest is not None:
             taken.append('the tenant refused requests over its concurrency limit, so at most %d went in flight '
-                         'at a time from then on (of %d); a lower concurrency avoids the refusals'
-                         % (limit.lowest, limit.peak))
+                         'at a time from then on (of %d); to avoid the refusals set concurrency to %d or lower '
+                         '(the room_policy role and the playbooks: room_policy_concurrency)'
+                         % (limit.lowest, limit.peak, limit.lowest))
             limit.lowest = None
         return ['Exchange Online: %s' % warning for warning in taken]
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The hand-off record: what the tenant itself says about the client secrets of the Bookings ONE app.
+"""The hand-off record: what the tenant itself says about the client secrets of the Bookings ONE app
+(and the delegate its rooms were set up for).
 
 It lives in the app registration's own `tags` (a documented, writable string collection Graph keeps on
 the application), so every controller, whatever its hand-off store holds, reads the same record. A
@@ -24,6 +25,7 @@ CURRENT = 'bookingsone:handed-off:'          # + keyId: handed off last (two onl
 EARLIER = 'bookingsone:handed-off-earlier:'  # + keyId: handed off before; retired as retire_previous says
 PENDING = 'bookingsone:pending:'             # + keyId: minted, its hand-off under way or interrupted
 LEASE = 'bookingsone:lease:'                 # + holder + ':' + epoch second it expires
+DELEGATE = 'bookingsone:delegate:'           # + address: the delegate the room half set up (one per tenant)
 
 
 class Record(object):
@@ -35,6 +37,7 @@ class Record(object):
         self.current = self._keys(CURRENT)
         self.earlier = self._keys(EARLIER)
         self.pending = self._keys(PENDING)
+        self.delegates = self._keys(DELEGATE)
         self.leases = []
         for tag in self.tags:
             if tag.startswith(LEASE):
@@ -89,6 +92,10 @@ class Record(object):
         self.earlier -= key_ids
         self.pending -= key_ids
 
+    def set_delegate(self, address):
+        """The Bookings ONE delegate the rooms are set up for (a replaced one is forgotten once removed)."""
+        self.delegates = {address.lower()}
+
     # ---------------------------------------------------------------- the lease
 
     def lease_holders(self):
@@ -104,8 +111,9 @@ class Record(object):
 
     def to_tags(self, existing_key_ids):
         """The app's tags with this record, dropping entries of secrets that no longer exist."""
-        keep = [t for t in self.tags if t != MARK and not t.startswith((CURRENT, EARLIER, PENDING, LEASE))]
+        keep = [t for t in self.tags if t != MARK and not t.startswith((CURRENT, EARLIER, PENDING, LEASE, DELEGATE))]
         ours = [MARK] if self.marked else []
+        ours += [DELEGATE + d for d in sorted(self.delegates)]
         for prefix, keys in ((CURRENT, self.current), (EARLIER, self.earlier), (PENDING, self.pending)):
             ours += [prefix + k for k in sorted(keys) if k in existing_key_ids]
         ours += ['%s%s:%d' % (LEASE, holder, until) for holder, until in self.leases]

@@ -164,6 +164,14 @@ options:
       record_file:
         description: Controller file keeping each room's settings from before its first change (offboarding).
         type: path
+      lease_settle_seconds:
+        description:
+          - The delegate is recorded in the Bookings ONE app's tags (O(scoped_access.app_unique_name)) under the
+            lease of the hand-off record (see M(bookingsone.office365.app_secret)); seconds to wait for Microsoft
+            Graph's reads to settle around it. When the delegate changes, the recorded one is removed from the rooms'
+            C(ResourceDelegates) and its Full Access first; delegates added by others stay.
+        type: float
+        default: 3.0
   access_scope:
     description:
       - V(tenant) grants the Bookings ONE app its Graph permissions tenant-wide (the manual procedure).
@@ -181,7 +189,7 @@ options:
     default: {}
     suboptions:
       app_unique_name:
-        description: Unique name of the Bookings ONE app registration.
+        description: Unique name of the Bookings ONE app registration (also where the delegate is recorded).
         type: str
         default: bookings-one
       group:
@@ -298,6 +306,7 @@ SPEC = dict(argument_spec=dict(
         concurrency=CONCURRENCY_SPEC['concurrency'],
         automapping=dict(type='bool', default=False),
         record_file=dict(type='path'),
+        lease_settle_seconds=dict(type='float', default=bookingsone.LEASE_SETTLE_SECONDS),
     )),
     access_scope=dict(type='str', default='tenant', choices=['tenant', 'rooms']),
     scoped_access=dict(type='dict', default={}, options=dict(

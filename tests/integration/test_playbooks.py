@@ -101,7 +101,7 @@ def test_audit_fails_the_run_when_no_tenant_can_be_audited(harness, fleet):
     assert dict((name, t['status']) for name, t in report['summary']['tenants'].items()) == dict(
         contoso='error', tailspin='error')
     # the summary's failure names every tenant with its reason
-    reason = 'App registration, admin consent, client secret and its hand-off: preflight: login invalid_client'
+    reason = 'Compare the tenant with the desired state (read only): preflight: login invalid_client'
     assert '2 tenant(s) could not be audited: contoso (%s' % reason in run.output, run
     assert '; tailspin (%s' % reason in run.output, run
 
@@ -187,3 +187,31 @@ def test_offboard_needs_confirmation_then_undoes_onboarding(harness, fleet):
     again = playbook(harness, fleet, 'offboard.yml', '--limit', 'contoso,localhost',
                      '-e', 'bookingsone_offboard_confirm=yes')
     assert again.rc == 0 and again.writes == [], again
+
+
+def test_the_fleet_callback_prints_one_line_per_tenant_and_each_failure_once(harness, fleet):
+    reports = str(fleet['root'] / 'reports-fleet')
+    env = dict(fleet['env'], ANSIBLE_STDOUT_CALLBACK='bookingsone.office365.fleet')
+    run = playbook(harness, fleet, 'audit.yml', '--diff', '-e', 'bookingsone_report_dir=%s' % reports, env=env)
+    assert run.rc != 0 and run.writes == [], run  # tailspin cannot be audited
+    lines = run.output.splitlines()
+    progress = [line for line in lines if re.match(r'^\[\d+/2', line)]
+    assert len(progress) == 2, lines  # one per tenant, with a running count
+    assert any(re.match(r'^\[\d/2(, 1 failed)?\] contoso: ', line) for line in progress), progress
+    failed = [line for line in lines if line.startswith(('tailspin FAILED', '[')) and 'tailspin' in line]
+    assert failed and all('FAILED at "' in line for line in failed), lines
+    assert lines[-1].startswith('2 tenant(s): 1 ok') and lines[-1].endswith('1 failed: tailspin'), lines[-3:]
+    assert len(lines) < 60 and 'TASK [' not in run.output, lines
+
+
+def test_a_playbook_run_by_its_collection_name_writes_where_it_runs_not_into_the_collection(harness, fleet, tmp_path):
+    import subprocess
+    import sys
+    inside = [os.path.join(harness.collections, 'ansible_collections', 'bookingsone', 'office365', name)
+              for name in ('reports', 'handoff', os.path.join('playbooks', 'handoff'))]
+    before = [os.path.exists(path) and sorted(os.listdir(path)) for path in inside]
+    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i',
+               str(fleet['root'] / 'inventory'), '--limit', 'contoso', 'bookingsone.office365.audit']
+    done = subprocess.run(command, env=fleet['env'], cwd=str(tmp_path), capture_output=True, text=True, timeout=600)
+    assert os.path.exists(str(tmp_path / 'reports' / 'audit.json')), done.stdout[-3000:]
+    assert [os.path.exists(path) and sorted(os.listdir(path)) for path in inside] == before
