@@ -101,8 +101,10 @@ class Plan(object):
         young = [c for c in pending + untagged if now - start_of(c) < window]
         self.in_flight = set(c['keyId'] for c in young)
         self.orphans = [c for c in untagged if c['keyId'] not in self.in_flight]
+        # set up by a version without a record: any of them may be the one Bookings ONE holds, and each
+        # is kept as earlier once a record is written
+        self.legacy = [] if record.marked else sorted(by_key)
         if not record.marked:
-            # set up by a version without a record: any of them may be the one Bookings ONE holds
             currents, self.orphans = [_newest(mine)] if mine else [], []
         self.conflict = sorted(c['keyId'] for c in currents) if len(currents) > 1 else []
         held = _newest(currents)
@@ -374,6 +376,7 @@ class Lifecycle(object):
                 record.conflict(key, superseded=base['current'])
                 return
             record.settle_pending()
+            record.earlier |= (set(plan.legacy) & existing) - {key}
             if key:
                 record.hand_off(key)
             record.marked = True

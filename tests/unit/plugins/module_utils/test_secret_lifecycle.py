@@ -196,6 +196,14 @@ def test_a_forced_rotation_mints_once_and_records_what_it_handed_over():
     assert failure is None and not again['changed'] and graph.keys() == sorted(['held', minted[0]])
 
 
+def test_a_rotation_of_an_app_without_a_record_keeps_its_old_secrets_as_earlier():
+    graph = FakeGraph([credential('old', NOW - 720 * DAY), credential('older', NOW - 725 * DAY)])
+    result, failure, store = run(graph)
+    assert failure is None and result['rotated']
+    assert graph.tags_like(tags.CURRENT) == [store.given[0]['secret_key_id']]
+    assert graph.tags_like(tags.EARLIER) == ['old', 'older']  # recorded, so never taken for orphans later
+
+
 def test_check_mode_says_what_it_would_do_and_writes_nothing():
     graph = FakeGraph([HELD, credential('orphan', NOW - 3 * DAY)], [tags.MARK, tags.CURRENT + 'held'])
     result, failure, store = run(graph, check_mode=True, force_rotate=True)
