@@ -85,7 +85,9 @@ class CallbackModule(CallbackBase):
                                   color=C.COLOR_CHANGED if outcome.get('changed') else C.COLOR_OK)
         elif task.action in SUMMARY_ACTIONS and (task.run_once or self._display.verbosity > 0):
             said = outcome.get('msg', '')
-            self._display.display(said if isinstance(said, str) else self._dump_results(said, indent=2))
+            lines = said if isinstance(said, list) else [said]
+            for line in lines:
+                self._display.display(line if isinstance(line, str) else self._dump_results(dict(value=line), indent=2))
         self._warnings(outcome)
 
     def v2_runner_on_failed(self, result, ignore_errors=False):
