@@ -62,9 +62,10 @@ unit: venv
 integration: venv
 	$(call pytest,tests/integration)
 
-# The audit report page in headless Chromium (tests/browser, screenshots in tests/output/browser).
-# Debian's chromium is installed where it is missing and this is root with apt-get; elsewhere the
-# tests skip and say so. Only Chromium itself: the tests speak the DevTools protocol on a pipe.
+# The audit report page in headless Chromium (tests/browser, screenshots in tests/output/browser), and
+# its metrics file in promtool. Debian's chromium, and Debian's prometheus for its promtool, are
+# installed where they are missing and this is root with apt-get; elsewhere those tests skip and say
+# so. Only Chromium itself: the tests speak the DevTools protocol on a pipe.
 browser: venv
 	@if ! command -v chromium >/dev/null; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
@@ -73,6 +74,15 @@ browser: venv
 				|| echo "browser: installing chromium failed: the browser tests skip"; \
 		else \
 			echo "browser: no chromium, and installing it needs root and apt-get: the browser tests skip"; \
+		fi; \
+	fi
+	@if ! command -v promtool >/dev/null; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "browser: installing Debian's prometheus (for promtool)"; \
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+				prometheus >/dev/null; } || echo "browser: installing prometheus failed: the promtool check skips"; \
+		else \
+			echo "browser: no promtool, and installing it needs root and apt-get: the promtool check skips"; \
 		fi; \
 	fi
 	$(call pytest,tests/browser)

@@ -80,9 +80,9 @@ def overview(name):
     since = ('drift since %s: %d new, %d fixed, %d still failing' % (
         drift['previous'], drift['new'], drift['fixed'], drift['still_failing']) if drift.get('previous')
         else 'no earlier run to compare with')
-    return '%d tenant(s): %d in error, %d failing, %d passing; controls: %d fail, %d error, %d pass; %s' % (
-        len(tenants), tenants.count('error'), tenants.count('fail'), tenants.count('pass'), totals['fail'],
-        totals['error'], totals['pass'], since)
+    return ('%d tenant(s): %d in error, %d not onboarded, %d failing, %d passing; controls: %d fail, %d error, '
+            '%d pass; %s' % (len(tenants), tenants.count('error'), tenants.count('not_onboarded'), tenants.count('fail'),
+                             tenants.count('pass'), totals['fail'], totals['error'], totals['pass'], since))
 
 
 def counts(items, tenant):
@@ -122,16 +122,16 @@ def main():
                                                  '%d task(s)%s' % (changed, ' FAILED' if failed else ''),
                                                  counts(after, tenant)))
     fixed = [b for b in before if b['status'] != 'pass' and any(
-        a['status'] == 'pass' and (a['tenant'], a['room'], a['control']) == (b['tenant'], b['room'], b['control'])
+        a['status'] == 'pass' and (a['tenant'], a['room'], a['id']) == (b['tenant'], b['room'], b['id'])
         for a in after)]
     print('\nDrift found by the first audit and fixed by onboarding: %d control(s)' % len(fixed))
     grouped = {}
     for item in fixed:
-        grouped.setdefault((item['tenant'], item['control']), []).append(item)
-    for (tenant, control), items in sorted(grouped.items()):
+        grouped.setdefault((item['tenant'], item['id']), []).append(item)
+    for (tenant, _id), items in sorted(grouped.items()):
         where = '%d room(s)' % len(items) if items[0]['room'] else 'tenant'
-        print('  %-10s %-45s %-12s was %s' % (tenant, control, where, json.dumps(items[0]['observed'])[:60]))
-    print('\nReports (.html to open in a browser; also .json, .csv, .junit.xml and one JSON per run):')
+        print('  %-10s %-45s %-12s was %s' % (tenant, items[0]['name'], where, json.dumps(items[0]['observed'])[:60]))
+    print('\nReports (.html to open in a browser; also .json, .csv, .junit.xml, .prom and one JSON per run):')
     for name in ('audit-before', 'audit-after'):
         print('  %s\n    %s' % (os.path.join(REPORTS, name + '.html'), overview(name)))
     print('Playbook output: %s/*.log; credentials handed over (vault-encrypted): %s' % (REPORTS, HANDOFF))

@@ -1,14 +1,15 @@
 """Synthetic audit reports, two runs each (the previous one and the current one), written by the
 same code as the audit_report action: for the browser test and for measuring the page.
 
-    python tools/report_fixture.py DEST --demo                       # eight tenants, a few rooms
+    python tools/report_fixture.py DEST --demo                       # nine tenants, a few rooms
     python tools/report_fixture.py DEST --tenants 500 --rooms 20     # ~57,000 controls
 
 The controls come from plugins/plugin_utils/_audit.py's tenant_controls, judged from made-up
 observations: some tenants fail, some cannot be read, and the previous run has failures the
 current one no longer has (fixed), and the other way round (new). In the demo one tenant's secret
-has expired, one has a room whose address a spreadsheet would take for a formula, and one is not
-in the current run (as with AWX's limit).
+has expired, one has a room whose address a spreadsheet would take for a formula, one has no app
+registration (not onboarded; its rooms are still judged) and one is not in the current run (as with
+AWX's limit).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ except ImportError:
 # pylint: disable=wrong-import-position
 from ansible_collections.bookingsone.office365.plugins.action.audit_report import expected_of  # noqa: E402
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report  # noqa: E402
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_history as trail  # noqa: E402
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_model as model  # noqa: E402
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (  # noqa: E402
     PROFILES, tenant_controls)
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._variables import role_defaults  # noqa: E402
@@ -50,14 +53,14 @@ def host_vars(tenant):
 
 def secret_dates(days_left, generated):
     """(start, end) of a secret of 699 days with days_left left at `generated`."""
-    end = datetime.datetime.strptime(generated, report.TIME_FORMAT) + datetime.timedelta(days=days_left)
-    return ((end - datetime.timedelta(days=699)).strftime(report.TIME_FORMAT), end.strftime(report.TIME_FORMAT))
+    end = datetime.datetime.strptime(generated, model.TIME_FORMAT) + datetime.timedelta(days=days_left)
+    return ((end - datetime.timedelta(days=699)).strftime(model.TIME_FORMAT), end.strftime(model.TIME_FORMAT))
 
 
 def observe(tenant, rooms, state, generated=CURRENT):
     """What the audit play would have observed at `generated` of a tenant in `state`:
-    unreachable, rooms_unreadable, missing_consent (a permission), days_left (below 0: expired),
-    room_faults {room: {fault}}, retries. Room faults: hours (working-hours-only on), delegate (no
+    unreachable, not_onboarded (no app registration), rooms_unreadable, missing_consent (a permission),
+    days_left (below 0: expired), room_faults {room: {fault}}, retries. Room faults: hours (working-hours-only on), delegate (no
     delegate, no Full Access), horizon."""
     if state.get('unreachable'):
         return dict(error=UNREACHABLE, retries=[state.get('retries') or {}])
@@ -70,7 +73,8 @@ def observe(tenant, rooms, state, generated=CURRENT):
                requested_permissions=list(DEFAULT_PERMISSIONS), granted_permissions=granted, secrets=[secret],
                instance_lock=True, handoff_record=dict(marked=True, recorded_key_id='key-%s' % tenant, dangling=[],
                                                        orphans=[]))
-    observed = dict(app=dict(exists=True, app=app), retries=[state.get('retries') or {}])
+    observed = dict(app=dict(exists=False, app=None) if state.get('not_onboarded') else dict(exists=True, app=app),
+                    retries=[state.get('retries') or {}])
     if state.get('rooms_unreadable'):
         return dict(observed, rooms=None, rooms_error=ROOMS_DENIED)
     found = []
@@ -87,7 +91,7 @@ def observe(tenant, rooms, state, generated=CURRENT):
 
 
 def demo_fleet():
-    """Eight named tenants: [(tenant, rooms, previous state, current state)]; a state of None: the tenant
+    """Nine named tenants: [(tenant, rooms, previous state, current state)]; a state of None: the tenant
     is not in that run."""
     fine = dict(days_left=400)
     return [
@@ -107,15 +111,18 @@ def demo_fleet():
         ('woodgrove', ['blue', 'green'], fine, fine),
         # its secret expired 3 days ago
         ('adatum', ['red'], dict(days_left=-2), dict(days_left=-3)),
+        # no app registration (not onboarded): one control says so; its rooms are still judged, one fails
+        ('fourthcoffee', ['east', 'west'], dict(not_onboarded=True, days_left=0, room_faults=dict(west={'hours'})),
+         dict(not_onboarded=True, days_left=0, room_faults=dict(west={'hours'}))),
         # not in this run (a limited run): its failing room is not compared, and is carried on
         ('proseware', ['loft', 'cellar'], dict(days_left=300, room_faults=dict(loft={'hours'})), None),
     ]
 
 
 def synthetic_fleet(tenants=500, rooms=20, seed=14):
-    """tenants x rooms, deterministic: ~2% unreachable, ~2% rooms unreadable, ~8% a consent missing, secrets
-    spread over 0-720 days, ~12% with faulty rooms; the previous run had more room faults (fixed since) and
-    fewer of some others (new since)."""
+    """tenants x rooms, deterministic: ~2% unreachable, ~2% rooms unreadable, ~2% not onboarded, ~8% a consent
+    missing, secrets spread over 0-720 days, ~12% with faulty rooms; the previous run had more room faults (fixed
+    since) and fewer of some others (new since)."""
     rnd = random.Random(seed)
     names = ['room%02d' % index for index in range(rooms)]
     fleet = []
@@ -127,6 +134,8 @@ def synthetic_fleet(tenants=500, rooms=20, seed=14):
             base['unreachable'] = True
         elif roll < 0.04:
             base['rooms_unreadable'] = True
+        elif roll < 0.06:
+            base['not_onboarded'] = True
         if rnd.random() < 0.08:
             base['missing_consent'] = rnd.choice(DEFAULT_PERMISSIONS)
         faults = {}
@@ -160,14 +169,14 @@ def controls_of(fleet, which, profile='baseline'):
             continue
         observed = observe(tenant, rooms, state, generated)
         controls.extend(tenant_controls(tenant, expected_of(host_vars(tenant), profile), observed))
-        retries[tenant] = report.sum_retries(observed.get('retries'))
+        retries[tenant] = model.sum_retries(observed.get('retries'))
     return controls, retries, not_in_run
 
 
 def write(dest, fleet, name='audit', profile='baseline', history=30, known_failures='fail'):
     """The previous run, then the current one, as the action writes them; returns both write results."""
     os.makedirs(dest, exist_ok=True)
-    report.prune(dest, name, 0)  # start the trail afresh, so the previous run is the one written here
+    trail.prune(dest, name, 0)  # start the trail afresh, so the previous run is the one written here
     settings = dict(PROFILES[profile], name=profile)
     results = []
     for which, generated in ((2, PREVIOUS), (3, CURRENT)):
@@ -180,7 +189,7 @@ def write(dest, fleet, name='audit', profile='baseline', history=30, known_failu
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('dest', help='directory for the report files')
-    parser.add_argument('--demo', action='store_true', help='the eight named demo tenants')
+    parser.add_argument('--demo', action='store_true', help='the nine named demo tenants')
     parser.add_argument('--tenants', type=int, default=500)
     parser.add_argument('--rooms', type=int, default=20)
     parser.add_argument('--name', default='audit')
@@ -194,10 +203,10 @@ def main():
         document = json.load(handle)
     print('%d tenants, %d controls (%s); two runs written in %.1f s' % (
         len(document['summary']['tenants']), len(document['controls']),
-        ', '.join('%d %s' % (document['summary']['totals'][s], s) for s in report.STATUSES), took))
+        ', '.join('%d %s' % (document['summary']['totals'][s], s) for s in model.STATUSES), took))
     print('drift: %s' % json.dumps(current['drift'], sort_keys=True))
     for kind, path in sorted(current['paths'].items()):
-        print('%-5s %s (%.2f MB)' % (kind, path, os.path.getsize(path) / 1e6))
+        print('%-7s %s (%.2f MB)' % (kind, path, os.path.getsize(path) / 1e6))
     return 0
 
 

@@ -1,31 +1,56 @@
 # -*- coding: utf-8 -*-
 # Copyright: Bookings ONE contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Judges every tenant's controls from what the audit observed and writes the
-report as JSON, HTML, CSV and JUnit XML on the controller, with the drift since the
-previous run (kept as one JSON file per run beside the report)."""
+"""Judges every tenant's controls from what the audit observed (or merges the reports of a sliced run)
+and writes the report as JSON, HTML, CSV, JUnit XML and OpenMetrics on the controller, with the drift since
+the previous run (kept as one JSON file per run beside the report); optionally posts the news to a webhook."""
 
 from __future__ import annotations
+
+import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_model as model
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_notify as notify
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_merge import MergeError, merge
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._variables import role_defaults
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (
     PROFILES, SCOPED_PERMISSIONS, tenant_controls)
 
 ARGSPEC = dict(
-    tenants=dict(type='list', elements='str', required=True),
+    # required unless merge is given
+    tenants=dict(type='list', elements='str'),
     # the tenants audited in this run (AWX's limit audits some); the others of `tenants` are not in this run
     in_run=dict(type='list', elements='str'),
     dest=dict(type='path', required=True),
     name=dict(type='str', default='audit'),
-    fail_on=dict(type='str', default='error', choices=list(report.FAIL_ON)),
+    fail_on=dict(type='str', default='error', choices=list(model.FAIL_ON)),
     profile=dict(type='str', default='baseline', choices=sorted(PROFILES)),
     history=dict(type='int', default=30),
-    known_failures=dict(type='str', default='fail', choices=list(report.KNOWN_FAILURES)),
+    known_failures=dict(type='str', default='fail', choices=list(model.KNOWN_FAILURES)),
+    merge=dict(type='list', elements='path'),
+    # a Teams or Slack webhook's address is itself the secret that lets anyone post to the channel
+    webhook=dict(type='str', no_log=True),
+    webhook_token=dict(type='str', no_log=True),
 )
+# This collection's own directory: plugins/action/ is two levels below it (resolved, as a symlink to a work
+# tree is, for a development checkout).
+COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpath(__file__))))
+
+
+def check_dest(dest, root=COLLECTION_ROOT):
+    """Refuses a dest inside the installed collection (reports there are lost with the next install and end
+    up in a built tarball); a development checkout (the root is a git work tree) may keep them there."""
+    target = os.path.realpath(os.path.expanduser(dest))
+    inside = target == root or target.startswith(root.rstrip(os.sep) + os.sep)
+    if inside and not os.path.exists(os.path.join(root, '.git')):
+        raise AnsibleActionFail(
+            'dest %s is inside the installed collection bookingsone.office365 (%s): a report there is lost when the '
+            'collection is upgraded and does not belong in it. Write it elsewhere, e.g. dest: "{{ lookup(\'env\', '
+            '\'PWD\') }}/reports" or -e bookingsone_report_dir=/var/lib/bookingsone/reports' % (dest, root))
 
 
 def expected_of(host_vars, profile):
@@ -53,6 +78,31 @@ def expected_of(host_vars, profile):
     )
 
 
+def audited_run(args, hostvars):
+    """This run's controls, judged from what each tenant in it observed."""
+    in_run = set(args['tenants'] if args['in_run'] is None else args['in_run'])
+    controls, retries = [], {}
+    for tenant in args['tenants']:
+        if tenant not in in_run:
+            continue
+        host_vars = hostvars.get(tenant) or {}
+        observed = host_vars.get('bookingsone_observed')
+        controls.extend(tenant_controls(tenant, expected_of(host_vars, args['profile']), observed))
+        retries[tenant] = model.sum_retries((observed or {}).get('retries'))
+    # not audited this time: neither an error nor a pass, not compared, their last results carried on
+    return dict(controls=controls, retries=retries, generated=model.now(), warnings=[], merged_from=None,
+                not_in_run=sorted(set(name for name in args['tenants'] if name not in in_run)),
+                profile=dict(PROFILES[args['profile']], name=args['profile']))
+
+
+def merged_run(args):
+    """The controls of the slices of one run (see _report_merge), as one run."""
+    try:
+        return merge(args['merge'], args['tenants'])
+    except MergeError as exc:
+        raise AnsibleActionFail('%s. Nothing was written.' % exc)
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -63,32 +113,33 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGSPEC)
         if args['history'] < 0:
             raise AnsibleActionFail('history is %d; it is how many runs to keep: 0 or more' % args['history'])
-        hostvars = task_vars.get('hostvars', {})
-        in_run = set(args['tenants'] if args['in_run'] is None else args['in_run'])
-        # not audited this time: neither an error nor a pass, not compared, their last results carried on
-        not_in_run = sorted(set(name for name in args['tenants'] if name not in in_run))
-        controls, retries = [], {}
-        for tenant in args['tenants']:
-            if tenant not in in_run:
-                continue
-            host_vars = hostvars.get(tenant) or {}
-            observed = host_vars.get('bookingsone_observed')
-            controls.extend(tenant_controls(tenant, expected_of(host_vars, args['profile']), observed))
-            retries[tenant] = report.sum_retries((observed or {}).get('retries'))
-        generated = report.now()
-        profile = dict(PROFILES[args['profile']], name=args['profile'])
-        written = report.write_reports(args['dest'], args['name'], controls, generated, retries, profile,
-                                       history=args['history'], known_failures=args['known_failures'],
-                                       not_in_run=not_in_run)
-        if written['warnings']:  # an unreadable earlier run file: compared with an older one
-            result.setdefault('warnings', []).extend(written['warnings'])
-        summary = report.summarize(controls, retries, not_in_run)
+        if args['tenants'] is None and not args['merge']:
+            raise AnsibleActionFail('tenants is required (unless merge names the slices of a run to merge)')
+        check_dest(args['dest'])
+        run = merged_run(args) if args['merge'] else audited_run(args, task_vars.get('hostvars', {}))
+        controls, retries, not_in_run = run['controls'], run['retries'], run['not_in_run']
+        written = report.write_reports(args['dest'], args['name'], controls, run['generated'], retries,
+                                       run['profile'], history=args['history'], known_failures=args['known_failures'],
+                                       not_in_run=not_in_run, merged_from=run['merged_from'])
+        # an unreadable earlier run file (compared with an older one), a slice's tenant not reported on
+        warnings = run['warnings'] + written['warnings']
+        result['webhook_sent'] = False
+        if args['webhook']:
+            result['webhook_sent'], warning = notify.send(args['webhook'], args['webhook_token'],
+                                                          notify.payload(written['document'], args['name']))
+            warnings += [warning] if warning else []
+        if warnings:
+            result.setdefault('warnings', []).extend(warnings)
+        summary = written['document']['summary']
         # The task itself never fails: the report is always written, and the playbook
         # fails the run on 'failure' after showing the summary.
-        result.update(report.verdict(controls, args['fail_on']))
-        result.update(changed=False, paths=written['paths'], profile=args['profile'], totals=summary['totals'],
+        result.update(model.verdict(controls, args['fail_on']))
+        result.update(changed=False, paths=written['paths'], profile=(run['profile'] or {}).get('name'),
+                      totals=summary['totals'], generated=run['generated'], retries=retries,
                       tenants=dict((name, counts['status']) for name, counts in summary['tenants'].items()),
-                      tenants_by_status=report.by_status(summary), retries=retries,
-                      failed_controls=[c for c in controls if c['status'] != 'pass'], generated=generated,
+                      tenants_by_status=model.by_status(summary),
+                      failed_controls=[c for c in controls if c['status'] != 'pass'],
                       drift=dict((k, written['drift'][k]) for k in ('new', 'fixed', 'still_failing', 'previous')))
+        if run['merged_from']:
+            result['merged_from'] = [entry['path'] for entry in run['merged_from']]
         return result

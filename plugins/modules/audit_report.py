@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: audit_report
-short_description: Write the Bookings ONE compliance audit report (HTML, JSON, CSV, JUnit XML) with its drift
+short_description: Write the Bookings ONE compliance audit report (HTML, JSON, CSV, JUnit XML, metrics) with its drift
 version_added: 0.1.0
 description:
   - Judges every control of the Bookings ONE onboarding for each tenant - app exists, multitenant,
@@ -15,18 +15,33 @@ description:
     lifetime at most two years, and per room the delegate, requests routed to it, working-hours-only
     off, auto-decline outside limits off and Full Access - as pass, fail or error with the observed
     and expected values.
+  - Each control is data - a stable C(id) (e.g. C(secret.present), C(consent.Mail.Send), C(room.delegate_set)),
+    the overview C(group) it counts in, its C(subject) (tenant, app or room, with the room's address in C(room)),
+    a C(name) for people, typed C(expected) and C(observed) values (the rotation threshold is the number 30 in
+    C(expected.days_left_at_least)), its
+    C(status), a C(detail) and, when it does not pass, a C(fix) naming the playbook to run or the inventory
+    variable to set. See C(docs/report.md) for the list of ids.
+  - A tenant without the app registration is "not onboarded" - one failed control (C(app.exists), fix
+    C(run onboard.yml)) instead of one per app control, and its own status in the overview, the JSON, the
+    metrics and RV(tenants_by_status); its rooms are still judged.
   - Reads what the audit play observed from each tenant's C(bookingsone_observed) variable and the
     expected values from the tenant's C(bookingsone_callback_url) and C(bookingsone_delegate) variables
     and, where set, the C(entra_app_*) role variables. A tenant or control that could
     not be read is an error, never a pass.
-  - Writes C(NAME.html), C(NAME.json), C(NAME.csv) and C(NAME.junit.xml) under O(dest) on the controller.
-    This is an action plugin.
-  - The HTML page is one self-contained file (no network access) that opens with the totals, a tenant by
-    control group matrix worst first, a chart of the client secrets' days left and each tenant's share of
-    passing room controls, then the drift; each tenant's controls are a collapsed group, filterable by tenant,
-    status, control and text, also from the address (V(NAME.html#tenant=contoso&status=fail)). See
+  - Writes C(NAME.html), C(NAME.json), C(NAME.csv), C(NAME.junit.xml) and C(NAME.prom) under O(dest) on the
+    controller. This is an action plugin. A O(dest) inside the installed collection's own directory is refused
+    (unless that directory is a development checkout, a git work tree).
+  - C(NAME.prom) is OpenMetrics text that node_exporter's textfile collector reads - per tenant its status, its
+    controls per status, the last audit without an error and the client secret's time left, end and state; the
+    run's time and drift counts - each metric prefixed C(bookingsone_), with the label C(report=NAME).
+  - The HTML page is one self-contained file (no network access; its styles and script are files of the
+    collection inlined when it is written) that opens with the totals, a tenant by control group matrix worst
+    first (a tenant in error says why under its status), a chart of the client secrets' days left and each
+    tenant's share of passing room controls, then the drift; each tenant's controls are a collapsed group with
+    the fix beside each failed control and a link back to the tenant's row of the overview, filterable by
+    tenant, status, control and text, also from the address (V(NAME.html#tenant=contoso&status=fail)). See
     C(docs/report.md) in the collection's repository for the page, the CSV and the JSON schema
-    (C(docs/report.schema.json)).
+    (C(docs/report.schema.json), version 2.0; run files of 1.x are still read for the drift).
   - Keeps each run's JSON as C(NAME-YYYYMMDDTHHMMSSZ.json) (UTC) under O(dest), the newest O(history) of them,
     and compares with the newest one older than this run - new failures and errors, fixed, still failing -
     in the page, the JSON (C(drift)), JUnit (see O(known_failures)) and RV(drift). Each control that does not
@@ -47,14 +62,20 @@ description:
   - Sums the C(retries) of the observed module results per tenant and service into the report
     (JSON C(summary.tenants.TENANT.retries), an HTML table) and RV(retries); results without
     C(retries) count as none.
+  - With O(merge), writes the report of a sliced run (AWX's job slicing) from the reports its slices wrote,
+    the same report the unsliced run would have written, compared with the previous merged run.
+  - With O(webhook), posts the failures new since the previous run and the secrets to rotate once per run;
+    a POST that fails is a warning naming the webhook's host, never a failed task.
 author:
   - Bookings ONE engineering (@bookingsone)
 options:
   tenants:
-    description: Inventory hosts (tenants) to report on.
+    description:
+      - Inventory hosts (tenants) to report on.
+      - Required unless O(merge) is given; with O(merge), the tenants the merged report covers, in this order
+        (default every tenant a slice names, by name).
     type: list
     elements: str
-    required: true
   in_run:
     description:
       - The inventory hosts audited in this run, for a run limited to some tenants (C(--limit), AWX's limit).
@@ -98,6 +119,33 @@ options:
       - V(0) keeps none and turns the comparison with the previous run (drift) off.
     type: int
     default: 30
+  merge:
+    description:
+      - Merge the reports of the slices of one sliced run (AWX job slicing, or C(--limit) slices) into this
+        report, written as a normal run of O(name) under O(dest) - history, drift against the previous merged
+        run, metrics, webhook - instead of judging what this play observed (O(in_run) and O(profile) are then
+        not used; the slices' profile is).
+      - Paths or globs of the slices' C(NAME.json) files, each slice written with its own O(name). A glob takes
+        C(.json) files but not run files (C(NAME-YYYYMMDDTHHMMSSZ.json)).
+      - A tenant audited by any slice counts; one audited by two slices, slices of different profiles, a slice
+        more than 24 hours older than the newest one, a merged report or a file that is not a report of schema
+        2.x fail the task, naming the files, and nothing is written.
+    type: list
+    elements: path
+  webhook:
+    description:
+      - An https URL (a Teams or Slack incoming webhook reads its C(text)) posted once per run with a JSON object
+        of C(text), C(new_failures) and C(secrets_to_rotate) (and C(report), C(generated), C(previous),
+        C(new_failures_total)) - the controls that fail or are in
+        error and did not before (none without a previous run), each with its C(fix), and the client secrets
+        below the rotation threshold or expired - through the collection's HTTP layer.
+      - A POST that fails (or an address that is not https) is a warning naming the webhook's host; the report
+        is written all the same. RV(webhook_sent) says whether it was sent.
+      - Kept out of logs and warnings (a Teams or Slack webhook's address is itself a secret).
+    type: str
+  webhook_token:
+    description: A bearer token for O(webhook), sent as C(Authorization), when the webhook needs one.
+    type: str
   known_failures:
     description:
       - How the JUnit XML reports a failure the previous run already had.
@@ -138,19 +186,30 @@ EXAMPLES = r'''
   ansible.builtin.fail:
     msg: "{{ report.failure }}"
   when: report.failure | length > 0
+
+- name: One report of a sliced run, from the reports its slices wrote (audit-slice1.json, ...)
+  bookingsone.office365.audit_report:
+    tenants: "{{ groups['tenants'] }}"
+    merge: ["/srv/bookingsone/reports/audit-slice*.json"]
+    dest: /srv/bookingsone/reports
+    webhook: "{{ bookingsone_report_webhook | default(omit) }}"
+  run_once: true
+  delegate_to: localhost
 '''
 
 RETURN = r'''
 paths:
   description:
-    - The files written, by kind (json, html, csv, junit), and C(run), this run's JSON kept for the next
+    - The files written, by kind (json, html, csv, junit, metrics), and C(run), this run's JSON kept for the next
       runs' drift (not when O(history) is V(0)).
   returned: always
   type: dict
   sample: {json: reports/audit.json, html: reports/audit.html, csv: reports/audit.csv,
-           junit: reports/audit.junit.xml, run: reports/audit-20261201T174501Z.json}
+           junit: reports/audit.junit.xml, metrics: reports/audit.prom, run: reports/audit-20261201T174501Z.json}
 generated:
-  description: When this run judged the controls (UTC), as in the report and its run file's name.
+  description:
+    - When this run judged the controls (UTC), as in the report and its run file's name; for O(merge), the
+      newest slice's.
   returned: always
   type: str
   sample: "2026-12-01T17:45:01Z"
@@ -169,7 +228,9 @@ totals:
   returned: always
   type: dict
 tenants:
-  description: Each audited tenant's overall status (its worst control's); tenants not in this run are not in it.
+  description:
+    - Each audited tenant's status - V(not_onboarded) when it has no app registration, else its worst control's
+      (fail, error, pass); tenants not in this run are not in it.
   returned: always
   type: dict
 profile:
@@ -178,11 +239,11 @@ profile:
   type: str
 tenants_by_status:
   description:
-    - The tenant names per overall status (fail, error, pass), and C(not_in_run) the tenants of O(tenants) not
-      in O(in_run).
+    - The tenant names per status (fail, error, pass, not_onboarded), and C(not_in_run) the tenants of O(tenants)
+      not in O(in_run) (for O(merge), not audited by any slice).
   returned: always
   type: dict
-  sample: {fail: [contoso], error: [tailspin], pass: [], not_in_run: [fabrikam]}
+  sample: {fail: [contoso], error: [tailspin], pass: [], not_onboarded: [northwind], not_in_run: [fabrikam]}
 error_tenants:
   description: The tenants with a control in error (not fully audited), sorted.
   returned: always
@@ -196,7 +257,7 @@ failed_tenants:
 failure:
   description:
     - Why the run should fail under O(fail_on), naming the tenants with the first error's detail or
-      their count of failed controls; empty when it should not fail.
+      their count of failed controls (or C(not onboarded)); empty when it should not fail.
   returned: always
   type: str
   sample: "1 tenant(s) could not be audited: tailspin (Read the rooms ...: AuthorizationException ...)"
@@ -206,8 +267,19 @@ retries:
   type: dict
   sample: {contoso: {graph: {retried: 2, waited_s: 3.5}}, tailspin: {}}
 failed_controls:
-  description: The controls that did not pass, each with its C(first_seen).
+  description:
+    - The controls that did not pass, each with its C(id), C(group), C(subject), C(name), C(fix) and
+      C(first_seen) (see C(docs/report.md)).
   returned: always
   type: list
   elements: dict
+webhook_sent:
+  description: Whether O(webhook) was posted (false when none is given, or when the POST failed, see the warnings).
+  returned: always
+  type: bool
+merged_from:
+  description: The slice reports read, with O(merge).
+  returned: when O(merge) is given
+  type: list
+  elements: str
 '''

@@ -43,8 +43,9 @@ def _reports(name, fleet):
 
 @pytest.fixture(scope='session')
 def demo():
-    """Eight tenants (one unreachable, three failing, one of them with an expired secret, one with a room
-    address that looks like a formula, one not in this run) and a previous run with failures fixed since."""
+    """Nine tenants (one unreachable, one not onboarded, three failing, one of them with an expired secret, one
+    with a room address that looks like a formula, one not in this run) and a previous run with failures fixed
+    since."""
     return _reports('demo', report_fixture.demo_fleet())
 
 

@@ -16,7 +16,6 @@ from helpers import DELEGATE, VAULT_PASSWORD, open_vault, operator_playbook, ten
 
 ROOM = 'focus-1@contoso.onmicrosoft.com'
 USER = 'alice@contoso.onmicrosoft.com'  # an ordinary mailbox, outside the scope
-REACH = 'Bookings ONE can reach only the managed rooms'
 
 
 @pytest.fixture(autouse=True)
@@ -115,7 +114,7 @@ def test_scoping_takes_the_app_from_every_mailbox_to_the_rooms_and_the_audit_pro
     audit = site['run']('audit.yml', '-e', 'bookingsone_report_dir=%s' % (site['tmp'] / 'reports'),
                         bookingsone_access_scope='rooms')
     assert audit.rc == 0 and audit.writes == [], audit
-    reach = [c for c in report_controls(site) if c['control'] == REACH]
+    reach = [c for c in report_controls(site) if c['id'] == 'scope.rooms_only']
     assert len(reach) == 1 and reach[0]['status'] == 'pass', reach
     assert reach[0]['observed']['probes'] == [USER] and reach[0]['observed']['tenant_wide_grants'] == []
 
@@ -136,8 +135,8 @@ def test_the_strict_profile_fails_a_tenant_with_tenant_wide_mailbox_access(harne
     audit = site['run']('audit.yml', '-e', 'bookingsone_report_dir=%s' % (site['tmp'] / 'reports'),
                         '-e', 'bookingsone_audit_profile=strict', '-e', 'bookingsone_audit_fail_on=never')
     assert audit.rc == 0 and audit.writes == [], audit
-    reach = [c for c in report_controls(site) if c['control'] == REACH]
+    reach = [c for c in report_controls(site) if c['id'] == 'scope.rooms_only']
     assert len(reach) == 1 and reach[0]['status'] == 'fail', reach
     assert reach[0]['observed']['tenant_wide_grants'] == ['Calendars.ReadWrite', 'Mail.Send'], reach
-    lifetime = [c for c in report_controls(site) if c['control'] == 'client secret lifetime at most 180 days']
+    lifetime = [c for c in report_controls(site) if c['id'] == 'secret.lifetime']
     assert lifetime and lifetime[0]['status'] == 'fail', lifetime  # the default 730-day secret

@@ -70,14 +70,14 @@ def test_audit_reports_drift_errors_and_passes_without_writing(harness, fleet):
     assert '1 tenant(s) could not be audited: tailspin (' in run.output, run
     assert run.writes == [], run.writes
     report = json.load(open(os.path.join(reports, 'audit.json')))
-    status = dict(((c['tenant'], c['room'], c['control']), c) for c in report['controls'])
-    annex = status[('contoso', 'annex@contoso.onmicrosoft.com', 'working-hours-only off')]
+    status = dict(((c['tenant'], c['room'], c['id']), c) for c in report['controls'])
+    annex = status[('contoso', 'annex@contoso.onmicrosoft.com', 'room.working_hours_off')]
     assert annex['status'] == 'fail' and annex['observed'] is True and annex['expected'] is False
-    assert status[('contoso', None, 'admin consent: Mail.Send')]['status'] == 'fail'
-    assert status[('contoso', None, 'admin consent: User.Read.All')]['status'] == 'pass'
-    assert status[('contoso', 'board@contoso.onmicrosoft.com', 'Full Access for the delegate')]['status'] == 'pass'
+    assert status[('contoso', None, 'consent.Mail.Send')]['status'] == 'fail'
+    assert status[('contoso', None, 'consent.User.Read.All')]['status'] == 'pass'
+    assert status[('contoso', 'board@contoso.onmicrosoft.com', 'room.full_access')]['status'] == 'pass'
     tailspin = [c for c in report['controls'] if c['tenant'] == 'tailspin']
-    assert tailspin and all(c['status'] == 'error' for c in tailspin if 'readable' in c['control'] or c['room'])
+    assert tailspin and all(c['status'] == 'error' for c in tailspin if c['id'] == 'rooms.readable' or c['room'])
     assert not any(c['status'] == 'pass' and c['observed'] is None for c in report['controls'])
     assert report['summary']['tenants']['contoso']['status'] == 'fail'
     junit = ET.parse(os.path.join(reports, 'audit.junit.xml')).getroot()

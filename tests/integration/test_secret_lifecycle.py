@@ -38,7 +38,7 @@ def controls_of(site, tenant='contoso'):
     """The tenant-level controls of the last audit report written to site.tmp/reports, by name."""
     with open(str(site.tmp / 'reports' / 'audit.json')) as handle:
         controls = json.load(handle)['controls']
-    return dict((c['control'], c) for c in controls if c['tenant'] == tenant and not c['room'])
+    return dict((c['id'], c) for c in controls if c['tenant'] == tenant and not c['room'])
 
 
 def wait_for(condition, what, seconds=300):
@@ -146,7 +146,7 @@ def test_a_run_killed_inside_its_hand_off_leaves_a_pending_secret_the_next_run_r
     wait_for(lambda: len(site.received()) == 1, 'the killed POST never arrived', 60)
     harness.emu.handoff_delay_s = 0
     audit = site.run('audit.yml', 'a', '-e', 'bookingsone_report_dir=%s' % (site.tmp / 'reports'))
-    recorded = controls_of(site)['handed-off secret recorded in the tenant']
+    recorded = controls_of(site)['secret.recorded']
     assert audit.writes == [] and recorded['status'] == 'fail', audit
     assert recorded['detail'].startswith('the hand-off of %s was interrupted' % minted[0])
     rerun = site.run('onboard.yml', 'a')
@@ -200,7 +200,7 @@ def test_a_run_whose_hand_off_another_run_undid_fails_naming_both_and_the_next_r
     assert sorted(site.tagged(CURRENT)) == sorted([a_key, b_key])  # Bookings ONE may hold either
     assert set(site.keys()) >= {held, a_key, b_key}
     audit = site.run('audit.yml', 'c', '-e', 'bookingsone_report_dir=%s' % (site.tmp / 'reports'))
-    assert controls_of(site)['handed-off secret recorded in the tenant']['detail'].startswith('two runs handed over')
+    assert controls_of(site)['secret.recorded']['detail'].startswith('two runs handed over')
     healed = site.run('rotate_secrets.yml', 'c')
     assert healed.rc == 0 and 'two runs handed over' in healed.output, healed
     new = site.stored_key('c')
@@ -301,26 +301,26 @@ def test_the_audit_reports_orphans_and_a_record_pointing_at_a_deleted_secret(har
         assert result.writes == [], result
         with open(os.path.join(reports, 'audit.json')) as handle:
             controls = json.load(handle)['controls']
-        return result, dict((c['control'], c) for c in controls if c['tenant'] == 'contoso' and not c['room'])
+        return result, dict((c['id'], c) for c in controls if c['tenant'] == 'contoso' and not c['room'])
 
     clean, controls = audit()
     assert clean.rc == 0, clean
-    assert controls['handed-off secret recorded in the tenant']['status'] == 'pass'
-    assert controls['handed-off secret recorded in the tenant']['observed']['recorded_key_id'] == handed
-    assert controls['no orphaned secrets']['status'] == 'pass'
-    assert controls['hand-off store holds the recorded secret']['status'] == 'pass'
+    assert controls['secret.recorded']['status'] == 'pass'
+    assert controls['secret.recorded']['observed']['recorded_key_id'] == handed
+    assert controls['secret.no_orphans']['status'] == 'pass'
+    assert controls['secret.store']['status'] == 'pass'
     target = app_by_unique(harness, 1, site.unique)
     with harness.emu.store.lock:  # an orphan of a run killed a day ago, then the handed-off secret deleted
         orphan = dict(target['passwordCredentials'][0], keyId='0badc0de-0000-4000-8000-000000000002',
                       startDateTime=days_from_now(-1))
         target['passwordCredentials'].append(orphan)
     _, controls = audit()
-    assert controls['no orphaned secrets']['status'] == 'fail'
-    assert controls['no orphaned secrets']['observed'] == [orphan['keyId']]
+    assert controls['secret.no_orphans']['status'] == 'fail'
+    assert controls['secret.no_orphans']['observed'] == [orphan['keyId']]
     with harness.emu.store.lock:
         target['passwordCredentials'] = [c for c in target['passwordCredentials'] if c['keyId'] != handed]
     missing, controls = audit()
-    dangling = controls['handed-off secret recorded in the tenant']
+    dangling = controls['secret.recorded']
     assert dangling['status'] == 'fail' and dangling['observed']['dangling'] == [handed]
     assert 'deleted secret' in dangling['detail'] and missing.rc == 0  # a failed control, not an error
 

@@ -1,7 +1,8 @@
 """The compliance controls (plugin_utils/_audit.py): a tenant's controls from what the read-only modules
 observed (tenant_controls), as judged under each audit profile; the rooms (room_controls), the hand-off
 record (record_controls), the tenant credential policy (policy_controls) and scoped access (scope_control).
-A control whose value could not be read is an error, never a pass."""
+A control whose value could not be read is an error, never a pass. Each control is data: a stable id, its
+group and subject, a name for people, typed expected and observed values and, when it does not pass, a fix."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from ansible_collections.bookingsone.office365.plugins.action.audit_report import expected_of
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _audit as audit
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (
-    ERROR, FAIL, PASS, REACH, app_control_names, lifetime_control_name, lifetime_days, policy_controls,
+    CATALOGUE, ERROR, FAIL, PASS, id_of_name, kind_of, lifetime_control_name, lifetime_days, policy_controls,
     record_controls, room_controls, scope_control, tenant_controls)
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_model import GROUPS
 
 HOST = dict(bookingsone_callback_url='https://b1.example/cb', bookingsone_delegate='bookings@contoso.example')
 PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
@@ -28,48 +30,54 @@ def observed(end='2027-01-01', instance_lock=True):
     return dict(app=dict(exists=True, app=app), rooms=[])
 
 
-def by_name(controls):
-    return dict((c['control'], c) for c in controls)
+def by_id(controls):
+    return dict((c['id'], c) for c in controls if not c['room'])
 
 
 def test_baseline_judges_two_years_and_the_lock_the_role_sets_by_default():
-    controls = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), observed('2027-01-01')))
-    assert controls['client secret lifetime at most 2 years']['status'] == 'pass'
-    assert controls['app instance property lock on']['status'] == 'pass'
-    unlocked = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), observed(instance_lock=False)))
-    assert unlocked['app instance property lock on']['status'] == 'fail'
+    controls = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), observed('2027-01-01')))
+    lifetime = controls['secret.lifetime']
+    assert lifetime['status'] == 'pass' and lifetime['name'] == 'client secret lifetime at most 2 years'
+    assert lifetime['expected'] == {'lifetime_days_at_most': 730} and lifetime['fix'] is None
+    assert controls['app.instance_lock']['status'] == 'pass'
+    unlocked = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), observed(instance_lock=False)))
+    assert unlocked['app.instance_lock']['status'] == 'fail'
+    assert unlocked['app.instance_lock']['fix'] == 'run onboard.yml (sets the lock; entra_app_instance_lock: true)'
 
 
 def test_baseline_leaves_the_lock_out_when_the_tenant_turns_it_off():
     host = dict(HOST, entra_app_instance_lock=False)
-    controls = by_name(tenant_controls('contoso', expected_of(host, 'baseline'), observed(instance_lock=False)))
-    assert 'app instance property lock on' not in controls
-    strict = by_name(tenant_controls('contoso', expected_of(host, 'strict'), observed(instance_lock=False)))
-    assert strict['app instance property lock on']['status'] == 'fail'  # the strict profile requires it anyway
+    controls = by_id(tenant_controls('contoso', expected_of(host, 'baseline'), observed(instance_lock=False)))
+    assert 'app.instance_lock' not in controls
+    strict = by_id(tenant_controls('contoso', expected_of(host, 'strict'), observed(instance_lock=False)))
+    assert strict['app.instance_lock']['status'] == 'fail'  # the strict profile requires it anyway
 
 
 def test_strict_fails_a_one_year_secret_and_names_180_days():
-    controls = by_name(tenant_controls('contoso', expected_of(HOST, 'strict'), observed('2027-01-01')))
-    lifetime = controls['client secret lifetime at most 180 days']
-    assert lifetime['status'] == 'fail' and lifetime['expected'] == {'lifetime_days': '<= 180'}
-    assert 'client secret lifetime at most 2 years' not in controls
-    short = by_name(tenant_controls('contoso', expected_of(HOST, 'strict'), observed('2026-06-01')))  # 151 days
-    assert short['client secret lifetime at most 180 days']['status'] == 'pass', short
+    controls = by_id(tenant_controls('contoso', expected_of(HOST, 'strict'), observed('2027-01-01')))
+    lifetime = controls['secret.lifetime']  # the same id in every profile, so drift holds across a change
+    assert lifetime['status'] == 'fail' and lifetime['expected'] == {'lifetime_days_at_most': 180}
+    assert lifetime['name'] == 'client secret lifetime at most 180 days' and lifetime['observed'] == {'lifetime_days': 365}
+    assert lifetime['fix'] == ('set entra_app_secret_lifetime_days to at most 180, then run rotate_secrets.yml -e '
+                               'entra_app_secret_force_rotate=true')
+    short = by_id(tenant_controls('contoso', expected_of(HOST, 'strict'), observed('2026-06-01')))  # 151 days
+    assert short['secret.lifetime']['status'] == 'pass', short
 
 
 def test_the_credential_policy_is_judged_where_it_could_be_read():
     tenant = observed('2026-07-20')  # 200 days
     tenant['app']['credential_policy'] = dict(readable=True, password_max_lifetime_days=180,
                                               password_addition_blocked=False, source='tenant app management policy')
-    controls = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
-    judged = controls['client secrets within the tenant credential policy']
+    controls = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
+    judged = controls['secret.policy']
     assert judged['status'] == 'fail' and judged['observed']['lifetime_days'] == 200, judged
+    assert judged['name'] == 'client secrets within the tenant credential policy' and judged['subject'] == 'tenant'
     tenant['app']['credential_policy'].update(password_max_lifetime_days=None, password_addition_blocked=True)
-    blocked = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
-    assert 'next rotation will fail' in blocked['client secrets within the tenant credential policy']['detail']
+    blocked = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))['secret.policy']
+    assert 'next rotation will fail' in blocked['detail'] and blocked['fix'].startswith('ask the tenant')
     tenant['app']['credential_policy'] = dict(readable=False)
-    unread = by_name(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
-    assert 'client secrets within the tenant credential policy' not in unread
+    unread = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
+    assert 'secret.policy' not in unread
 
 
 # tenant_controls -----------------------------------------------------------------------------------------------
@@ -78,6 +86,7 @@ EXPECTED = dict(callback_url='https://b1.example/cb', permissions=['Mail.Send', 
                 delegate='bookings@contoso.example', rotate_before_days=30, secret_display_name='bookings-one',
                 secret_max_days=730, instance_lock=False, scoped_access=False)
 ROUTED = dict(audit.DELEGATE_ROUTING)
+REACH = 'Bookings ONE can reach only the managed rooms'
 
 
 def room(address='board@contoso.example', **processing):
@@ -89,12 +98,14 @@ def room(address='board@contoso.example', **processing):
 
 
 def statuses(controls):
-    return dict((c['control'], c['status']) for c in controls)
+    return dict((c['id'], c['status']) for c in controls)
 
 
 def test_a_tenant_not_reached_is_one_error_with_the_reason():
-    assert tenant_controls('tailspin', EXPECTED, dict(error='login invalid_client')) == [audit.control(
-        'tailspin', 'tenant reachable', ERROR, None, 'read access', detail='login invalid_client')]
+    (reached,) = tenant_controls('tailspin', EXPECTED, dict(error='login invalid_client'))
+    assert reached == audit.control('tailspin', 'tenant.reachable', ERROR, None, True, detail='login invalid_client')
+    assert (reached['name'], reached['group'], reached['subject']) == ('tenant reachable', 'reach', 'tenant')
+    assert reached['fix'].startswith('check the operator credentials of this tenant')
     assert tenant_controls('tailspin', EXPECTED, None)[0]['detail'] == 'the tenant was not reached'
 
 
@@ -102,27 +113,40 @@ def test_a_converged_tenant_passes_every_control():
     observed_tenant = observed()
     observed_tenant['rooms'] = [room()]
     controls = tenant_controls('contoso', EXPECTED, observed_tenant)
-    assert [c['control'] for c in controls if c['status'] != PASS] == []
+    assert [c['id'] for c in controls if c['status'] != PASS] == []
     assert len(controls) == 1 + 2 + 2 * 2 + 2 + 2 + 5  # app, its settings, permissions, secret, record, room
-    assert set(c['tenant'] for c in controls) == {'contoso'}
+    assert set(c['tenant'] for c in controls) == {'contoso'} and set(c['fix'] for c in controls) == {None}
+    assert [c['id'] for c in controls][:7] == ['app.exists', 'app.multitenant', 'app.redirect_uri',
+                                               'permission.Mail.Send', 'consent.Mail.Send', 'permission.User.Read.All',
+                                               'consent.User.Read.All']
 
 
-def test_a_missing_app_fails_each_app_control_and_still_judges_the_rooms():
-    controls = tenant_controls('contoso', EXPECTED, dict(app=dict(exists=False, app={}), rooms=[room()]))
-    assert controls[0]['control'] == 'app registration exists' and controls[0]['status'] == FAIL
-    missing = [c for c in controls if c['observed'] == 'app registration missing']
-    assert [c['control'] for c in missing] == app_control_names(EXPECTED) and all(c['status'] == FAIL for c in missing)
-    assert [c['status'] for c in controls if c['room']] == [PASS] * 5
+@pytest.mark.parametrize('expected', [EXPECTED, dict(EXPECTED, scoped_access=True, instance_lock=True)])
+def test_a_missing_app_is_one_not_onboarded_control_and_the_rooms_are_still_judged(expected):
+    controls = tenant_controls('contoso', expected, dict(app=dict(exists=False, app={}), rooms=[room()]))
+    first = controls[0]
+    assert (first['id'], first['name'], first['status'], first['observed'], first['expected']) == (
+        'app.exists', 'app registration exists', FAIL, False, True)
+    assert first['detail'] == 'not onboarded: the tenant has no Bookings ONE app registration'
+    assert first['fix'] == 'run onboard.yml'
+    # not a failure per app control: the rest are the room's five, judged as ever
+    assert [(c['id'], c['status']) for c in controls[1:]] == [(i, PASS) for i in (
+        'room.delegate_set', 'room.requests_to_delegate', 'room.working_hours_off', 'room.horizon_off',
+        'room.full_access')]
 
 
 def test_an_app_that_could_not_be_read_is_an_error_never_a_pass():
-    controls = statuses(tenant_controls('contoso', EXPECTED, dict(app=None, rooms=None)))
+    judged = tenant_controls('contoso', EXPECTED, dict(app=None, rooms=None))
+    controls = statuses(judged)
     assert set(controls.values()) == {ERROR}
-    assert 'app registration exists' in controls and 'client secret present' in controls
+    assert 'app.exists' in controls and 'secret.present' in controls and 'secret.lifetime' in controls
+    # each unread control names what to check, except the rooms, which name the Exchange role to give
+    fixes = dict((c['id'], c['fix']) for c in judged)
+    assert fixes['app.exists'] == audit.FIX_READ and fixes['rooms.readable'].startswith('give the operator an Exchange')
 
 
 def held_secret(tenant):
-    return by_name(tenant_controls('contoso', EXPECTED, tenant))['client secret present']
+    return by_id(tenant_controls('contoso', EXPECTED, tenant))['secret.present']
 
 
 def secret_of(key, days_left, name='bookings-one'):
@@ -136,9 +160,10 @@ def test_the_held_secret_is_the_recorded_one_not_the_newest():
     held = held_secret(tenant)
     assert held['status'] == FAIL and held['observed'] == dict(days_left=10, key_id='k1', state='rotate',
                                                                end_date_time='2027-01-01T00:00:00Z')
-    assert held['expected'] == dict(days_left='>= 30')
+    assert held['expected'] == dict(days_left_at_least=30)  # a number, not text to parse
     assert held['detail'] == ('expires in 10 day(s), within the rotation threshold of 30 days: run '
                               'rotate_secrets.yml')
+    assert held['fix'] == 'run rotate_secrets.yml' and held['name'] == 'client secret present'
 
 
 def test_an_expired_secret_is_its_own_state_and_says_so():
@@ -167,39 +192,53 @@ def test_a_marked_app_with_no_recorded_secret_holds_none():
 
 def test_a_secret_that_outlives_the_profile_fails_the_lifetime_control():
     tenant = observed('2029-01-01')  # three years
-    lifetime = by_name(tenant_controls('contoso', EXPECTED, tenant))['client secret lifetime at most 2 years']
+    lifetime = by_id(tenant_controls('contoso', EXPECTED, tenant))['secret.lifetime']
     assert lifetime['status'] == FAIL and lifetime['observed'] == dict(lifetime_days=1096)
 
 
 def test_scoped_access_adds_the_reach_control_judged_from_the_grants():
     tenant = observed()
-    controls = by_name(tenant_controls('contoso', dict(EXPECTED, scoped_access=True), tenant))
-    assert controls[REACH]['status'] == FAIL
-    assert controls[REACH]['detail'] == 'no Exchange RBAC scope for the app: Calendars.ReadWrite, Mail.Send granted ' \
-                                        'tenant-wide'
+    reach = by_id(tenant_controls('contoso', dict(EXPECTED, scoped_access=True), tenant))['scope.rooms_only']
+    assert reach['status'] == FAIL and reach['group'] == 'scope' and reach['name'] == REACH
+    assert reach['detail'] == 'no Exchange RBAC scope for the app: Calendars.ReadWrite, Mail.Send granted tenant-wide'
+    assert reach['fix'] == 'set bookingsone_access_scope: rooms, then run onboard.yml'
 
 
 # room_controls -------------------------------------------------------------------------------------------------
 
 def test_rooms_that_could_not_be_listed_are_one_error():
     assert room_controls('contoso', EXPECTED, dict(rooms=None, rooms_error='Exchange refused')) == [audit.control(
-        'contoso', 'rooms readable', ERROR, None, 'room list', detail='Exchange refused')]
+        'contoso', 'rooms.readable', ERROR, None, True, detail='Exchange refused')]
 
 
 def test_each_room_is_judged_on_five_controls_with_the_delegate_matched_case_insensitively():
     controls = room_controls('contoso', EXPECTED, dict(rooms=[room()]))
-    assert [(c['control'], c['status'], c['room']) for c in controls] == [
-        (name, PASS, 'board@contoso.example') for name in (
-            'delegate set', 'requests go to the delegate', 'working-hours-only off',
-            'auto-decline outside limits off', 'Full Access for the delegate')]
+    assert [(c['id'], c['name'], c['status'], c['room'], c['subject'], c['group']) for c in controls] == [
+        (ident, name, PASS, 'board@contoso.example', 'room', 'rooms') for ident, name in (
+            ('room.delegate_set', 'delegate set'), ('room.requests_to_delegate', 'requests go to the delegate'),
+            ('room.working_hours_off', 'working-hours-only off'),
+            ('room.horizon_off', 'auto-decline outside limits off'),
+            ('room.full_access', 'Full Access for the delegate'))]
 
 
 def test_drift_in_a_room_fails_the_controls_it_touches():
     drifted = room(schedule_only_during_work_hours=True, all_book_in_policy=True, resource_delegates=['alice'])
     drifted['full_access'] = []
-    controls = statuses(room_controls('contoso', EXPECTED, dict(rooms=[drifted])))
-    assert controls == {'delegate set': FAIL, 'requests go to the delegate': FAIL, 'working-hours-only off': FAIL,
-                        'auto-decline outside limits off': PASS, 'Full Access for the delegate': FAIL}
+    judged = room_controls('contoso', EXPECTED, dict(rooms=[drifted]))
+    assert statuses(judged) == {'room.delegate_set': FAIL, 'room.requests_to_delegate': FAIL,
+                                'room.working_hours_off': FAIL, 'room.horizon_off': PASS, 'room.full_access': FAIL}
+    assert dict((c['id'], c['fix']) for c in judged if c['fix']) == {
+        'room.delegate_set': 'run onboard.yml (makes bookingsone_delegate the delegate)',
+        'room.requests_to_delegate': 'run onboard.yml (routes booking requests to the delegate)',
+        'room.working_hours_off': 'run onboard.yml (turns working-hours-only off)',
+        'room.full_access': 'run onboard.yml (grants bookingsone_delegate Full Access)'}
+
+
+def test_without_a_delegate_the_fix_is_to_name_one():
+    judged = room_controls('contoso', dict(EXPECTED, delegate=None), dict(rooms=[room()]))
+    assert dict((c['id'], c['fix']) for c in judged if c['fix']) == {
+        'room.delegate_set': 'set bookingsone_delegate to a recipient of the tenant, then run onboard.yml',
+        'room.full_access': 'set bookingsone_delegate to a recipient of the tenant, then run onboard.yml'}
 
 
 def test_room_details_not_read_are_errors():
@@ -211,8 +250,9 @@ def test_room_details_not_read_are_errors():
 # record_controls -----------------------------------------------------------------------------------------------
 
 def test_an_unread_record_is_two_errors():
-    assert [(c['control'], c['status']) for c in record_controls('contoso', None)] == [
-        ('handed-off secret recorded in the tenant', ERROR), ('no orphaned secrets', ERROR)]
+    assert [(c['id'], c['name'], c['status']) for c in record_controls('contoso', None)] == [
+        ('secret.recorded', 'handed-off secret recorded in the tenant', ERROR),
+        ('secret.no_orphans', 'no orphaned secrets', ERROR)]
 
 
 @pytest.mark.parametrize('record,recorded,orphans', [
@@ -241,7 +281,8 @@ def test_the_hand_off_store_is_compared_only_where_it_could_be_read():
     for state in ('absent', 'unreadable'):
         assert len(record_controls('contoso', record, dict(state=state, key_id=None))) == 2
     (_named, _stray, same) = record_controls('contoso', record, dict(state='same', key_id='k1'))
-    assert same['control'] == 'hand-off store holds the recorded secret' and same['status'] == PASS
+    assert same['name'] == 'hand-off store holds the recorded secret' and same['status'] == PASS
+    assert same['id'] == 'secret.store' and same['expected'] == dict(store_key_id='k1')
     (_named, _stray, other) = record_controls('contoso', record, dict(state='other', key_id='k0'))
     assert other['status'] == FAIL and other['detail'] == ('the hand-off store of this controller holds k0, the '
                                                            'tenant records k1: the store is stale')
@@ -250,13 +291,16 @@ def test_the_hand_off_store_is_compared_only_where_it_could_be_read():
 def test_only_the_callback_passes_the_redirect_control():
     tenant = observed()
     tenant['app']['app']['web_redirect_uris'] = ['https://b1.example/cb', 'https://e.example/steal', 'javascript:x']
-    redirect = by_name(tenant_controls('contoso', EXPECTED, tenant))['redirect URI is the Bookings ONE callback']
+    redirect = by_id(tenant_controls('contoso', EXPECTED, tenant))['app.redirect_uri']
     assert redirect['status'] == FAIL and redirect['observed'] == tenant['app']['app']['web_redirect_uris']
+    assert redirect['expected'] == ['https://b1.example/cb'] and redirect['name'] == 'redirect URI is the Bookings ONE callback'
+    assert redirect['fix'] == 'run onboard.yml (restores the redirect URI)'
 
 
 def test_a_selection_of_no_room_fails():
     (selected,) = room_controls('contoso', EXPECTED, dict(rooms=[]))
-    assert selected['control'] == 'rooms selected' and selected['status'] == FAIL
+    assert selected['id'] == 'rooms.selected' and selected['status'] == FAIL
+    assert selected['expected'] == dict(rooms_at_least=1) and 'bookingsone_room_addresses' in selected['fix']
 
 
 # policy_controls -----------------------------------------------------------------------------------------------
@@ -274,7 +318,7 @@ def policy(**values):
 def test_secrets_within_the_policy_pass_and_outliving_it_fails():
     (within,) = policy_controls('contoso', policy(), 180)
     assert within['status'] == PASS and within['detail'] is None
-    assert within['expected'] == dict(password_addition_blocked=False, lifetime_days='<= 180')
+    assert within['expected'] == dict(password_addition_blocked=False, lifetime_days_at_most=180)
     (over,) = policy_controls('contoso', policy(), 181)
     assert over['status'] == FAIL and over['detail'] == 'a secret outlives what the policy allows'
     assert over['observed'] == dict(lifetime_days=181, source='tenant app management policy', max_lifetime_days=180,
@@ -283,7 +327,7 @@ def test_secrets_within_the_policy_pass_and_outliving_it_fails():
 
 def test_a_policy_without_a_limit_is_judged_against_two_years_and_a_block_fails():
     (unlimited,) = policy_controls('contoso', policy(password_max_lifetime_days=None), 700)
-    assert unlimited['status'] == PASS and unlimited['expected']['lifetime_days'] == '<= 730'
+    assert unlimited['status'] == PASS and unlimited['expected']['lifetime_days_at_most'] == 730
     (blocked,) = policy_controls('contoso', policy(password_addition_blocked=True), 10)
     assert blocked['status'] == FAIL and 'the next rotation will fail' in blocked['detail']
 
@@ -302,7 +346,7 @@ def access(in_scope=None, out_of_scope=None, unscoped_grants=()):
 
 def test_a_scope_that_holds_passes():
     judged = scope_control('contoso', access(), ['User.Read.All'])
-    assert judged['control'] == REACH and judged['status'] == PASS and judged['detail'] is None
+    assert judged['name'] == REACH and judged['status'] == PASS and judged['detail'] is None
     assert judged['observed'] == dict(rooms_in_scope='2 of 2', not_in_scope=[], reachable_outside=[],
                                       probes=['adele@contoso.example'], tenant_wide_grants=[])
 
@@ -339,20 +383,48 @@ def test_unread_tenant_wide_grants_are_an_error():
 
 # names and lifetimes -------------------------------------------------------------------------------------------
 
+def test_every_control_is_data_with_a_known_id_group_and_subject():
+    tenant = observed()
+    tenant['rooms'] = [room(), room('annex@contoso.example', schedule_only_during_work_hours=True)]
+    tenant['app']['credential_policy'] = dict(readable=True, password_max_lifetime_days=None)
+    tenant['app']['handoff_store'] = dict(state='other', key_id='k0')
+    controls = tenant_controls('contoso', dict(EXPECTED, instance_lock=True, scoped_access=True), tenant)
+    fields = ['tenant', 'room', 'id', 'group', 'subject', 'name', 'status', 'observed', 'expected', 'detail', 'fix']
+    assert all(list(c) == fields for c in controls)
+    assert len(set((c['room'], c['id']) for c in controls)) == len(controls)  # an id is unique per subject
+    assert set(c['group'] for c in controls) <= set(g for g, _title in GROUPS)
+    assert set(c['subject'] for c in controls) == {'app', 'tenant', 'room'}
+    assert all((c['fix'] is None) == (c['status'] == PASS) for c in controls)
+    assert all(kind_of(c['id'])[:2] == (c['group'], c['subject']) for c in controls)
+
+
+@pytest.mark.parametrize('name, ident', [
+    ('tenant reachable', 'tenant.reachable'), ('app registration exists', 'app.exists'),
+    ('admin consent: Mail.Send', 'consent.Mail.Send'), ('permission requested: User.Read.All', 'permission.User.Read.All'),
+    ('client secret present', 'secret.present'), ('client secret lifetime at most 2 years', 'secret.lifetime'),
+    ('client secret lifetime at most 180 days', 'secret.lifetime'), ('no orphaned secrets', 'secret.no_orphans'),
+    ('Bookings ONE can reach only the managed rooms', 'scope.rooms_only'), ('delegate set', 'room.delegate_set'),
+    ('auto-decline outside limits off', 'room.horizon_off'), ('something else', None), ('admin consent: ', None),
+])
+def test_a_1x_name_maps_to_its_id(name, ident):
+    assert id_of_name(name) == ident
+
+
+def test_every_catalogue_name_maps_back_to_its_id():
+    for ident, (_group, _subject, name, _fix) in CATALOGUE.items():
+        assert id_of_name(name.replace('%s', 'X.Y')) == ident.replace('*', 'X.Y'), ident
+
+
+def test_an_unknown_id_is_refused():
+    with pytest.raises(KeyError, match='no control has the id'):
+        audit.control('contoso', 'app.colour', PASS, 1, 1)
+    with pytest.raises(KeyError):
+        kind_of('consent.')
+
+
 def test_the_lifetime_control_is_named_after_the_profile_limit():
     assert lifetime_control_name(730) == 'client secret lifetime at most 2 years'
     assert lifetime_control_name(180) == 'client secret lifetime at most 180 days'
-
-
-def test_app_control_names_follow_what_the_profile_judges():
-    names = app_control_names(EXPECTED)
-    assert names[:2] == ['app is multitenant', 'redirect URI is the Bookings ONE callback']
-    assert 'app instance property lock on' not in names and REACH not in names
-    assert 'admin consent: Mail.Send' in names and names[-2:] == ['handed-off secret recorded in the tenant',
-                                                                  'no orphaned secrets']
-    strict = app_control_names(dict(EXPECTED, instance_lock=True, scoped_access=True, secret_max_days=180))
-    assert strict[2] == 'app instance property lock on' and strict[-1] == REACH
-    assert 'client secret lifetime at most 180 days' in strict
 
 
 def test_a_lifetime_is_whole_days_and_zero_when_the_dates_cannot_be_read():

@@ -16,6 +16,9 @@ import pytest
 
 from ansible_collections.bookingsone.office365.plugins.action import audit_report as action
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_formats as formats
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_history as history
+from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_model as model
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import control
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
@@ -26,8 +29,7 @@ PROFILE = dict(name='baseline', description='the setup', secret_max_days=730, in
 
 
 def run(statuses, rooms_error=None):
-    """Controls of contoso and tailspin with the given statuses by name; tailspin unreachable unless
-    statuses names its controls."""
+    """Controls with the given statuses, by 'TENANT:ROOM@ID'."""
     controls = []
     for name, status in sorted(statuses.items()):
         tenant, _sep, rest = name.partition(':')
@@ -47,75 +49,75 @@ def document(tmp_path, name='audit.json'):
 
 
 def by_key(doc):
-    return dict(((c['tenant'], c['room'], c['control']), c) for c in doc['controls'])
+    return dict(((c['tenant'], c['room'], c['id']), c) for c in doc['controls'])
 
 
-FIRST = {'contoso:@admin consent: Mail.Send': 'fail', 'contoso:annex@delegate set': 'fail',
-         'contoso:board@delegate set': 'pass', 'contoso:@client secret present': 'error',
-         'tailspin:@tenant reachable': 'error'}
+FIRST = {'contoso:@consent.Mail.Send': 'fail', 'contoso:annex@room.delegate_set': 'fail',
+         'contoso:board@room.delegate_set': 'pass', 'contoso:@secret.present': 'error',
+         'tailspin:@tenant.reachable': 'error'}
 
 
 def test_the_first_run_compares_with_nothing_and_marks_first_seen(tmp_path):
     written = write(tmp_path, FIRST, T1)
     assert written['drift'] == dict(new=0, fixed=0, still_failing=0, previous=None, previous_file=None)
     doc = document(tmp_path)
-    assert doc['drift'] == report.no_drift() and doc['schema_version'] == '1.1' and doc['generated'] == T1
+    assert doc['drift'] == history.no_drift() and doc['schema_version'] == '2.0' and doc['generated'] == T1
     assert doc['summary']['not_in_run'] == [] and doc['carried'] == {}
     controls = by_key(doc)
-    assert controls[('contoso', 'annex', 'delegate set')]['first_seen'] == T1
-    assert 'first_seen' not in controls[('contoso', 'board', 'delegate set')]  # a pass has none
+    assert controls[('contoso', 'annex', 'room.delegate_set')]['first_seen'] == T1
+    assert 'first_seen' not in controls[('contoso', 'board', 'room.delegate_set')]  # a pass has none
     assert written['paths']['run'] == os.path.join(str(tmp_path), 'audit-20261129T060000Z.json')
     assert json.load(open(written['paths']['run'])) == doc  # the same document, written compactly
 
 
 def test_new_fixed_and_still_failing_with_first_seen_carried_over(tmp_path):
     write(tmp_path, FIRST, T1)
-    second = dict(FIRST, **{'contoso:annex@delegate set': 'pass',  # fixed
-                            'contoso:board@delegate set': 'fail',  # new
-                            'contoso:@client secret present': 'fail'})  # error -> fail: new, as it changed
+    second = dict(FIRST, **{'contoso:annex@room.delegate_set': 'pass',  # fixed
+                            'contoso:board@room.delegate_set': 'fail',  # new
+                            'contoso:@secret.present': 'fail'})  # error -> fail: new, as it changed
     written = write(tmp_path, second, T2)
     assert written['drift'] == dict(new=2, fixed=1, still_failing=2, previous=T1,
                                     previous_file=os.path.join(str(tmp_path), 'audit-20261129T060000Z.json'))
     doc = document(tmp_path)
-    changes = dict(((c['tenant'], c['room'], c['control']), c) for c in doc['drift']['changes'])
-    assert changes[('contoso', 'annex', 'delegate set')] == dict(
-        tenant='contoso', room='annex', control='delegate set', change='fixed', status='pass',
+    changes = dict(((c['tenant'], c['room'], c['id']), c) for c in doc['drift']['changes'])
+    assert changes[('contoso', 'annex', 'room.delegate_set')] == dict(
+        tenant='contoso', room='annex', id='room.delegate_set', name='delegate set', change='fixed', status='pass',
         previous_status='fail', first_seen=T1)
-    assert changes[('contoso', 'board', 'delegate set')]['change'] == 'new'
-    assert changes[('contoso', None, 'client secret present')]['previous_status'] == 'error'
-    assert changes[('tailspin', None, 'tenant reachable')]['change'] == 'still_failing'
+    assert changes[('contoso', 'board', 'room.delegate_set')]['change'] == 'new'
+    assert changes[('contoso', None, 'secret.present')]['previous_status'] == 'error'
+    assert changes[('tailspin', None, 'tenant.reachable')]['change'] == 'still_failing'
     controls = by_key(doc)
-    assert controls[('contoso', None, 'admin consent: Mail.Send')]['first_seen'] == T1  # still failing
-    assert controls[('contoso', 'board', 'delegate set')]['first_seen'] == T2  # new
-    assert controls[('contoso', None, 'client secret present')]['first_seen'] == T2
+    assert controls[('contoso', None, 'consent.Mail.Send')]['first_seen'] == T1  # still failing
+    assert controls[('contoso', 'board', 'room.delegate_set')]['first_seen'] == T2  # new
+    assert controls[('contoso', None, 'secret.present')]['first_seen'] == T2
 
     # a third run, the first one's file gone (history 1): first_seen still comes from the run before
     written = write(tmp_path, second, T3, history=1)
     assert written['drift']['previous'] == T2 and written['drift']['still_failing'] == 4
-    assert by_key(document(tmp_path))[('contoso', None, 'admin consent: Mail.Send')]['first_seen'] == T1
-    assert [os.path.basename(p) for _stamp, p in report.run_files(str(tmp_path), 'audit')] == [
+    assert by_key(document(tmp_path))[('contoso', None, 'consent.Mail.Send')]['first_seen'] == T1
+    assert [os.path.basename(p) for _stamp, p in history.run_files(str(tmp_path), 'audit')] == [
         'audit-20261201T060000Z.json']
 
 
 def test_a_control_no_longer_judged_is_fixed_only_where_the_tenant_was_fully_audited(tmp_path):
     write(tmp_path, FIRST, T1)
     # tailspin is reached now (its 'tenant reachable' error is gone); contoso cannot be reached
-    second = {'tailspin:@admin consent: Mail.Send': 'pass', 'contoso:@tenant reachable': 'error'}
+    second = {'tailspin:@consent.Mail.Send': 'pass', 'contoso:@tenant.reachable': 'error'}
     written = write(tmp_path, second, T2)
     changes = document(tmp_path)['drift']['changes']
-    fixed = [(c['tenant'], c['control'], c['status']) for c in changes if c['change'] == 'fixed']
-    assert fixed == [('tailspin', 'tenant reachable', None)]
+    fixed = [(c['tenant'], c['id'], c['status']) for c in changes if c['change'] == 'fixed']
+    assert fixed == [('tailspin', 'tenant.reachable', None)]
     # contoso's earlier failures are neither fixed nor still failing: it was not read this time
-    assert [(c['tenant'], c['control']) for c in changes if c['change'] == 'new'] == [('contoso', 'tenant reachable')]
+    assert [(c['tenant'], c['id']) for c in changes if c['change'] == 'new'] == [('contoso', 'tenant.reachable')]
     assert written['drift']['fixed'] == 1 and written['drift']['still_failing'] == 0
 
 
 def test_a_tenant_not_in_this_run_is_not_compared_and_its_controls_are_carried_to_the_next_run(tmp_path):
-    first = {'contoso:@admin consent: Mail.Send': 'fail', 'fabrikam:@admin consent: Mail.Send': 'fail',
-             'fabrikam:annex@delegate set': 'fail', 'fabrikam:board@delegate set': 'pass'}
+    first = {'contoso:@consent.Mail.Send': 'fail', 'fabrikam:@consent.Mail.Send': 'fail',
+             'fabrikam:annex@room.delegate_set': 'fail', 'fabrikam:board@room.delegate_set': 'pass'}
     write(tmp_path, first, T1)
     # a run limited to contoso: fabrikam's failures are neither fixed nor still failing, nothing is new
-    only = {'contoso:@admin consent: Mail.Send': 'fail'}
+    only = {'contoso:@consent.Mail.Send': 'fail'}
     written = write(tmp_path, only, T2, not_in_run=['fabrikam'])
     assert written['drift'] == dict(new=0, fixed=0, still_failing=1, previous=T1, previous_file=written['drift'][
         'previous_file'])
@@ -129,16 +131,16 @@ def test_a_tenant_not_in_this_run_is_not_compared_and_its_controls_are_carried_t
     write(tmp_path, only, T3, not_in_run=['fabrikam'])
     assert document(tmp_path)['carried']['fabrikam'] == doc['carried']['fabrikam']
     # a full run compares fabrikam with what it was at T1: first_seen survives, a fix is a fix, new is new
-    full = {'contoso:@admin consent: Mail.Send': 'fail', 'fabrikam:@admin consent: Mail.Send': 'fail',
-            'fabrikam:annex@delegate set': 'pass', 'fabrikam:board@delegate set': 'fail'}
+    full = {'contoso:@consent.Mail.Send': 'fail', 'fabrikam:@consent.Mail.Send': 'fail',
+            'fabrikam:annex@room.delegate_set': 'pass', 'fabrikam:board@room.delegate_set': 'fail'}
     written = write(tmp_path, full, T4)
     assert (written['drift']['new'], written['drift']['fixed'], written['drift']['still_failing']) == (1, 1, 2)
     doc = document(tmp_path)
-    assert by_key(doc)[('fabrikam', None, 'admin consent: Mail.Send')]['first_seen'] == T1
-    changes = dict(((c['tenant'], c['room'], c['control']), c) for c in doc['drift']['changes'])
-    assert changes[('fabrikam', 'annex', 'delegate set')]['change'] == 'fixed'
-    assert changes[('fabrikam', 'annex', 'delegate set')]['first_seen'] == T1
-    assert changes[('fabrikam', 'board', 'delegate set')]['change'] == 'new'
+    assert by_key(doc)[('fabrikam', None, 'consent.Mail.Send')]['first_seen'] == T1
+    changes = dict(((c['tenant'], c['room'], c['id']), c) for c in doc['drift']['changes'])
+    assert changes[('fabrikam', 'annex', 'room.delegate_set')]['change'] == 'fixed'
+    assert changes[('fabrikam', 'annex', 'room.delegate_set')]['first_seen'] == T1
+    assert changes[('fabrikam', 'board', 'room.delegate_set')]['change'] == 'new'
     assert doc['carried'] == {} and doc['summary']['not_in_run'] == []
     # a tenant no longer reported on at all is not carried
     write(tmp_path, only, '2026-12-03T06:00:00Z')
@@ -146,16 +148,16 @@ def test_a_tenant_not_in_this_run_is_not_compared_and_its_controls_are_carried_t
 
 
 def test_carried_controls_of_an_unreachable_tenant_are_compared_as_ever(tmp_path):
-    write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass', 'tailspin:@tenant reachable': 'error'}, T1)
-    write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass'}, T2, not_in_run=['tailspin'])
-    written = write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass', 'tailspin:@tenant reachable': 'error'}, T3)
+    write(tmp_path, {'contoso:@consent.Mail.Send': 'pass', 'tailspin:@tenant.reachable': 'error'}, T1)
+    write(tmp_path, {'contoso:@consent.Mail.Send': 'pass'}, T2, not_in_run=['tailspin'])
+    written = write(tmp_path, {'contoso:@consent.Mail.Send': 'pass', 'tailspin:@tenant.reachable': 'error'}, T3)
     assert (written['drift']['new'], written['drift']['still_failing']) == (0, 1)
-    assert by_key(document(tmp_path))[('tailspin', None, 'tenant reachable')]['first_seen'] == T1
+    assert by_key(document(tmp_path))[('tailspin', None, 'tenant.reachable')]['first_seen'] == T1
     # reached at last: fixed, failing since T1
-    written = write(tmp_path, {'contoso:@admin consent: Mail.Send': 'pass', 'tailspin:@admin consent: Mail.Send': 'pass'},
+    written = write(tmp_path, {'contoso:@consent.Mail.Send': 'pass', 'tailspin:@consent.Mail.Send': 'pass'},
                     T4)
     fixed = [c for c in document(tmp_path)['drift']['changes'] if c['change'] == 'fixed']
-    assert [(c['tenant'], c['control'], c['first_seen']) for c in fixed] == [('tailspin', 'tenant reachable', T1)]
+    assert [(c['tenant'], c['id'], c['first_seen']) for c in fixed] == [('tailspin', 'tenant.reachable', T1)]
 
 
 def test_retention_keeps_the_newest_runs_of_this_name_only(tmp_path):
@@ -164,15 +166,15 @@ def test_retention_keeps_the_newest_runs_of_this_name_only(tmp_path):
     (tmp_path / 'audit-notes.json').write_text('{}')
     for generated in (T1, T2, T3, T4):
         write(tmp_path, FIRST, generated, history=2)
-    assert [os.path.basename(p) for _stamp, p in report.run_files(str(tmp_path), 'audit')] == [
+    assert [os.path.basename(p) for _stamp, p in history.run_files(str(tmp_path), 'audit')] == [
         'audit-20261201T060000Z.json', 'audit-20261202T060000Z.json']
     assert other.exists() and (tmp_path / 'audit-notes.json').exists()
     assert [r['generated'] for r in document(tmp_path)['trail']] == [T3, T4]  # the trail as long as the history
 
     # history 0 keeps none, so nothing is compared
     written = write(tmp_path, FIRST, '2026-12-03T06:00:00Z', history=0)
-    assert report.run_files(str(tmp_path), 'audit') == [] and 'run' not in written['paths']
-    assert written['drift']['previous'] is None and document(tmp_path)['drift'] == report.no_drift()
+    assert history.run_files(str(tmp_path), 'audit') == [] and 'run' not in written['paths']
+    assert written['drift']['previous'] is None and document(tmp_path)['drift'] == history.no_drift()
     assert 'History is off' in open(written['paths']['html']).read()
     assert other.exists()
 
@@ -182,23 +184,26 @@ def test_the_previous_run_is_the_newest_readable_one_not_newer_than_this(tmp_pat
     write(tmp_path, FIRST, T2)
     (tmp_path / 'audit-20261130T070000Z.json').write_text('{"controls": [')  # half a file, newer than T2
     (tmp_path / 'audit-20991231T000000Z.json').write_text('{}')  # from a clock ahead
-    previous, path, warnings = report.previous_run(str(tmp_path), 'audit', T3)
+    previous, path, warnings = history.previous_run(str(tmp_path), 'audit', T3)
     assert previous['generated'] == T2 and path.endswith('audit-20261130T060000Z.json')
     assert len(warnings) == 1 and 'audit-20261130T070000Z.json could not be read' in warnings[0]
 
 
 def test_the_csv_has_one_row_per_control_with_json_values(tmp_path):
-    controls = [control('contoso', 'requests go to the delegate', 'fail', {'automate_processing': 'AutoUpdate'},
+    controls = [control('contoso', 'room.requests_to_delegate', 'fail', {'automate_processing': 'AutoUpdate'},
                         {'automate_processing': 'AutoAccept'}, room='annex@contoso', detail='see "routing", now'),
-                control('contoso', 'app is multitenant', 'pass', 'AzureADMultipleOrgs', 'AzureADMultipleOrgs'),
-                control('tailspin', 'tenant reachable', 'error', None, 'read access', detail='login failed')]
-    report.compare(controls, None, T1)
-    rows = list(csv.DictReader(io.StringIO(report.to_csv(controls))))
-    assert list(rows[0]) == ['tenant', 'room', 'control', 'status', 'first_seen', 'observed', 'expected', 'detail']
-    assert rows[0] == dict(tenant='contoso', room='annex@contoso', control='requests go to the delegate',
-                           status='fail', first_seen=T1, observed='{"automate_processing": "AutoUpdate"}',
-                           expected='{"automate_processing": "AutoAccept"}', detail='see "routing", now')
+                control('contoso', 'app.multitenant', 'pass', 'AzureADMultipleOrgs', 'AzureADMultipleOrgs'),
+                control('tailspin', 'tenant.reachable', 'error', None, True, detail='login failed')]
+    history.compare(controls, None, T1)
+    rows = list(csv.DictReader(io.StringIO(formats.to_csv(controls))))
+    assert list(rows[0]) == ['tenant', 'room', 'id', 'name', 'status', 'first_seen', 'observed', 'expected', 'detail',
+                             'fix']
+    assert rows[0] == dict(tenant='contoso', room='annex@contoso', id='room.requests_to_delegate',
+                           name='requests go to the delegate', status='fail', first_seen=T1,
+                           observed='{"automate_processing": "AutoUpdate"}', expected='{"automate_processing": "AutoAccept"}',
+                           detail='see "routing", now', fix='run onboard.yml (routes booking requests to the delegate)')
     assert rows[1]['room'] == '' and rows[1]['first_seen'] == '' and rows[1]['observed'] == '"AzureADMultipleOrgs"'
+    assert rows[1]['fix'] == ''
     assert rows[2]['observed'] == 'null' and rows[2]['status'] == 'error'
     written = write(tmp_path, FIRST, T1)
     assert len(list(csv.DictReader(open(written['paths']['csv'], newline='')))) == len(FIRST)
@@ -208,29 +213,31 @@ UNSAFE = ['=1+2', '+cmd|calc', '-x', '@sum(A1)', '\tTAB', '\rCR']
 
 
 @pytest.mark.parametrize('start', UNSAFE)
-@pytest.mark.parametrize('column', ['tenant', 'room', 'control', 'detail'])
+@pytest.mark.parametrize('column', ['tenant', 'room', 'name', 'detail', 'fix'])
 def test_no_csv_cell_starts_a_formula(column, start):
     """Tenant-controlled text (room addresses such as =1+2@contoso.com are legal) is never a formula."""
-    values = dict(tenant='contoso', room='annex@contoso', control='delegate set', detail='why')
+    values = dict(tenant='contoso', room='annex@contoso', name='delegate set', detail='why', fix='run')
     values[column] = start + '@contoso.com'
-    item = control(values['tenant'], values['control'], 'fail', False, True, room=values['room'],
-                   detail=values['detail'])
-    report.compare([item], None, T1)
-    row = list(csv.DictReader(io.StringIO(report.to_csv([item]))))[0]
+    item = control(values['tenant'], 'room.delegate_set', 'fail', False, True, room=values['room'],
+                   detail=values['detail'], name=values['name'], fix=values['fix'])
+    history.compare([item], None, T1)
+    row = list(csv.DictReader(io.StringIO(formats.to_csv([item]))))[0]
     assert row[column] == "'" + start + '@contoso.com'
     assert [name for name, cell in row.items() if cell.startswith(tuple('=+-@\t\r'))] == []
 
 
 def test_every_csv_column_is_neutralised_and_the_rule_can_be_undone():
     # observed and expected are JSON text: a bare negative number would start a cell with '-'
-    item = control('-tenant', '@control', 'fail', -3, '=SUM(1)', room="'quoted@contoso.com", detail='+detail')
-    report.compare([item], None, T1)
-    row = list(csv.reader(io.StringIO(report.to_csv([item]))))[1]
-    assert row == ["'-tenant", "''quoted@contoso.com", "'@control", 'fail', T1, "'-3", '"=SUM(1)"', "'+detail"]
-    original = ['-tenant', "'quoted@contoso.com", '@control', 'fail', T1, '-3', '"=SUM(1)"', '+detail']
+    item = dict(control('-tenant', 'room.delegate_set', 'fail', -3, '=SUM(1)', room="'quoted@contoso.com",
+                        detail='+detail', name='@control', fix='=fix'), id='-id')
+    history.compare([item], None, T1)
+    row = list(csv.reader(io.StringIO(formats.to_csv([item]))))[1]
+    assert row == ["'-tenant", "''quoted@contoso.com", "'-id", "'@control", 'fail', T1, "'-3", '"=SUM(1)"', "'+detail",
+                   "'=fix"]
+    original = ['-tenant', "'quoted@contoso.com", '-id', '@control', 'fail', T1, '-3', '"=SUM(1)"', '+detail', '=fix']
     assert [cell[1:] if cell.startswith("'") else cell for cell in row] == original  # one ' off: the value
     safe = ['contoso', 'annex@contoso.com', 'delegate set', 'pass', '', 'true', '{"days_left": -3}', 'a - b = c']
-    assert [report.csv_cell(cell) for cell in safe] == safe
+    assert [formats.csv_cell(cell) for cell in safe] == safe
 
 
 @pytest.mark.parametrize('observed, detail, expected', [
@@ -245,24 +252,25 @@ def test_every_csv_column_is_neutralised_and_the_rule_can_be_undone():
     (None, 'could not be read', 'could not be read'),  # not read: no state
 ])
 def test_the_csv_names_the_state_of_the_secret_in_its_detail(observed, detail, expected):
-    item = control('contoso', 'client secret present', 'error' if observed is None else 'fail', observed,
-                   {'days_left': '>= 30'}, detail=detail)
-    other = control('contoso', 'no orphaned secrets', 'pass', [], [])
-    report.compare([item, other], None, T1)
-    rows = list(csv.DictReader(io.StringIO(report.to_csv([item, other]))))
+    item = control('contoso', 'secret.present', 'error' if observed is None else 'fail', observed,
+                   {'days_left_at_least': 30}, detail=detail)
+    other = control('contoso', 'secret.no_orphans', 'pass', [], [])
+    history.compare([item, other], None, T1)
+    rows = list(csv.DictReader(io.StringIO(formats.to_csv([item, other]))))
     assert rows[0]['detail'] == expected and rows[1]['detail'] == ''
 
 
 @pytest.mark.parametrize('known, failures, skipped', [('fail', 2, 0), ('skip', 1, 1)])
 def test_junit_marks_known_failures_as_skipped_only_when_asked(tmp_path, known, failures, skipped):
     write(tmp_path, FIRST, T1)
-    second = dict(FIRST, **{'contoso:board@delegate set': 'fail', 'contoso:annex@delegate set': 'pass'})
+    second = dict(FIRST, **{'contoso:board@room.delegate_set': 'fail', 'contoso:annex@room.delegate_set': 'pass'})
     written = write(tmp_path, second, T2, known_failures=known)
     root = ET.parse(written['paths']['junit']).getroot()
     assert (root.get('failures'), root.get('skipped'), root.get('errors')) == (str(failures), str(skipped), '2')
     cases = dict(((c.get('classname'), c.get('name')), c) for c in root.iter('testcase'))
-    consent = cases[('contoso.tenant', 'admin consent: Mail.Send')]  # failing since T1
-    board = cases[('contoso.board', 'delegate set')]  # new: always a failure
+    consent = cases[('contoso.tenant', 'admin consent: Mail.Send')]  # failing since T1: JUnit names it for people
+    board = cases[('contoso.board', 'delegate set')]  # new: always a failure, naming its fix
+    assert board.find('failure').get('message').endswith('; fix: run onboard.yml (makes bookingsone_delegate the delegate)')
     assert board.find('failure') is not None
     if known == 'skip':
         assert consent.find('failure') is None and consent.find('skipped').get('message') == 'known since 2026-11-29'
@@ -332,10 +340,10 @@ def test_a_generated_report_matches_the_documented_schema(tmp_path):
     with open(SCHEMA) as handle:
         schema = json.load(handle)
     write(tmp_path, FIRST, T1)
-    controls = [c for c in run(dict(FIRST, **{'contoso:annex@delegate set': 'pass'})) if c['tenant'] != 'tailspin'] + [
-        control('fabrikam', 'client secret present', 'fail',
+    controls = [c for c in run(dict(FIRST, **{'contoso:annex@room.delegate_set': 'pass'})) if c['tenant'] != 'tailspin'] + [
+        control('fabrikam', 'secret.present', 'fail',
                 {'days_left': -3, 'key_id': 'k', 'end_date_time': '2026-11-27T06:00:00Z', 'state': 'expired'},
-                {'days_left': '>= 30'})]
+                {'days_left_at_least': 30})]
     retries = dict(contoso={'graph': {'retried': 2, 'waited_s': 1.5}})
     report.write_reports(str(tmp_path), 'audit', controls, T2, retries, PROFILE, not_in_run=['tailspin'])
     doc, undocumented = document(tmp_path), set()
@@ -345,7 +353,7 @@ def test_a_generated_report_matches_the_documented_schema(tmp_path):
     assert 'secret' not in doc['summary']['tenants']['contoso']  # its secret control is in error: not read
     assert validate(doc, schema, schema, undocumented=undocumented) == []
     assert undocumented == set(), 'fields the schema does not document: %s' % sorted(undocumented)
-    major = report.SCHEMA_VERSION.split('.', maxsplit=1)[0]
+    major = model.SCHEMA_VERSION.split('.', maxsplit=1)[0]
     assert schema['properties']['schema_version']['pattern'] == '^%s\\.[0-9]+$' % major
     # and the walker does catch what is wrong
     broken = json.loads(json.dumps(doc))
@@ -365,7 +373,7 @@ def action_run(tmp_path, observed, generated, **args):
                                  mock.MagicMock(), mock.MagicMock())
     hostvars = dict((name, dict(bookingsone_observed=value, bookingsone_delegate='bookings@%s' % name))
                     for name, value in observed.items())
-    with mock.patch.object(action.report, 'now', return_value=generated):
+    with mock.patch.object(action.model, 'now', return_value=generated):
         return plugin.run(task_vars=dict(hostvars=hostvars))
 
 
@@ -373,15 +381,16 @@ def test_the_action_returns_the_drift_and_keeps_its_outputs(tmp_path):
     unreachable, missing = dict(error='login failed'), dict(app=dict(exists=False), rooms=[])
     first = action_run(tmp_path, dict(contoso=unreachable, tailspin=unreachable), T1)
     assert first['drift'] == dict(new=0, fixed=0, still_failing=0, previous=None)
-    # tailspin is reached now and has no app registration: its 'tenant reachable' error is fixed, the
-    # controls of the missing app are new failures; contoso is still unreachable
+    # tailspin is reached now and has no app registration: its 'tenant reachable' error is fixed, and it is
+    # not onboarded (one new failure) with no room selected (another); contoso is still unreachable
     second = action_run(tmp_path, dict(contoso=unreachable, tailspin=missing), T2, history=5, known_failures='skip')
     failing = [c for c in second['failed_controls'] if c['tenant'] == 'tailspin']
-    assert len(failing) > 10 and all(c['first_seen'] == T2 for c in failing)
+    assert [c['id'] for c in failing] == ['app.exists', 'rooms.selected'] and all(c['first_seen'] == T2 for c in failing)
+    assert failing[0]['fix'] == 'run onboard.yml' and second['tenants_by_status']['not_onboarded'] == ['tailspin']
     assert second['drift'] == dict(new=len(failing), fixed=1, still_failing=1, previous=T1), second['drift']
-    assert sorted(second['paths']) == ['csv', 'html', 'json', 'junit', 'run']
     assert second['paths']['run'].endswith('audit-20261130T060000Z.json')
-    assert second['tenants'] == dict(contoso='error', tailspin='fail') and second['profile'] == 'baseline'
+    assert second['tenants'] == dict(contoso='error', tailspin='not_onboarded') and second['profile'] == 'baseline'
+    assert sorted(second['paths']) == ['csv', 'html', 'json', 'junit', 'metrics', 'run'] and not second['webhook_sent']
     for name in ('totals', 'tenants_by_status', 'retries', 'error_tenants', 'failed_tenants', 'failure'):
         assert name in second, name
     assert [c['first_seen'] for c in second['failed_controls'] if c['tenant'] == 'contoso'] == [T1]
@@ -401,7 +410,7 @@ def test_the_action_leaves_the_tenants_not_in_this_run_out_of_the_verdict(tmp_pa
     if fail_on == 'error':
         assert limited['failure'] == ''
     else:  # contoso's missing app only: tailspin's earlier error does not count
-        assert re.fullmatch(r'1 tenant\(s\) with failed controls: contoso \(\d+ failed\)', limited['failure'])
+        assert limited['failure'] == '1 tenant(s) with failed controls: contoso (not onboarded)'
     assert limited['drift']['fixed'] == 0 and limited['drift']['new'] == 0  # tailspin's error is not 'fixed'
     assert all(c['tenant'] == 'contoso' for c in limited['failed_controls'])
     doc = json.load(open(limited['paths']['json']))
