@@ -42,15 +42,16 @@ COLLECTION_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.realpa
 
 
 def check_dest(dest, root=COLLECTION_ROOT):
-    """Refuses a dest inside the installed collection (reports there are lost with the next install and end
-    up in a built tarball); a development checkout (the root is a git work tree) may keep them there."""
+    """Refuses a dest inside an installed collection (reports there are lost with the next install); a checkout
+    of the collection's source may keep them there. ansible-galaxy writes MANIFEST.json into every collection
+    it installs, and a source checkout has none."""
     target = os.path.realpath(os.path.expanduser(dest))
     inside = target == root or target.startswith(root.rstrip(os.sep) + os.sep)
-    if inside and not os.path.exists(os.path.join(root, '.git')):
+    if inside and os.path.exists(os.path.join(root, 'MANIFEST.json')):
         raise AnsibleActionFail(
             'dest %s is inside the installed collection bookingsone.office365 (%s): a report there is lost when the '
-            'collection is upgraded and does not belong in it. Write it elsewhere, e.g. dest: "{{ lookup(\'env\', '
-            '\'PWD\') }}/reports" or -e bookingsone_report_dir=/var/lib/bookingsone/reports' % (dest, root))
+            'collection is upgraded and does not belong in it. Write it elsewhere: -e bookingsone_report_dir=<a directory> '
+            '(the playbooks default to reports/ of the directory ansible-playbook runs in)' % (dest, root))
 
 
 def expected_of(host_vars, profile):

@@ -1,5 +1,6 @@
 """Reports never go into the installed collection: audit_report refuses a dest inside the collection's own
-directory (resolved, symlinks followed) unless that directory is a development checkout (a git work tree)."""
+directory (resolved, symlinks followed) when it is installed (ansible-galaxy wrote its MANIFEST.json), not in a
+checkout of its source."""
 
 from __future__ import annotations
 
@@ -14,9 +15,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.d
 
 @pytest.fixture
 def installed(tmp_path):
-    """A collection as ansible-galaxy installs it: no .git."""
+    """A collection as ansible-galaxy installs it: with its MANIFEST.json."""
     root = tmp_path / 'ansible_collections' / 'bookingsone' / 'office365'
     (root / 'plugins').mkdir(parents=True)
+    (root / 'MANIFEST.json').write_text('{}')
     return root
 
 
@@ -37,8 +39,8 @@ def test_a_link_into_the_collection_is_refused_and_a_neighbour_is_not(installed,
     action.check_dest(str(tmp_path / 'reports'), str(installed))
 
 
-def test_a_development_checkout_may_keep_its_reports(installed):
-    (installed / '.git').mkdir()
+def test_a_checkout_of_the_source_may_keep_its_reports(installed):
+    (installed / 'MANIFEST.json').unlink()  # a clone or a copy of the repository: galaxy.yml, no manifest
     action.check_dest(str(installed / 'reports'), str(installed))
 
 
