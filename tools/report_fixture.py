@@ -43,7 +43,8 @@ DEFAULT_PERMISSIONS = role_defaults('entra_app')['entra_app_graph_permissions']
 
 PREVIOUS, CURRENT = '2026-11-30T06:00:00Z', '2026-12-01T06:00:00Z'
 CALLBACK = 'https://bookings.one.example/callback'
-UNREACHABLE = 'App registration, admin consent, client secret and its hand-off: preflight: login invalid_client'
+UNREACHABLE = ('preflight: login HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided '
+               '(task: Compare the tenant with the desired state (read only))')
 ROOMS_DENIED = 'Read the rooms: AuthorizationException: the operator holds no Exchange role'
 
 

@@ -101,9 +101,10 @@ def test_audit_fails_the_run_when_no_tenant_can_be_audited(harness, fleet):
     assert dict((name, t['status']) for name, t in report['summary']['tenants'].items()) == dict(
         contoso='error', tailspin='error')
     # the summary's failure names every tenant with its reason
-    reason = 'Compare the tenant with the desired state (read only): preflight: login invalid_client'
+    reason = 'preflight: login invalid_client'  # the cause first, then the task
     assert '2 tenant(s) could not be audited: contoso (%s' % reason in run.output, run
     assert '; tailspin (%s' % reason in run.output, run
+    assert '(task: Compare the tenant with the desired state (read only))' in run.output
 
 
 def test_audit_passes_on_drift_by_default(harness, fleet, drifted):
