@@ -31,6 +31,7 @@ except ImportError:
 
 # pylint: disable=wrong-import-position
 from ansible_collections.bookingsone.office365.plugins.action.audit_report import expected_of  # noqa: E402
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone  # noqa: E402
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report  # noqa: E402
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_history as trail  # noqa: E402
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_model as model  # noqa: E402
@@ -41,6 +42,8 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils._variables i
 # What the entra_app role requests and consents by default (the tenants of the fixture set nothing).
 DEFAULT_PERMISSIONS = role_defaults('entra_app')['entra_app_graph_permissions']
 
+# A room fault of the fixture: one (boolean) option of the room policy set the other way.
+FAULTS = dict(hours='schedule_only_during_work_hours', horizon='enforce_scheduling_horizon')
 PREVIOUS, CURRENT = '2026-11-30T06:00:00Z', '2026-12-01T06:00:00Z'
 CALLBACK = 'https://bookings.one.example/callback'
 UNREACHABLE = ('preflight: login HTTP 401 invalid_client: AADSTS7000215: Invalid client secret provided '
@@ -82,10 +85,9 @@ def observe(tenant, rooms, state, generated=CURRENT):
     for room in rooms:
         faults = (state.get('room_faults') or {}).get(room) or set()
         holders = [] if 'delegate' in faults else [delegate]
-        processing = dict(resource_delegates=holders, automate_processing='AutoAccept', all_book_in_policy=False,
-                          all_request_in_policy=True, forward_requests_to_delegates=True,
-                          schedule_only_during_work_hours='hours' in faults,
-                          enforce_scheduling_horizon='horizon' in faults)
+        # the room policy as set up, with the room's faults: working hours only, or the horizon enforced
+        processing = dict(bookingsone.room_settings(), resource_delegates=holders)
+        processing.update((option, not processing[option]) for fault, option in FAULTS.items() if fault in faults)
         found.append(dict(address='%s@%s.onmicrosoft.com' % (room, tenant), full_access=holders,
                           calendar_processing=processing))
     return dict(observed, rooms=found)

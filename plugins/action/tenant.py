@@ -24,20 +24,15 @@ from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
     mailbox_permission, preflight, tenant,
 )
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.module_utils._delegate_record import former_delegates, record_delegate
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
 
-# The Bookings ONE room policy: requests go to the delegate for approval, no working-hours limit,
-# no automatic decline outside the limits (booking window and maximum duration are left as they are).
-# With access_scope=rooms these reach Bookings ONE through Exchange RBAC for Applications, limited to the
-# rooms and the delegate, instead of tenant-wide Entra grants; the others are directory reads.
-SCOPED = {'Calendars.ReadWrite': 'Application Calendars.ReadWrite', 'Mail.Send': 'Application Mail.Send'}
-ROOM_POLICY = dict(automate_processing='AutoAccept', all_book_in_policy=False, all_request_in_policy=True,
-                   forward_requests_to_delegates=True, schedule_only_during_work_hours=False,
-                   enforce_scheduling_horizon=False)
+# What Bookings ONE needs (the room policy, the scoped permissions) is defined once, in module_utils/_bookingsone.py.
+SCOPED = bookingsone.SCOPED_ROLES
 
 
 class StepFailed(Exception):
@@ -126,9 +121,30 @@ def record_rooms(path, changes):
         write_private(path, json.dumps(recorded, indent=2, sort_keys=True).encode('utf-8'))
 
 
+def undo_rooms(steps, rooms, selected):
+    """Offboarding: each room's settings back to the values recorded before onboarding, else Exchange's defaults;
+    the delegate out of ResourceDelegates and without Full Access."""
+    common = dict(concurrency=rooms['concurrency'])
+    recorded = {}
+    if rooms['record_file']:
+        try:
+            with open(rooms['record_file']) as handle:
+                recorded = json.load(handle)
+        except (IOError, OSError, ValueError):
+            recorded = {}
+    steps.run('calendar_processing', calendar_processing, dict(
+        common, rooms=selected, resource_delegates=[rooms['delegate']], resource_delegates_mode='remove',
+        room_settings=dict((room, settings) for room, settings in recorded.items() if room in selected),
+        **bookingsone.exchange_defaults()))
+    steps.run('mailbox_permission', mailbox_permission, dict(
+        common, mailboxes=selected, user=rooms['delegate'], access_rights=list(bookingsone.FULL_ACCESS), state='absent'))
+
+
 def run_rooms(steps, rooms, selected, check_mode, app_unique_name):
     if not selected:
         return
+    if rooms['state'] == 'absent':
+        return undo_rooms(steps, rooms, selected)
     common = dict(concurrency=rooms['concurrency'])
     graph = steps.runner.connection.graph
     app, former = former_delegates(graph, app_unique_name, rooms['delegate'])
@@ -139,11 +155,12 @@ def run_rooms(steps, rooms, selected, check_mode, app_unique_name):
             steps.run('former_delegate_full_access', mailbox_permission, dict(
                 common, mailboxes=selected, user=address, access_rights=['FullAccess'], state='absent'))
     changes = steps.run('calendar_processing', calendar_processing, dict(
-        common, rooms=selected, resource_delegates=[rooms['delegate']], resource_delegates_mode='add', **ROOM_POLICY))
+        common, rooms=selected, resource_delegates=[rooms['delegate']], resource_delegates_mode='add',
+        **bookingsone.room_settings()))
     if rooms['record_file'] and not check_mode:
         record_rooms(rooms['record_file'], changes)
     steps.run('mailbox_permission', mailbox_permission, dict(
-        common, mailboxes=selected, user=rooms['delegate'], access_rights=['FullAccess'],
+        common, mailboxes=selected, user=rooms['delegate'], access_rights=list(bookingsone.FULL_ACCESS),
         automapping=rooms['automapping']))
     if app is not None and not check_mode:
         steps.add('delegate_record', dict(changed=record_delegate(graph, app, rooms['delegate'], rooms['lease_settle_seconds']),
@@ -230,7 +247,7 @@ class ActionModule(ActionBase):
             selected = [r['address'] for r in checked.get('rooms') or []]
             if rooms:
                 run_rooms(steps, rooms, selected, check, args['scoped_access']['app_unique_name'])
-                if scoped:
+                if scoped and rooms['state'] == 'present':
                     result['access_scope'] = run_access_scope(steps, rooms, args['scoped_access'], selected, check)
             if args['observe']:
                 result['observed'] = self._observe(steps, entra, rooms, checked, selected)

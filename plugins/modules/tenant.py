@@ -164,6 +164,14 @@ options:
       record_file:
         description: Controller file keeping each room's settings from before its first change (offboarding).
         type: path
+      state:
+        description:
+          - V(present) applies the room policy; V(absent) undoes it (offboarding) - each room's settings back to the
+            values recorded in O(rooms.record_file) before onboarding, else Exchange's defaults, the delegate out of
+            C(ResourceDelegates) and without Full Access.
+        type: str
+        choices: [present, absent]
+        default: present
       lease_settle_seconds:
         description:
           - The delegate is recorded in the Bookings ONE app's tags (O(scoped_access.app_unique_name)) under the
@@ -279,7 +287,6 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._rooms impor
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import HANDOFF_SPEC, LIFECYCLE_SPEC
 
-GRAPH_PERMISSIONS = ['Calendars.ReadWrite', 'Group.Read.All', 'Mail.Send', 'Place.Read.All', 'User.Read.All']
 # The action's own options (the connection options come from the shared doc fragment).
 SPEC = dict(argument_spec=dict(
     entra=dict(type='dict', options=dict(
@@ -287,7 +294,7 @@ SPEC = dict(argument_spec=dict(
         display_name=dict(type='str', default='Bookings ONE'),
         unique_name=dict(type='str', default='bookings-one'),
         callback_url=dict(type='str'),
-        graph_permissions=dict(type='list', elements='str', default=GRAPH_PERMISSIONS),
+        graph_permissions=dict(type='list', elements='str', default=list(bookingsone.GRAPH_PERMISSIONS)),
         instance_lock=dict(type='bool'),
         secret=dict(type='dict', default={}, no_log=False, options=dict(
             display_name=dict(type='str', default='bookings-one'),
@@ -304,9 +311,10 @@ SPEC = dict(argument_spec=dict(
         SELECTION_SPEC,
         delegate=dict(type='str', required=True),
         concurrency=CONCURRENCY_SPEC['concurrency'],
-        automapping=dict(type='bool', default=False),
+        automapping=dict(type='bool', default=bookingsone.AUTOMAPPING),
         record_file=dict(type='path'),
         lease_settle_seconds=dict(type='float', default=bookingsone.LEASE_SETTLE_SECONDS),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
     )),
     access_scope=dict(type='str', default='tenant', choices=['tenant', 'rooms']),
     scoped_access=dict(type='dict', default={}, options=dict(

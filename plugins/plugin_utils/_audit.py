@@ -11,10 +11,11 @@ is the one place that names them; reports read these fields and never parse a na
 
 from __future__ import annotations
 
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.module_utils._secrets import parse_datetime
 
 PASS, FAIL, ERROR = 'pass', 'fail', 'error'
-MAX_SECRET_DAYS = 730
+MAX_SECRET_DAYS = bookingsone.SECRET_MAX_LIFETIME_DAYS
 # The baselines a report can judge against (bookingsone_audit_profile). `baseline` is what the collection
 # sets up; `strict` adds what tenants' security tools ask for: CISA ScubaGear's 180-day app secrets, the
 # app instance property lock (Zero Trust assessment) and Exchange RBAC-scoped mailbox access (Maester).
@@ -65,28 +66,20 @@ CATALOGUE = {
                        'set bookingsone_room_addresses, bookingsone_room_list or bookingsone_room_name_pattern to '
                        'rooms of this tenant'),
     'room.delegate_set': ('rooms', 'room', 'delegate set', 'run onboard.yml (makes bookingsone_delegate the delegate)'),
-    'room.requests_to_delegate': ('rooms', 'room', 'requests go to the delegate',
-                                  'run onboard.yml (routes booking requests to the delegate)'),
-    'room.working_hours_off': ('rooms', 'room', 'working-hours-only off',
-                               'run onboard.yml (turns working-hours-only off)'),
-    'room.horizon_off': ('rooms', 'room', 'auto-decline outside limits off',
-                         'run onboard.yml (turns auto-decline outside limits off)'),
     'room.full_access': ('rooms', 'room', 'Full Access for the delegate',
                          'run onboard.yml (grants bookingsone_delegate Full Access)'),
 }
+CATALOGUE.update((rule.id, ('rooms', 'room', rule.name, rule.fix)) for rule in bookingsone.ROOM_POLICY)
 ONLY_ERRORS = ('tenant.reachable', 'rooms.readable')
 FIX_DELEGATE = 'set bookingsone_delegate to a recipient of the tenant, then run onboard.yml'
 NOT_ONBOARDED = 'not onboarded: the tenant has no Bookings ONE app registration'
 
-# Booking requests are forwarded to the delegates for approval (the portal's "delegates accept or decline").
-DELEGATE_ROUTING = dict(automate_processing='AutoAccept', all_book_in_policy=False, all_request_in_policy=True,
-                        forward_requests_to_delegates=True)
 SECRET_STATES = dict(
     missing='no secret is recorded as handed off',
     expired='EXPIRED %(days)s day(s) ago (%(end)s): Bookings ONE cannot sign in; run rotate_secrets.yml now',
     rotate='expires in %(days)s day(s), within the rotation threshold of %(threshold)s days: run rotate_secrets.yml',
 )
-SCOPED_PERMISSIONS = ('Calendars.ReadWrite', 'Mail.Send')
+SCOPED_PERMISSIONS = tuple(sorted(bookingsone.SCOPED_ROLES))
 
 
 def kind_of(ident):
@@ -352,13 +345,10 @@ def room_controls(tenant, expected, observed):
         results.append(judge(tenant, 'room.delegate_set', None if delegates is None else
                              any(str(d).lower() == delegate for d in delegates), True, lambda v: v is True, address,
                              fix=named))
-        routing = None if processing is None else dict((key, value(key)) for key in DELEGATE_ROUTING)
-        results.append(judge(tenant, 'room.requests_to_delegate', routing, DELEGATE_ROUTING,
-                             lambda v: v == DELEGATE_ROUTING, address))
-        results.append(judge(tenant, 'room.working_hours_off', value('schedule_only_during_work_hours'), False,
-                             lambda v: v is False, address))
-        results.append(judge(tenant, 'room.horizon_off', value('enforce_scheduling_horizon'), False,
-                             lambda v: v is False, address))
+        for rule in bookingsone.ROOM_POLICY:
+            wanted = rule.wanted()
+            results.append(judge(tenant, rule.id, None if processing is None else rule.seen(processing), wanted,
+                                 lambda v, wanted=wanted: v == wanted, address))
         holders = room.get('full_access')
         results.append(judge(tenant, 'room.full_access', None if holders is None else
                              any(str(h).lower() == delegate for h in holders), True, lambda v: v is True, address,

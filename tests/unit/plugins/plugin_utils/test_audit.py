@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.bookingsone.office365.plugins.action.audit_report import expected_of
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _audit as audit
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import (
     CATALOGUE, ERROR, FAIL, PASS, id_of_name, kind_of, lifetime_control_name, lifetime_days, policy_controls,
@@ -85,7 +86,7 @@ def test_the_credential_policy_is_judged_where_it_could_be_read():
 EXPECTED = dict(callback_url='https://b1.example/cb', permissions=['Mail.Send', 'User.Read.All'],
                 delegate='bookings@contoso.example', rotate_before_days=30, secret_display_name='bookings-one',
                 secret_max_days=730, instance_lock=False, scoped_access=False)
-ROUTED = dict(audit.DELEGATE_ROUTING)
+ROUTED = bookingsone.ROOM_POLICY[0].wanted()  # requests to the delegate
 REACH = 'Bookings ONE can reach only the managed rooms'
 
 
