@@ -13,7 +13,8 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _secr
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import TaskFailed
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import TaskState
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import (
-    Handoff, HandoffRefused, HandoffUncertain, Lifecycle, Plan)
+    Handoff, HandoffRefused, HandoffUncertain, Lifecycle)
+from ansible_collections.bookingsone.office365.plugins.module_utils._secret_plan import Plan
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
 from ansible_collections.bookingsone.office365.plugins.modules import app_secret
 
