@@ -5,6 +5,9 @@ access needs the Exchange.ManageAsApp app role and a supported Microsoft Entra
 role for the app's service principal.
 https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2
 
+Who may run which cmdlet is the cmdlet registry's (exchange_cmdlets.py: each `@cmdlet` names its roles);
+this listener checks the token, then those roles, then runs the cmdlet.
+
 Settings (attributes of the Emulator object, read on every request; documented in README.md):
 exchange_concurrency_limit, exchange_concurrency_status, exchange_cmdlet_ms, exchange_error_shapes,
 exchange_error_seed.
@@ -20,31 +23,15 @@ import time
 import uuid
 import weakref
 
-from emulator import catalog, exchange, exchange_rbac, tokens
+from emulator import catalog, exchange_cmdlets, tokens
+from emulator.exchange_cmdlets import BINDING, COMMAND_NOT_FOUND, ExchangeError
+from emulator.exchange_params import GUID
 from emulator.routing import HttpError, service
 
 AUDIENCES = ('https://outlook.office365.com', catalog.EXCHANGE_APP_ID)
-# Entra roles app-only-auth-powershell-v2.md ("Option 1: Assign Microsoft Entra roles to the application")
-# lists for Exchange Online. Exchange Administrator and Global Administrator may run every cmdlet; Exchange
-# Recipient Administrator is the Recipient Management role group, which holds the Mail Recipients role
-# (Set-CalendarProcessing, Add-/Remove-MailboxPermission). Global Reader and Security Reader are view-only:
-# Get-* only. The other listed roles (Compliance, Helpdesk, Security Administrator) hold no recipient
-# cmdlets here: the emulator refuses them, stricter than the service where the page is silent.
-WRITE_ROLES = frozenset(catalog.DIRECTORY_ROLES[name] for name in (
-    'Exchange Administrator', 'Global Administrator', 'Exchange Recipient Administrator'))
-READ_ROLES = WRITE_ROLES | frozenset(catalog.DIRECTORY_ROLES[name] for name in ('Global Reader', 'Security Reader'))
-# The Entra roles that hold Organization Management in Exchange. RBAC for Applications is delegated from that role
-# group: "You need to be a member of the Organization Management role group to assign these permissions ... In
-# Microsoft Entra ID, you need the Exchange Administrator role" (https://learn.microsoft.com/exchange/permissions-exo/
-# application-rbac#requirements). Exchange Recipient Administrator (Recipient Management) is not one of them.
-ORGANIZATION_ROLES = frozenset(catalog.DIRECTORY_ROLES[name] for name in ('Exchange Administrator',
-                                                                          'Global Administrator'))
-# Cmdlets that need other roles than WRITE_ROLES (writes) or READ_ROLES (Get-*): cmdlet -> roles that may run it.
-CMDLET_ROLES = dict.fromkeys(exchange_rbac.ORGANIZATION_CMDLETS, ORGANIZATION_ROLES)
-# Exchange's own arbitration mailbox for tenant-wide calls, as ExchangeOnlineManagement sends it.
 # A concurrency limit per tenant on InvokeCommand. Microsoft documents three simultaneous connections per
 # account for Exchange Online PowerShell and staff have quoted about ten per tenant
-# (github.com/MicrosoftDocs/office-docs-powershell/issues/8669); no number is documented for the REST
+# (https://github.com/MicrosoftDocs/office-docs-powershell/issues/8669); no number is documented for the REST
 # endpoint, so the emulator takes the stricter 3, per tenant.
 CONCURRENCY_LIMIT = 3
 MAXPAGESIZE = re.compile(r'(?:^|[,;\s])odata\.maxpagesize\s*=\s*(\d+)', re.I)
@@ -83,7 +70,7 @@ def _runtime(emulator):
 
 
 def _shape(request, status):
-    """The body shape of the next error: `exchange_error_shapes` = one of exchange.ERROR_SHAPES or 'random'.
+    """The body shape of the next error: `exchange_error_shapes` = one of exchange_cmdlets.ERROR_SHAPES or 'random'.
 
     'random' draws from a seeded generator (exchange_error_seed) so a test sees the same sequence each run;
     a 403 may also come back with an empty body.
@@ -91,7 +78,7 @@ def _shape(request, status):
     setting = getattr(request.emulator, 'exchange_error_shapes', 'details')
     if setting != 'random':
         return setting
-    choices = exchange.ERROR_SHAPES + (('empty',) if status == 403 else ())
+    choices = exchange_cmdlets.ERROR_SHAPES + (('empty',) if status == 403 else ())
     runtime = _runtime(request.emulator)
     with runtime.lock:
         return runtime.random.choice(choices)
@@ -102,7 +89,7 @@ def fail(request, error, headers=None):
 
 
 def refuse(request, status, exception_type, message):
-    fail(request, exchange.ExchangeError(status, 'Ex%s' % uuid.uuid4().hex[:6].upper(), exception_type, message))
+    fail(request, ExchangeError(status, 'Ex%s' % uuid.uuid4().hex[:6].upper(), exception_type, message))
 
 
 def _cmdlet_of(request):
@@ -112,7 +99,7 @@ def _cmdlet_of(request):
     except (HttpError, AttributeError):
         name = None
     request.cmdlet = name if isinstance(name, str) else None
-    request.write = bool(request.cmdlet) and exchange.is_write(request.cmdlet)
+    request.write = bool(request.cmdlet) and exchange_cmdlets.is_write(request.cmdlet)
 
 
 def authenticate(request):
@@ -124,9 +111,10 @@ def authenticate(request):
     request.claims = claims
     request.tenant = request.store.tenant(claims['tid'])
     in_path = request.match.group('tenant')
-    # Public clients put the tenant GUID in the URL (shared/README.md, "Checked on 2026-12-01"); a domain
-    # is refused here, stricter than the service is known to be, so a client that sends one is caught.
-    if not exchange.GUID.match(in_path):
+    # Public clients put the tenant GUID in the URL (e.g. https://github.com/KelvinTegelaar/CIPP-API/blob/master/
+    # Modules/CIPPCore/Public/GraphHelper/New-ExoRequest.ps1, `$Tenant.customerId`); a domain is refused here,
+    # stricter than the service is known to be, so a client that sends one is caught.
+    if not GUID.match(in_path):
         refuse(request, 400, 'System.ArgumentException',
                "The organization in the request URL must be the tenant ID (a GUID), not '%s'." % in_path)
     path_tenant = request.store.tenant(in_path)
@@ -137,15 +125,14 @@ def authenticate(request):
         refuse(request, 401, 'Microsoft.Exchange.Security.Authorization.AuthorizationException',
                'The application is not granted the Exchange.ManageAsApp permission.')
     roles = set(claims.get('wids') or [])
-    if not roles & READ_ROLES:
+    if not roles & exchange_cmdlets.READ:
         refuse(request, 403, 'Microsoft.Exchange.Security.Authorization.AuthorizationException',
                "The role assigned to application %s isn't supported in this scenario. Assign an Exchange "
                "administrator role to its service principal." % claims.get('appid'))
-    allowed = CMDLET_ROLES.get(request.cmdlet) or (WRITE_ROLES if request.write else READ_ROLES)
-    if not roles & allowed:
+    if not roles & exchange_cmdlets.roles_of(request.cmdlet):
         # RBAC leaves cmdlets outside the caller's roles out of its session, so Exchange answers as for a
         # cmdlet that does not exist (https://learn.microsoft.com/powershell/exchange/find-exchange-cmdlet-permissions).
-        refuse(request, 400, 'System.Management.Automation.CommandNotFoundException',
+        refuse(request, 400, COMMAND_NOT_FOUND,
                "The term '%s' is not recognized as a name of a cmdlet, function, script file, or executable "
                "program." % request.cmdlet)
 
@@ -161,7 +148,7 @@ def _check_anchor(request):
     if anchor.upper().startswith('APP:'):
         # The system mailbox anchor names the tenant by its GUID, as ExchangeOnlineManagement sends it.
         tenant = anchor.rpartition('@')[2]
-        if not exchange.GUID.match(tenant) or tenant.lower() != request.tenant['id'].lower():
+        if not GUID.match(tenant) or tenant.lower() != request.tenant['id'].lower():
             refuse(request, 400, 'Microsoft.Exchange.Data.Storage.InvalidAnchorMailboxException',
                    "The anchor mailbox '%s' must name the tenant by its ID (GUID)." % anchor)
 
@@ -169,8 +156,8 @@ def _check_anchor(request):
 class _Slot(object):
     """One of the tenant's concurrent InvokeCommand requests; over the limit Exchange refuses the request.
 
-    The error text is the only signal the service gives (shared/README.md, "Checked on 2026-12-01"); the
-    status varies: `exchange_concurrency_status` 429 (with Retry-After, default), 500 or 503 (without).
+    The error text ("…maximum number of concurrent requests per tenant…") is the signal a client can match on;
+    the status varies: `exchange_concurrency_status` 429 (with Retry-After, default), 500 or 503 (without).
     """
 
     def __init__(self, request):
@@ -186,7 +173,7 @@ class _Slot(object):
         if self.tenant is None:
             status = getattr(request.emulator, 'exchange_concurrency_status', 429)
             headers = {'Retry-After': '1'} if status == 429 else {}
-            fail(request, exchange.ExchangeError(
+            fail(request, ExchangeError(
                 status, 'Ex4B5D2C', 'Microsoft.Exchange.Admin.OData.Core.ConcurrencyLimitExceededException',
                 'The request was rejected because the tenant has exceeded the maximum number of concurrent '
                 'requests per tenant (%d). Please retry after some time.' % limit), headers)
@@ -207,13 +194,14 @@ def _page_size(request):
 
 
 # https://learn.microsoft.com/powershell/exchange/app-only-auth-powershell-v2 (the REST interface the
-# ExchangeOnlineManagement module speaks; request and answer shapes in ../shared/README.md)
+# ExchangeOnlineManagement module speaks; a public client of it: https://github.com/KelvinTegelaar/CIPP-API/blob/
+# master/Modules/CIPPCore/Public/GraphHelper/New-ExoRequest.ps1)
 @SERVICE.route('POST', r'/adminapi/beta/(?P<tenant>[^/]+)/InvokeCommand')
 def invoke_command(request):
     body = request.json() or {}
     cmdlet_input = body.get('CmdletInput') if isinstance(body, dict) else None
     if not isinstance(cmdlet_input, dict) or not cmdlet_input.get('CmdletName'):
-        refuse(request, 400, exchange.BINDING, 'The request body must contain CmdletInput.CmdletName.')
+        refuse(request, 400, BINDING, 'The request body must contain CmdletInput.CmdletName.')
     _check_anchor(request)
     store = request.store
     with _Slot(request):
@@ -222,9 +210,9 @@ def invoke_command(request):
             time.sleep(delay / 1000.0)  # the cmdlet's own run time, while it holds its slot
         with store.lock:
             try:
-                objects, warnings = exchange.invoke(request.tenant['exchange'], request.cmdlet,
-                                                    cmdlet_input.get('Parameters') or {})
-            except exchange.ExchangeError as exc:
+                objects, warnings = exchange_cmdlets.invoke(request.tenant['exchange'], request.cmdlet,
+                                                            cmdlet_input.get('Parameters') or {})
+            except ExchangeError as exc:
                 fail(request, exc)
             if request.write:
                 store.save()

@@ -157,7 +157,8 @@ def create_assignment(request):
     if principal is None or resource is None:
         not_found(request, body['principalId'] if principal is None else body['resourceId'])
     # A service principal created moments ago is not yet a valid reference for an assignment: real Graph
-    # answers 400 for minutes (not in serviceprincipal-post-approleassignedto; reported, see ../shared/README.md).
+    # answers 400 for minutes (not in serviceprincipal-post-approleassignedto; reported in
+    # https://github.com/microsoftgraph/msgraph-bicep-types/issues/193).
     faults = request.emulator.faults
     if faults.replicating(tenant['created'].get(principal['id'])) or faults.take('assignment_replication_next'):
         request.fail(400, 'Request_BadRequest', 'Not a valid reference update.')

@@ -19,9 +19,11 @@ from emulator.log import RequestLog
 from emulator.routing import LISTENERS, HttpError, Request, service
 from emulator.state import Store, load_seed
 
-# Modules whose import registers routes. A new service or API area adds its module here (README.md).
+# Modules whose import registers routes, or Exchange cmdlets in exchange_cmdlets' registry. A new service or API
+# area adds its module here (README.md).
 ROUTE_MODULES = ('identity', 'graph_applications', 'graph_service_principals', 'graph_batch', 'graph_policies',
-                 'places', 'graph_mail', 'exchange_routes', 'control')
+                 'places', 'graph_mail', 'exchange_routes', 'exchange_mailboxes', 'exchange_rooms', 'exchange_groups',
+                 'exchange_rbac', 'control')
 # In the state directory, beside endpoints.json: the absolute path of the seed the running emulator was started with.
 SEED_PATH_FILE = 'seed-path'
 _FAULT_CODES = {429: 'TooManyRequests', 500: 'generalException', 503: 'serviceNotAvailable',
@@ -30,6 +32,12 @@ _FAULT_MESSAGES = {429: 'Too many requests. Please retry after the number of sec
                    500: 'An unspecified error has occurred.',
                    503: 'The service is temporarily unavailable. Please retry after a delay.',
                    504: 'The request timed out.'}
+
+
+def load_route_modules():
+    """Import ROUTE_MODULES: the listeners' route tables and the Exchange cmdlet registry are then complete."""
+    for name in ROUTE_MODULES:
+        importlib.import_module('emulator.' + name)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -67,8 +75,7 @@ class Emulator(object):
     """
 
     def __init__(self, state_dir, seed_path, page_size=100, faults=None, reset=False, host='127.0.0.1', port=0):
-        for name in ROUTE_MODULES:
-            importlib.import_module('emulator.' + name)
+        load_route_modules()
         os.makedirs(state_dir, 0o700, exist_ok=True)
         self.state_dir = state_dir
         self.page_size = page_size

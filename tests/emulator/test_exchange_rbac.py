@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from emulator_client import Client, app_token, new_app
 
-from emulator import exchange, exchange_rbac
+from emulator import catalog, exchange, exchange_cmdlets, exchange_groups, exchange_opath, exchange_rbac, server
 from tests.emulator.emulator_fixture import running_emulator
+
+server.load_route_modules()  # the tests below that run cmdlets without an emulator need every cmdlet registered
 
 NOT_FOUND = 'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException'
 ALREADY_EXISTS = 'Microsoft.Exchange.Data.Directory.ADObjectAlreadyExistsException'
@@ -94,7 +96,7 @@ def test_a_second_pointer_for_the_same_app_is_a_duplicate_object(client, princip
 
 
 @pytest.mark.parametrize('parameters,exception', [
-    ({'AppId': 'not-a-guid', 'ObjectId': '0b0b0b0b-0000-4000-8000-000000000002'}, exchange.INVALID),
+    ({'AppId': 'not-a-guid', 'ObjectId': '0b0b0b0b-0000-4000-8000-000000000002'}, exchange_cmdlets.INVALID),
     ({'AppId': '0b0b0b0b-0000-4000-8000-000000000003'}, BINDING),     # ObjectId (or ServiceId) is mandatory
     ({'ObjectId': '0b0b0b0b-0000-4000-8000-000000000004'}, BINDING),  # so is AppId
     ({'AppId': '0b0b0b0b-0000-4000-8000-000000000005', 'ObjectId': '0b0b0b0b-0000-4000-8000-000000000006',
@@ -135,12 +137,12 @@ def test_membership_edits_and_their_refusals(client):
     assert [m['PrimarySmtpAddress'] for m in members] == ['board@contoso.onmicrosoft.com',
                                                           'alice@contoso.onmicrosoft.com', 'RBACRooms@%s' % DOMAIN]
     message = refused(client, 'Add-DistributionGroupMember', {'Identity': 'Members test', 'Member': 'board'}, 400,
-                      exchange_rbac.MEMBER_EXISTS)
+                      exchange_groups.MEMBER_EXISTS)
     assert message == 'The recipient "board" is already a member of the group "Members test".'
     ok(client, 'Remove-DistributionGroupMember', {'Identity': 'Members test', 'Member': 'board'})
     assert 'member' in refused(client, 'Remove-DistributionGroupMember', {'Identity': 'Members test',
                                                                           'Member': 'board'}, 400,
-                               exchange_rbac.MEMBER_MISSING)
+                               exchange_groups.MEMBER_MISSING)
     refused(client, 'Add-DistributionGroupMember', {'Identity': 'Members test', 'Member': 'ghost'}, 404, NOT_FOUND)
     refused(client, 'Add-DistributionGroupMember', {'Identity': 'no such group', 'Member': 'board'}, 404, NOT_FOUND)
     ok(client, 'Remove-DistributionGroup', {'Identity': 'Members test'})
@@ -149,13 +151,13 @@ def test_membership_edits_and_their_refusals(client):
 
 @pytest.mark.parametrize('parameters,status,exception', [
     ({'Name': 'RBAC Rooms'}, 400, ALREADY_EXISTS),                                    # the name is taken
-    ({'Name': 'Alias taken', 'Alias': 'alice'}, 400, exchange_rbac.PROXY_IN_USE),
+    ({'Name': 'Alias taken', 'Alias': 'alice'}, 400, exchange_groups.PROXY_IN_USE),
     ({'Name': 'Address taken', 'PrimarySmtpAddress': 'board@contoso.onmicrosoft.com'}, 400,
-     exchange_rbac.PROXY_IN_USE),
-    ({'Name': 'Foreign', 'PrimarySmtpAddress': 'foreign@partner.example'}, 400, exchange.INVALID),
+     exchange_groups.PROXY_IN_USE),
+    ({'Name': 'Foreign', 'PrimarySmtpAddress': 'foreign@partner.example'}, 400, exchange_cmdlets.INVALID),
     ({'Name': 'Bad type', 'Type': 'Dynamic'}, 400, BINDING),
     ({'Name': 'Ghost member', 'Members': ['ghost@contoso.onmicrosoft.com']}, 404, NOT_FOUND),
-    ({'Name': 'x' * 65}, 400, exchange.INVALID),
+    ({'Name': 'x' * 65}, 400, exchange_cmdlets.INVALID),
 ])
 def test_new_distribution_group_refusals(client, group, parameters, status, exception):
     refused(client, 'New-DistributionGroup', parameters, status, exception)
@@ -207,7 +209,7 @@ def test_filter_syntax_the_emulator_evaluates():
                                            {'alias': 'r2', 'display_name': 'R2', 'address': 'r2@c.com'}]},
                                 [{'id': '00000000-0000-4000-8000-0000000000a1', 'userPrincipalName': 'u@c.com',
                                   'displayName': 'U', 'mail': 'u@c.com'}], 'c.com')
-    group = exchange.invoke(state, 'New-DistributionGroup', {'Name': 'G', 'Type': 'Security', 'Members': ['r1']})
+    group = exchange_cmdlets.invoke(state, 'New-DistributionGroup', {'Name': 'G', 'Type': 'Security', 'Members': ['r1']})
     dn = group[0][0]['DistinguishedName']
     by_alias = dict((r['Identity'], r) for r in state['recipients'])
     cases = {
@@ -218,7 +220,7 @@ def test_filter_syntax_the_emulator_evaluates():
         "PrimarySmtpAddress -eq 'o''brien@c.com'": set(),
     }
     for text, expected in cases.items():
-        parsed = exchange_rbac._Filter('RecipientRestrictionFilter', text, state)
+        parsed = exchange_opath.RecipientFilter('RecipientRestrictionFilter', text, state)
         assert set(a for a, r in by_alias.items() if parsed.matches(state, r)) == expected, text
 
 
@@ -274,10 +276,10 @@ def test_role_assignment_lifecycle_and_authorization_test(client, group, princip
 
     duplicate = {'App': principal['ObjectId'], 'Role': 'Application Mail.Send', 'CustomResourceScope': 'Bookable rooms'}
     assert 'Rooms send' in refused(client, 'New-ManagementRoleAssignment', duplicate, 400, ALREADY_EXISTS)
-    in_use = refused(client, 'Remove-ManagementScope', {'Identity': 'Bookable rooms'}, 400, exchange_rbac.IN_USE)
+    in_use = refused(client, 'Remove-ManagementScope', {'Identity': 'Bookable rooms'}, 400, exchange_cmdlets.IN_USE)
     assert 'Rooms send' in in_use and created['Name'] in in_use
     assert 'Rooms send' in refused(client, 'Remove-ServicePrincipal', {'Identity': principal['ObjectId']}, 400,
-                                   exchange_rbac.IN_USE)
+                                   exchange_cmdlets.IN_USE)
     ok(client, 'Remove-ManagementRoleAssignment', {'Identity': 'Rooms send'})
     ok(client, 'Remove-ManagementRoleAssignment', {'Identity': created['Name']})
     refused(client, 'Remove-ManagementRoleAssignment', {'Identity': 'Rooms send'}, 404, NOT_FOUND)
@@ -316,7 +318,7 @@ def test_app_allows_follows_the_roles_and_what_they_imply():
     app, sp = '0d0d0d0d-0000-4000-8000-000000000001', '0d0d0d0d-0000-4000-8000-000000000002'
 
     def run(cmdlet, parameters):
-        return exchange.invoke(state, cmdlet, parameters)[0]
+        return exchange_cmdlets.invoke(state, cmdlet, parameters)[0]
     run('New-ServicePrincipal', {'AppId': app, 'ObjectId': sp})
     group = run('New-DistributionGroup', {'Name': 'G', 'Type': 'Security', 'Members': ['r1']})[0]
     run('New-ManagementScope', {'Name': 'S', 'RecipientRestrictionFilter': "MemberOfGroup -eq '%s'"
@@ -349,11 +351,17 @@ def test_global_reader_reads_but_cannot_write(client, group):
                                             "PrimarySmtpAddress -eq 'a@b.c'"}, 400, COMMAND_NOT_FOUND, operator=1)
 
 
-def test_exchange_recipient_administrator_cannot_touch_rbac(client, group, principal):
+@pytest.fixture(scope='module')
+def recipient_admin(client):
+    """(app id, Exchange token) of an app of Contoso holding Exchange Recipient Administrator."""
     tenant = client.tenant(1)
     app_id, _sp_id, _object_id, secret = new_app(client, tenant, 'Recipient admin', exchange_roles=[
         'Exchange.ManageAsApp'], directory_roles=['Exchange Recipient Administrator'])
-    token = app_token(client, tenant, app_id, secret, 'exchange')
+    return app_id, app_token(client, tenant, app_id, secret, 'exchange')
+
+
+def test_exchange_recipient_administrator_cannot_touch_rbac(client, group, principal, recipient_admin):
+    app_id, token = recipient_admin
     for cmdlet, parameters in (
             ('New-ManagementScope', {'Name': 'Recipient admin scope',
                                      'RecipientRestrictionFilter': "PrimarySmtpAddress -eq 'a@b.c'"}),
@@ -367,6 +375,31 @@ def test_exchange_recipient_administrator_cannot_touch_rbac(client, group, princ
     assert ok(client, 'Get-ServicePrincipal', {'Identity': principal['ObjectId']}, token=token)
     # and the recipient writes it always had still work
     ok(client, 'Set-CalendarProcessing', {'Identity': 'annex', 'AllowConflicts': False}, token=token)
+
+
+# The callers of Contoso by their Entra role: operator 0 (Exchange Administrator), operator 1 (Global Reader) and the
+# recipient_admin app (Exchange Recipient Administrator).
+CALLERS = {'Exchange Administrator': {'operator': 0}, 'Global Reader': {'operator': 1},
+           'Exchange Recipient Administrator': None}
+
+
+@pytest.mark.parametrize('role', sorted(CALLERS))
+def test_every_cmdlet_is_answered_by_the_roles_the_registry_gives_it(client, recipient_admin, role):
+    """Each registered cmdlet, called without parameters (a write then fails binding and changes nothing): a role
+    the registry does not list for it is answered as RBAC answers it, a role it lists gets past RBAC."""
+    caller = CALLERS[role] or {'token': recipient_admin[1]}
+    role_id = catalog.DIRECTORY_ROLES[role]
+    for name, registered in sorted(exchange_cmdlets.CMDLETS.items()):
+        answer, _ = exo(client, name, {}, **caller)
+        not_recognized = answer.status_code == 400 and exception_type(answer) == COMMAND_NOT_FOUND
+        if role_id in registered.roles:
+            assert not not_recognized, (name, answer.text)
+            assert answer.status_code == 200 or exception_type(answer) == BINDING, (name, answer.text)
+        else:
+            assert not_recognized, (name, answer.text)
+            assert answer.json()['error']['details'][0]['message'].split('|')[2] == (
+                "The term '%s' is not recognized as a name of a cmdlet, function, script file, or executable "
+                "program." % name)
 
 
 def test_the_authorization_test_is_logged_as_a_read(client, emu, principal):
