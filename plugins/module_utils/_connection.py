@@ -101,6 +101,15 @@ CONNECTION_MUTUALLY_EXCLUSIVE = [
     ('client_secret', 'client_certificate_path', 'access_token'),
 ]
 
+
+def full_spec(spec):
+    """A module's SPEC with the shared connection options merged in (AnsibleModule keyword arguments)."""
+    merged = dict(spec)
+    merged['argument_spec'] = dict(CONNECTION_ARGSPEC, **spec['argument_spec'])
+    merged['mutually_exclusive'] = list(CONNECTION_MUTUALLY_EXCLUSIVE) + list(spec.get('mutually_exclusive') or [])
+    return merged
+
+
 _GUID = re.compile(r'^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$')
 # A verified or initial domain, e.g. contoso.onmicrosoft.com.
 _DOMAIN = re.compile(r'^(?=.{4,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]{2,63}$')

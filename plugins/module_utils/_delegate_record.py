@@ -8,14 +8,14 @@ in ResourceDelegates and its Full Access - and only that one: delegates an admin
 from __future__ import annotations
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
 from ansible_collections.bookingsone.office365.plugins.module_utils._tenant_lease import Lease
 
 
 def former_delegates(graph, unique_name, delegate):
     """(the app or None, the recorded delegates other than `delegate`)."""
-    app = api.get_application(graph, unique_name=unique_name)
+    app = graph_api.get_application(graph, unique_name=unique_name)
     if app is None:
         return None, []
     return app, sorted(d for d in Record(app.get('tags')).delegates if d != delegate.lower())

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The compact "ensure object" core (netbox style): read, lay the desired state over the
 current one, compare, and write only the difference. app_registration uses it whole;
-the other modules compare their own views and report through TaskState.record_change.
+the other modules compare their own views and report through TaskState.record_change (_runtime.py).
 
 A desired value of None means "not managed"; anything else, including an empty
 list or False, is managed, so clearing a list is a change like any other.
@@ -44,25 +44,25 @@ class Ensurer(object):
     The callables do the writes; they are never called in check mode.
     """
 
-    def __init__(self, module):
-        self.module = module
+    def __init__(self, state):
+        self.state = state  # the task's TaskState: check mode, and where the diff is recorded
 
     def present(self, current, desired, create, update, header=None):
         """Returns the object as it is (or would be) after the change."""
         if current is None:
-            self.module.record_change({}, desired, header)
-            return None if self.module.check_mode else create(desired)
+            self.state.record_change({}, desired, header)
+            return None if self.state.check_mode else create(desired)
         before, after = differences(current, desired)
         if not after:
             return current
-        self.module.record_change(before, after, header)
-        if not self.module.check_mode:
+        self.state.record_change(before, after, header)
+        if not self.state.check_mode:
             update(after)
         return merge(current, after)
 
     def absent(self, current, delete, header=None):
         if current is None:
             return
-        self.module.record_change(current, {}, header)
-        if not self.module.check_mode:
+        self.state.record_change(current, {}, header)
+        if not self.state.check_mode:
             delete(current)

@@ -18,7 +18,9 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._http import
 # The arbitration mailbox Exchange routes tenant-wide requests to when no user mailbox is the target;
 # ExchangeOnlineManagement names the tenant in it by GUID.
 SYSTEM_ANCHOR = 'APP:SystemMailbox{bb558c35-97f1-4cb9-8ff7-d53741dc928c}@%s'
-# Public clients ask for 1000 objects per page on lists (shared/README.md, "Checked on 2026-12-01").
+# Get-* cmdlets ask for pages of 1000 objects (OData's odata.maxpagesize preference), as Microsoft's
+# ExchangeOnlineManagement module does; 1000 is also what a Get-* cmdlet returns by default
+# (https://learn.microsoft.com/powershell/module/exchange/get-mailbox#-resultsize). Checked on 2026-12-01.
 LIST_PREFER = 'odata.maxpagesize=1000'
 # Over its per-tenant concurrency limit Exchange answers 429, 500 or 503, with or without Retry-After and
 # in any body shape; this text is the only signal it gives, so it is matched here and nowhere else.

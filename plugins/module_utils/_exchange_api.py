@@ -3,8 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Thin Exchange Online cmdlet calls for room mailboxes.
 
-Parameter names and values are the cmdlets' own (shared/reference/exchange,
-https://learn.microsoft.com/powershell/module/exchange/).
+Parameter names and values are the cmdlets' own (https://learn.microsoft.com/powershell/module/exchange/).
 """
 
 from __future__ import annotations
@@ -50,9 +49,10 @@ def is_ambiguous(exc):
 def edit_values(add=(), remove=()):
     """A multi-valued parameter edited in place: {"@odata.type": "#Exchange.GenericHashTable", "add"/"remove"}.
 
-    The InvokeCommand form of PowerShell's @{Add=...; Remove=...} (shared/README.md; Set-CalendarProcessing
-    -ResourceDelegates): only the given identities are sent, never the names Exchange lists, which need not
-    be unique.
+    The InvokeCommand form of PowerShell's @{Add=...; Remove=...} for a multivalued property
+    (https://learn.microsoft.com/exchange/modifying-multivalued-properties-exchange-2013-help), here for
+    Set-CalendarProcessing -ResourceDelegates: only the given identities are sent, never the names Exchange
+    lists, which need not be unique.
     """
     edit = {'@odata.type': HASHTABLE}
     if add:

@@ -6,9 +6,9 @@
 holds the mailboxes, the management scope over the group's members, and the application role
 assignments scoped to it.
 
-Parameter names and values are the cmdlets' own (shared/reference/exchange,
-https://learn.microsoft.com/powershell/module/exchange/); switches are sent as JSON booleans, as the
-InvokeCommand endpoint expects. Decisions belong to the module (plugins/modules/app_access_scope.py).
+Parameter names and values are the cmdlets' own (https://learn.microsoft.com/powershell/module/exchange/);
+switches are sent as JSON booleans, as the InvokeCommand endpoint expects. Decisions belong to the module
+(plugins/modules/app_access_scope.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import re
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange_api import (
     is_not_found, recipient_names)
+from ansible_collections.bookingsone.office365.plugins.module_utils._names import same_name
 
 # The application roles of RBAC for Applications, and the Microsoft Graph application permissions
 # each one grants within its scope (https://learn.microsoft.com/exchange/permissions-exo/application-rbac,
@@ -77,15 +78,11 @@ def _found(exo, cmdlet, parameters, matches):
     return hits[0] if hits else None
 
 
-def _same(left, right):
-    return bool(left) and bool(right) and str(left).lower() == str(right).lower()
-
-
 # https://learn.microsoft.com/powershell/module/exchange/get-serviceprincipal
 def get_service_principal(exo, app_id):
     """The Exchange service principal of the app (by AppId), or None."""
     return _found(exo, 'Get-ServicePrincipal', {'Identity': app_id},
-                  lambda item: _same(item.get('AppId'), app_id))
+                  lambda item: same_name(item.get('AppId'), app_id))
 
 
 # https://learn.microsoft.com/powershell/module/exchange/new-serviceprincipal
@@ -147,7 +144,7 @@ def remove_distribution_group_member(exo, identity, member):
 def get_management_scope(exo, name):
     """The scope of that name, or None."""
     return _found(exo, 'Get-ManagementScope', {'Identity': name},
-                  lambda item: _same(item.get('Name'), name) or _same(item.get('Identity'), name))
+                  lambda item: same_name(item.get('Name'), name) or same_name(item.get('Identity'), name))
 
 
 def scope_filter(scope):

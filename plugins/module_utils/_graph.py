@@ -8,9 +8,8 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
-    RETRY_STATUSES, ServiceClient, parse_retry_after,
-)
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient
+from ansible_collections.bookingsone.office365.plugins.module_utils._retry import RETRY_STATUSES, parse_retry_after
 
 # https://learn.microsoft.com/graph/json-batching
 BATCH_LIMIT = 20

@@ -9,19 +9,10 @@ from __future__ import annotations
 
 import fnmatch
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
-
-
-def unique(values):
-    """The values without repeats (case-insensitive, as Exchange and Entra compare addresses), in order."""
-    seen, kept = set(), []
-    for value in values or []:
-        if value.lower() not in seen:
-            seen.add(value.lower())
-            kept.append(value)
-    return kept
+from ansible_collections.bookingsone.office365.plugins.module_utils._names import unique
 
 
 SOURCES = ('exchange', 'graph', 'both')
@@ -33,7 +24,8 @@ SELECTION_SPEC = dict(
     name_pattern=dict(type='str'),
     exclude=dict(type='list', elements='str', default=[]),
 )
-# Graph places are not offered in the US Government and China clouds (../shared/README.md, checked 2026-12-01).
+# Graph places are offered in the global service only, not in the US Government and China clouds
+# (https://learn.microsoft.com/graph/api/place-list, its national cloud availability; checked 2026-12-01).
 PLACES_CLOUDS = ('public',)
 
 
@@ -61,20 +53,20 @@ def _mailbox(mailbox):
                 capacity=mailbox.get('ResourceCapacity'), building=None, floor=None)
 
 
-def discover(module, source, room_list=None):
+def discover(state, source, room_list=None):
     """(rooms, discovery) from the source: `exchange` (room mailboxes: every room, the authoritative
     list), `graph` (places: leaves out rooms hidden from the address lists) or `both` (Exchange's rooms;
     `discovery` names the rooms only one of them has). A room list is a Graph place, so with one its
     members come from Graph and, unless the source is graph, only those Exchange also has are kept.
     """
-    check_source(module.params.get('cloud'), source, room_list)
+    check_source(state.params.get('cloud'), source, room_list)
     places = None
     if source != 'exchange' or room_list:
-        places = dict((r['address'].lower(), r) for r in (_place(p) for p in api.rooms(module.graph, room_list))
+        places = dict((r['address'].lower(), r) for r in (_place(p) for p in graph_api.rooms(state.graph, room_list))
                       if r['address'])
     if source == 'graph':
         return list(places.values()), None
-    rooms = [_mailbox(m) for m in exo_api.room_mailboxes(module.exchange)]
+    rooms = [_mailbox(m) for m in exchange_api.room_mailboxes(state.exchange)]
     if room_list:
         rooms = [r for r in rooms if (r['address'] or '').lower() in places]
     for room in rooms:  # Graph knows building and floor; Exchange does not say them

@@ -30,7 +30,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError, TaskFailed
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_plan import Plan
@@ -131,7 +131,7 @@ class Lifecycle(object):
 
     def find_app(self):
         params = self.params
-        app = api.find_app(self.state.graph, params['app_id'], params['unique_name'])
+        app = graph_api.find_app(self.state.graph, params['app_id'], params['unique_name'])
         if app is None:
             which = 'app_id %r' % params['app_id'] if params['app_id'] else 'unique_name %r' % params['unique_name']
             raise InputError('no app registration has %s' % which)
@@ -314,8 +314,8 @@ class Lifecycle(object):
         days = self.params['lifetime_days']
         end = now + datetime.timedelta(days=days)
         try:
-            return api.add_password(self.state.graph, app['id'], self.params['secret_display_name'],
-                                    secrets.format_datetime(end))
+            return graph_api.add_password(self.state.graph, app['id'], self.params['secret_display_name'],
+                                          secrets.format_datetime(end))
         except MicrosoftApiError as exc:
             explained = POLICY_REFUSALS.get(exc.code)
             if explained is None:
@@ -324,7 +324,7 @@ class Lifecycle(object):
 
     def _remove(self, app, credential):
         try:
-            api.remove_password(self.state.graph, app['id'], credential['keyId'])
+            graph_api.remove_password(self.state.graph, app['id'], credential['keyId'])
         except MicrosoftApiError as exc:
             if exc.status != 404:  # another run removed it first
                 raise

@@ -30,7 +30,7 @@ import random
 import socket
 import time
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
 
@@ -97,7 +97,7 @@ class Lease(object):
     def read(self):
         """The app as Graph has it now (never from the read cache)."""
         self.graph.reads.clear()
-        app = api.get_application(self.graph, object_id=self.object_id)
+        app = graph_api.get_application(self.graph, object_id=self.object_id)
         if app is None:
             raise LeaseLost('the app registration (object id %s) was deleted' % self.object_id)
         return app
@@ -173,7 +173,7 @@ class Lease(object):
         tags = record.to_tags(set(c['keyId'] for c in app.get('passwordCredentials') or []))
         if tags == list(app.get('tags') or []):
             return app
-        api.update_application(graph or self.graph, self.object_id, {'tags': tags})
+        graph_api.update_application(graph or self.graph, self.object_id, {'tags': tags})
         self.writes += 1
         return self._read_back(Record(tags)) if verify else app
 

@@ -99,23 +99,23 @@ tenant_id:
   type: str
 '''
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import is_guid
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 
 
-def resource_principal(module):
-    params = module.params
+def resource_principal(state):
+    params = state.params
     if params['resource_display_name']:
-        found = api.find_service_principals(module.graph, params['resource_display_name'])
+        found = graph_api.find_service_principals(state.graph, params['resource_display_name'])
         if len(found) != 1:
             raise InputError('%d service principals are named %r; give resource_app_id instead'
                              % (len(found), params['resource_display_name']))
         return found[0]
-    app_id = params['resource_app_id'] or api.MICROSOFT_GRAPH_APP_ID
-    principal = api.get_service_principal(module.graph, app_id, select=api.RESOURCE_FIELDS)
+    app_id = params['resource_app_id'] or graph_api.MICROSOFT_GRAPH_APP_ID
+    principal = graph_api.get_service_principal(state.graph, app_id, select=graph_api.RESOURCE_FIELDS)
     if principal is None:
         raise InputError('no service principal of resource_app_id %r in this tenant' % app_id)
     return principal
@@ -127,58 +127,58 @@ def resource_principal(module):
 REPLICATING = ('Request_BadRequest',)
 
 
-def replicating_graph(module):
+def replicating_graph(state):
     """Graph with a retry budget of replication_timeout seconds, for the requests right after a create."""
-    return module.graph.with_retry_budget(module.params['replication_timeout'])
+    return state.graph.with_retry_budget(state.params['replication_timeout'])
 
 
-def create_principal(module):
+def create_principal(state):
     """POST /servicePrincipals, retried by the shared policy while Entra has not replicated a new app yet."""
     try:
-        return api.create_service_principal(replicating_graph(module), module.params['app_id'],
-                                            retry_codes=REPLICATING)
+        return graph_api.create_service_principal(replicating_graph(state), state.params['app_id'],
+                                                  retry_codes=REPLICATING)
     except MicrosoftApiError:
         # A concurrent run may have created it a moment ago (409): then it is there to use.
-        created = api.get_service_principal(module.graph, module.params['app_id'], select=api.PRINCIPAL_FIELDS)
+        created = graph_api.get_service_principal(state.graph, state.params['app_id'], select=graph_api.PRINCIPAL_FIELDS)
         if created is not None:
             return created
         raise
 
 
-def replicating(module, client, resource, names_by_id, grant):
+def replicating(state, client, resource, names_by_id, grant):
     """Whether a grant refused as a bad request is worth sending again: Entra has not replicated the new service
     principal yet, unless every permission is held by now (a concurrent run granted it first, and Graph refused
     this run's as a duplicate with the same code)."""
     def retry(response):
         if GraphClient.inner_code(response) not in REPLICATING:
             return False
-        return bool(set(grant) - set(held_permissions(module, client, resource, names_by_id)))
+        return bool(set(grant) - set(held_permissions(state, client, resource, names_by_id)))
     return retry
 
 
-def held_permissions(module, client, resource, names_by_id):
+def held_permissions(state, client, resource, names_by_id):
     return dict((names_by_id.get(a['appRoleId'], a['appRoleId']), a)
-                for a in api.app_role_assignments(module.graph, client['id']) if a.get('resourceId') == resource['id'])
+                for a in graph_api.app_role_assignments(state.graph, client['id']) if a.get('resourceId') == resource['id'])
 
 
-def main_logic(module):
-    params = module.params
+def main_logic(state):
+    params = state.params
     if not is_guid(params['app_id']):
         raise InputError('app_id %r is not a GUID' % params['app_id'])
-    resource = resource_principal(module)
+    resource = resource_principal(state)
     catalog = dict((role['value'], role['id']) for role in resource.get('appRoles') or []
                    if 'Application' in (role.get('allowedMemberTypes') or []))
-    api.resolve_permissions(catalog, params['permissions'], api=resource.get('displayName') or 'the resource API')
+    graph_api.resolve_permissions(catalog, params['permissions'], api=resource.get('displayName') or 'the resource API')
     names_by_id = dict((role_id, name) for name, role_id in catalog.items())
 
-    client = api.get_service_principal(module.graph, params['app_id'], select=api.PRINCIPAL_FIELDS)
+    client = graph_api.get_service_principal(state.graph, params['app_id'], select=graph_api.PRINCIPAL_FIELDS)
     created = client is None
     if created:
-        module.record_change(dict(service_principal=None), dict(service_principal=params['app_id']),
-                             header='service principal')
-        if not module.check_mode:
-            client = create_principal(module)
-    held = held_permissions(module, client, resource, names_by_id) if client is not None else {}
+        state.record_change(dict(service_principal=None), dict(service_principal=params['app_id']),
+                            header='service principal')
+        if not state.check_mode:
+            client = create_principal(state)
+    held = held_permissions(state, client, resource, names_by_id) if client is not None else {}
     wanted = set(params['permissions'])
 
     if params['state'] == 'present':
@@ -187,25 +187,26 @@ def main_logic(module):
     else:
         grant, revoke = [], sorted(wanted & set(held))
     after = sorted((set(held) | set(grant)) - set(revoke))
-    module.result.update(service_principal_id=client and client['id'], granted=grant, revoked=revoke,
-                         permissions=after)
+    state.result.update(service_principal_id=client and client['id'], granted=grant, revoked=revoke,
+                        permissions=after)
     if grant or revoke:
-        module.record_change(dict(permissions=sorted(held)), dict(permissions=after),
-                             header='%s permissions' % (resource.get('displayName') or 'resource'))
-        if not module.check_mode:
+        state.record_change(dict(permissions=sorted(held)), dict(permissions=after),
+                            header='%s permissions' % (resource.get('displayName') or 'resource'))
+        if not state.check_mode:
             # Only the grants to a service principal made by this run wait out replication; any other
             # 400 is a real bad request and fails at once.
-            graph, retry = (replicating_graph(module), replicating(module, client, resource, names_by_id, grant)) \
-                if created else (module.graph, ())
+            graph, retry = (replicating_graph(state), replicating(state, client, resource, names_by_id, grant)) \
+                if created else (state.graph, ())
             try:
-                api.run_batch(graph,
-                              [api.grant_request(resource['id'], client['id'], catalog[name]) for name in grant] +
-                              [api.revoke_request(resource['id'], held[name]['id']) for name in revoke],
-                              retry_codes=retry)
+                graph_api.run_batch(graph,
+                                    [graph_api.grant_request(resource['id'], client['id'], catalog[name])
+                                     for name in grant] +
+                                    [graph_api.revoke_request(resource['id'], held[name]['id']) for name in revoke],
+                                    retry_codes=retry)
             except MicrosoftApiError:
                 # A concurrent run may have granted (or revoked) the same permission first, which Graph
                 # refuses as a duplicate; the outcome is what counts, so read it back.
-                if sorted(held_permissions(module, client, resource, names_by_id)) != after:
+                if sorted(held_permissions(state, client, resource, names_by_id)) != after:
                     raise
 
 

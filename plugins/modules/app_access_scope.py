@@ -265,28 +265,17 @@ tenant_id:
   type: str
 '''
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_rbac_api as rbac
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_rbac_api as rbac_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._names import kept_once, same_name
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
     CONCURRENCY_SPEC, concurrency, raise_failures, run_all)
-from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
 
 NAME_LIMIT = 64  # New-DistributionGroup -Name, -Alias and New-ManagementScope -Name
 DEFAULT_ROLES = ['Application Calendars.ReadWrite', 'Application Mail.Send']
-
-
-def same(left, right):
-    return bool(left) and bool(right) and str(left).lower() == str(right).lower()
-
-
-def kept_once(values, option, notes):
-    kept = unique(values)
-    if len(kept) != len(values or []):
-        notes.append('%s: repeated values removed (%d given, %d kept)' % (option, len(values), len(kept)))
-    return kept
 
 
 def check_input(params, notes):
@@ -313,7 +302,7 @@ def address_of(recipient, fallback=None):
 
 def resolve(exo, addresses, workers, what):
     """{address as given: recipient}; unknown addresses fail, all named, before any write."""
-    outcomes = run_all(lambda address: exo_api.get_recipient(exo, address), addresses, workers)
+    outcomes = run_all(lambda address: exchange_api.get_recipient(exo, address), addresses, workers)
     raise_failures(outcomes, 'resolving')
     unknown = [address for address, recipient, _exc in outcomes if recipient is None]
     if unknown:
@@ -325,7 +314,7 @@ def resolve(exo, addresses, workers, what):
 def a_user_mailbox_outside(exo, members):
     """[one ordinary mailbox that is not a member], or [] when the tenant has none."""
     inside = set(address_of(r, a).lower() for a, r in members.items()) | set(a.lower() for a in members)
-    for mailbox in rbac.user_mailboxes(exo, 10):
+    for mailbox in rbac_api.user_mailboxes(exo, 10):
         if address_of(mailbox).lower() not in inside:
             return [address_of(mailbox)]
     return []
@@ -366,7 +355,7 @@ def split_assignments(assignments, principal, scope):
                                  in names for a in assignees):
             continue  # the cmdlet's answer is filtered, never trusted to be the app's alone
         role = assignment.get('Role')
-        if role in rbac.APPLICATION_ROLES and same(assignment.get('CustomResourceScope'), scope):
+        if role in rbac_api.APPLICATION_ROLES and same_name(assignment.get('CustomResourceScope'), scope):
             ours.setdefault(role, []).append(assignment)
         else:
             others.append(assignment)
@@ -378,33 +367,33 @@ def describe(assignment):
     return '%s (%s, scope %s)' % (assignment.get('Role'), assignment.get('Name') or assignment.get('Identity'), where)
 
 
-def entra_principal_id(module, principal):
+def entra_principal_id(state, principal):
     """Object ID of the app's service principal in Entra; the Exchange pointer must name the same."""
-    params = module.params
+    params = state.params
     object_id = params['service_principal_id']
     if not object_id:
-        found = api.get_service_principal(module.graph, params['app_id'], select=api.PRINCIPAL_FIELDS)
+        found = graph_api.get_service_principal(state.graph, params['app_id'], select=graph_api.PRINCIPAL_FIELDS)
         if found is None:
             raise InputError('app %s has no service principal in this tenant (admin consent creates it); '
                              'nothing was changed' % params['app_id'])
         object_id = found['id']
     pointer = principal and (principal.get('ObjectId') or principal.get('ServiceId'))
-    if pointer and not same(pointer, object_id):
+    if pointer and not same_name(pointer, object_id):
         raise InputError('the Exchange service principal of app %s points to object ID %s, but the app\'s service '
                          'principal in Microsoft Entra is %s; remove the stale one with state=absent and run again; '
                          'nothing was changed' % (params['app_id'], pointer, object_id))
     return object_id
 
 
-def unscoped_grants(module, principal_id, roles, notes):
+def unscoped_grants(state, principal_id, roles, notes):
     """The roles' Graph permissions that Entra grants the app tenant-wide (admin consent), or None if unreadable."""
-    permissions = sorted(set(p for role in roles for p in rbac.APPLICATION_ROLES[role]))
+    permissions = sorted(set(p for role in roles for p in rbac_api.APPLICATION_ROLES[role]))
     if not permissions:
         return []
     try:
-        catalog = api.application_roles(module.graph)
+        catalog = graph_api.application_roles(state.graph)
         names = dict((catalog[p], p) for p in permissions if p in catalog)
-        granted = api.app_role_assignments(module.graph, principal_id)
+        granted = graph_api.app_role_assignments(state.graph, principal_id)
     except MicrosoftApiError as exc:
         notes.append('the app\'s Microsoft Entra permissions could not be read, so the verification cannot rule '
                      'out unscoped grants: %s' % exc)
@@ -416,22 +405,22 @@ def unscoped_grants(module, principal_id, roles, notes):
     return held
 
 
-def verify(module, principal_id, notes):
+def verify(state, principal_id, notes):
     """Test-ServicePrincipalAuthorization for every member and every address that must stay out of scope."""
-    params = module.params
-    exo = module.exchange
+    params = state.params
+    exo = state.exchange
     addresses = params['members'] + params['verify_out_of_scope']
-    outcomes = run_all(lambda address: rbac.test_service_principal_authorization(exo, params['app_id'], address),
+    outcomes = run_all(lambda address: rbac_api.test_service_principal_authorization(exo, params['app_id'], address),
                        addresses, params['concurrency'])
     raise_failures(outcomes, 'testing the authorization on')
     rows = dict((address, answer) for address, answer, _exc in outcomes)
     result = dict(in_scope={}, out_of_scope={})
     for address in params['members']:
-        granted = set(row.get('RoleName') for row in rows[address] if rbac.in_scope(row))
+        granted = set(row.get('RoleName') for row in rows[address] if rbac_api.in_scope(row))
         result['in_scope'][address] = bool(params['roles']) and all(role in granted for role in params['roles'])
     for address in params['verify_out_of_scope']:
-        result['out_of_scope'][address] = not any(rbac.in_scope(row) for row in rows[address])
-    result['unscoped_grants'] = unscoped_grants(module, principal_id, params['roles'], notes)
+        result['out_of_scope'][address] = not any(rbac_api.in_scope(row) for row in rows[address])
+    result['unscoped_grants'] = unscoped_grants(state, principal_id, params['roles'], notes)
     result['ok'] = (all(result['in_scope'].values()) and all(result['out_of_scope'].values())
                     and result['unscoped_grants'] == [])
     return result
@@ -442,16 +431,35 @@ def scope_filter_after(have, holds, dn):
     differ from ours), else ours for the group's DN; None while the group does not exist."""
     if holds:
         return have
-    return rbac.member_of_group_filter(dn) if dn else None
+    return rbac_api.member_of_group_filter(dn) if dn else None
 
 
 def sorted_addresses(addresses):
     return sorted(addresses, key=lambda address: (address.lower(), address))
 
 
-def present(module, notes):
-    params = module.params
-    exo = module.exchange
+class Found(object):
+    """The scope's objects as the tenant holds them before the task, each read once."""
+
+    def __init__(self, principal, principal_id, group, members, scope, ours):
+        self.principal = principal  # the Exchange service principal, or None
+        self.principal_id = principal_id  # object ID of the app's service principal in Entra, which it names
+        self.group = group  # the mail-enabled security group, or None
+        self.dn = group.get('DistinguishedName') if group else None  # the group's, which the scope's filter names
+        self.members = members  # {lower-case primary address: primary address} of the group's members
+        self.scope = scope  # the management scope, or None
+        self.filter = rbac_api.scope_filter(scope) if scope else None  # the scope's recipient filter
+        self.ours = ours  # {role: [assignments]} of the app's application roles on the scope
+
+
+def resolve_addresses(state, notes):
+    """Every address of members and verify_out_of_scope (one picked when it is not given) is a recipient,
+    and none of verify_out_of_scope is a member, before anything is written.
+
+    Returns {lower-case primary address: primary address} of the members, each mailbox once.
+    """
+    params = state.params
+    exo = state.exchange
     members = resolve(exo, params['members'], params['concurrency'], 'member(s)')
     if params['verify_out_of_scope'] is None:
         params['verify_out_of_scope'] = a_user_mailbox_outside(exo, members)
@@ -460,138 +468,188 @@ def present(module, notes):
     clash = sorted(address_of(r, a) for a, r in outsiders.items() if address_of(r, a).lower() in wanted)
     if clash:
         raise InputError('verify_out_of_scope names member(s) of the scope: %s' % ', '.join(clash))
+    return wanted
 
-    principal = rbac.get_service_principal(exo, params['app_id'])
-    principal_id = entra_principal_id(module, principal)
-    group = rbac.get_distribution_group(exo, params['group'])
-    if group is not None and group.get('RecipientTypeDetails') not in (None, rbac.SECURITY_GROUP):
+
+def read_scope(state, notes):
+    """What the tenant holds (a Found), read once; a group of that name, if any, is a mail-enabled security
+    group. The notes name the app's role assignments this task leaves alone and a display name it keeps."""
+    params = state.params
+    exo = state.exchange
+    principal = rbac_api.get_service_principal(exo, params['app_id'])
+    principal_id = entra_principal_id(state, principal)
+    group = rbac_api.get_distribution_group(exo, params['group'])
+    if group is not None and group.get('RecipientTypeDetails') not in (None, rbac_api.SECURITY_GROUP):
         raise InputError('group %r is a %s, not a mail-enabled security group; name another group; nothing was '
                          'changed' % (params['group'], group.get('RecipientTypeDetails')))
     held = {}
-    for member in (rbac.get_distribution_group_member(exo, params['group']) if group else []):
+    for member in (rbac_api.get_distribution_group_member(exo, params['group']) if group else []):
         held[address_of(member).lower()] = address_of(member)
-    scope = rbac.get_management_scope(exo, params['scope'])
+    scope = rbac_api.get_management_scope(exo, params['scope'])
     ours, others = split_assignments(
-        rbac.get_management_role_assignments(exo, principal_id) if principal else [], principal or {}, params['scope'])
+        rbac_api.get_management_role_assignments(exo, principal_id) if principal else [], principal or {},
+        params['scope'])
     for assignment in others:
         notes.append('role assignment not managed by this task: %s' % describe(assignment))
-    if principal and not same(principal.get('DisplayName'), params['display_name']):
+    if principal and not same_name(principal.get('DisplayName'), params['display_name']):
         notes.append('the Exchange service principal keeps its display name %r' % principal.get('DisplayName'))
+    return Found(principal, principal_id, group, held, scope, ours)
 
-    additions = [wanted[key] for key in sorted(set(wanted) - set(held))]
-    removals = [held[key] for key in sorted(set(held) - set(wanted))]
-    dn = group.get('DistinguishedName') if group else None
-    have_filter = rbac.scope_filter(scope) if scope else None
-    filter_holds = scope is not None and dn is not None and same(rbac.member_of_group(have_filter), dn)
-    assign = [role for role in sorted(params['roles']) if role not in ours]
-    unassign = [a for role in sorted(ours) if role not in params['roles'] for a in ours[role]]
 
-    before = dict(service_principal=principal is not None, group=group is not None,
-                  members=sorted_addresses(held.values()), scope_filter=have_filter, roles=sorted(ours))
-    after = dict(service_principal=True, group=True, members=sorted_addresses(wanted.values()),
-                 scope_filter=scope_filter_after(have_filter, filter_holds, dn), roles=sorted(params['roles']))
+def plan_writes(params, found, wanted):
+    """What must change for the tenant to hold what is asked: the members to add and to remove, whether the
+    scope's filter names the group already, the roles to assign and the assignments to remove."""
+    return dict(
+        wanted=wanted,
+        additions=[wanted[key] for key in sorted(set(wanted) - set(found.members))],
+        removals=[found.members[key] for key in sorted(set(found.members) - set(wanted))],
+        filter_holds=found.scope is not None and found.dn is not None and same_name(
+            rbac_api.member_of_group(found.filter), found.dn),
+        assign=[role for role in sorted(params['roles']) if role not in found.ours],
+        unassign=[a for role in sorted(found.ours) if role not in params['roles'] for a in found.ours[role]],
+    )
+
+
+def scope_diff(params, found, plan):
+    """(before, after) as the task's diff shows them: which objects exist, the members, the filter, the roles."""
+    before = dict(service_principal=found.principal is not None, group=found.group is not None,
+                  members=sorted_addresses(found.members.values()), scope_filter=found.filter,
+                  roles=sorted(found.ours))
+    after = dict(service_principal=True, group=True, members=sorted_addresses(plan['wanted'].values()),
+                 scope_filter=scope_filter_after(found.filter, plan['filter_holds'], found.dn),
+                 roles=sorted(params['roles']))
+    return before, after
+
+
+def apply_plan(state, found, plan):
+    """Outside check mode the tenant holds what is asked (found then holds the service principal, the group
+    and its DN as written); either way the diff says what changed, or would. Returns the diff's `after`."""
+    params = state.params
+    before, after = scope_diff(params, found, plan)
     header = '%s (%s)' % (params['display_name'], params['app_id'])
-    if before != after and module.check_mode:
-        if dn is None:
+    if before != after and state.check_mode:
+        if found.dn is None:
             after['scope_filter'] = "MemberOfGroup -eq (DistinguishedName of %r, once it exists)" % params['group']
-        module.record_change(before, after, header)
+        state.record_change(before, after, header)
     elif before != after:
         try:
-            principal, group, dn = write(module, principal, principal_id, group, additions, removals, scope,
-                                         filter_holds, assign, unassign)
+            found.principal, found.group, found.dn = write(state, found, plan)
         finally:
             # Recorded even when a write failed: the task changed what it got to.
-            after['scope_filter'] = scope_filter_after(have_filter, filter_holds, dn)
-            module.record_change(before, after, header)
+            after['scope_filter'] = scope_filter_after(found.filter, plan['filter_holds'], found.dn)
+            state.record_change(before, after, header)
+    return after
 
-    module.result.update(
-        service_principal=dict(app_id=params['app_id'], object_id=principal_id, present=True,
-                               display_name=(principal or {}).get('DisplayName') or params['display_name']),
-        group=dict(name=params['group'], address=(group or {}).get('PrimarySmtpAddress'), distinguished_name=dn,
-                   members=after['members'], present=True),
-        scope=dict(name=params['scope'], filter=scope_filter_after(have_filter, filter_holds, dn), present=True),
+
+def report_scope(state, found, plan, after):
+    """The result states the service principal, the group, the scope and the roles as they are (or would be)
+    after the task; the verification is null until verify_scope runs it."""
+    params = state.params
+    state.result.update(
+        service_principal=dict(app_id=params['app_id'], object_id=found.principal_id, present=True,
+                               display_name=(found.principal or {}).get('DisplayName') or params['display_name']),
+        group=dict(name=params['group'], address=(found.group or {}).get('PrimarySmtpAddress'),
+                   distinguished_name=found.dn, members=after['members'], present=True),
+        scope=dict(name=params['scope'], filter=scope_filter_after(found.filter, plan['filter_holds'], found.dn),
+                   present=True),
         roles=after['roles'],
         verification=None,
     )
-    if module.check_mode and None in (principal, group, scope):
+
+
+def verify_scope(state, found, notes):
+    """The result's verification says what Exchange and Entra report about the app's reach, once the service
+    principal, the group and the scope exist; in check mode a refused verification is a note instead."""
+    if state.check_mode and None in (found.principal, found.group, found.scope):
         return  # nothing to test yet
     try:
-        module.result['verification'] = verify(module, principal_id, notes)
+        state.result['verification'] = verify(state, found.principal_id, notes)
     except MicrosoftApiError as exc:
-        if not module.check_mode:
+        if not state.check_mode:
             raise
         # An audit may run with a read-only Exchange role, which Test-ServicePrincipalAuthorization may need more than.
         notes.append('the verification could not run: %s' % exc)
 
 
-def write(module, principal, principal_id, group, additions, removals, scope, filter_holds, assign, unassign):
+def present(state, notes):
+    """The app holds exactly the roles asked for on a scope of exactly the members, and the result says so."""
+    wanted = resolve_addresses(state, notes)
+    found = read_scope(state, notes)
+    plan = plan_writes(state.params, found, wanted)
+    after = apply_plan(state, found, plan)
+    report_scope(state, found, plan, after)
+    verify_scope(state, found, notes)
+
+
+def write(state, found, plan):
     """The differences, in dependency order; returns (principal, group, the group's DN)."""
-    params = module.params
-    exo = module.exchange
+    params = state.params
+    exo = state.exchange
+    principal, group = found.principal, found.group
     if principal is None:
-        principal = rbac.new_service_principal(exo, params['app_id'], principal_id, params['display_name']) or dict(
-            AppId=params['app_id'], ObjectId=principal_id, DisplayName=params['display_name'])
+        created = rbac_api.new_service_principal(exo, params['app_id'], found.principal_id, params['display_name'])
+        principal = created or dict(AppId=params['app_id'], ObjectId=found.principal_id, DisplayName=params['display_name'])
     if group is None:
-        group = rbac.new_distribution_group(exo, params['group'], params['group_alias'])
+        group = rbac_api.new_distribution_group(exo, params['group'], params['group_alias'])
         if not (group or {}).get('DistinguishedName'):
-            group = rbac.get_distribution_group(exo, params['group'])  # the write emptied the read cache
+            group = rbac_api.get_distribution_group(exo, params['group'])  # the write emptied the read cache
     dn = (group or {}).get('DistinguishedName')
     if not dn:
         raise MicrosoftApiError('exchange', None, 'UnexpectedAnswer', 'Exchange did not state the DistinguishedName '
                                 'of group %r, which the management scope must name' % params['group'])
-    for change, members, action in ((rbac.add_distribution_group_member, additions, 'adding'),
-                                    (rbac.remove_distribution_group_member, removals, 'removing')):
+    for change, members, action in ((rbac_api.add_distribution_group_member, plan['additions'], 'adding'),
+                                    (rbac_api.remove_distribution_group_member, plan['removals'], 'removing')):
         outcomes = run_all(lambda member, change=change: change(exo, params['group'], member), members,
                            params['concurrency'])
         raise_failures(outcomes, '%s group member' % action)
-    if scope is None:
-        rbac.new_management_scope(exo, params['scope'], rbac.member_of_group_filter(dn))
-    elif not filter_holds:
-        rbac.set_management_scope(exo, params['scope'], rbac.member_of_group_filter(dn))
-    for role in assign:
-        rbac.new_management_role_assignment(exo, principal_id, role, params['scope'])
-    for assignment in unassign:
-        rbac.remove_management_role_assignment(exo, assignment.get('Identity') or assignment.get('Name'))
+    if found.scope is None:
+        rbac_api.new_management_scope(exo, params['scope'], rbac_api.member_of_group_filter(dn))
+    elif not plan['filter_holds']:
+        rbac_api.set_management_scope(exo, params['scope'], rbac_api.member_of_group_filter(dn))
+    for role in plan['assign']:
+        rbac_api.new_management_role_assignment(exo, found.principal_id, role, params['scope'])
+    for assignment in plan['unassign']:
+        rbac_api.remove_management_role_assignment(exo, assignment.get('Identity') or assignment.get('Name'))
     return principal, group, dn
 
 
-def absent(module, notes):
-    params = module.params
-    exo = module.exchange
-    principal = rbac.get_service_principal(exo, params['app_id'])
-    group = rbac.get_distribution_group(exo, params['group'])
-    scope = rbac.get_management_scope(exo, params['scope'])
+def absent(state, notes):
+    params = state.params
+    exo = state.exchange
+    principal = rbac_api.get_service_principal(exo, params['app_id'])
+    group = rbac_api.get_distribution_group(exo, params['group'])
+    scope = rbac_api.get_management_scope(exo, params['scope'])
     principal_id = principal and (principal.get('ObjectId') or principal.get('ServiceId'))
     ours, others = split_assignments(
-        rbac.get_management_role_assignments(exo, principal_id or params['app_id']) if principal else [],
+        rbac_api.get_management_role_assignments(exo, principal_id or params['app_id']) if principal else [],
         principal or {}, params['scope'])
     keep_principal = bool(principal and others)
     if keep_principal:
         notes.append('the Exchange service principal stays: it has role assignments this task did not make: %s'
                      % '; '.join(describe(a) for a in others))
-    if group is not None and group.get('RecipientTypeDetails') not in (None, rbac.SECURITY_GROUP):
+    if group is not None and group.get('RecipientTypeDetails') not in (None, rbac_api.SECURITY_GROUP):
         notes.append('group %r is a %s, not the mail-enabled security group this module creates: left alone'
                      % (params['group'], group.get('RecipientTypeDetails')))
         group = None
-    members = rbac.get_distribution_group_member(exo, params['group']) if group else []
+    members = rbac_api.get_distribution_group_member(exo, params['group']) if group else []
 
     before = dict(service_principal=principal is not None, group=group is not None,
                   members=sorted_addresses(address_of(m) for m in members),
-                  scope_filter=rbac.scope_filter(scope) if scope else None, roles=sorted(ours))
+                  scope_filter=rbac_api.scope_filter(scope) if scope else None, roles=sorted(ours))
     after = dict(service_principal=keep_principal, group=False, members=[], scope_filter=None, roles=[])
     if before != after:
-        module.record_change(before, after, '%s (%s)' % (params['display_name'], params['app_id']))
-        if not module.check_mode:
+        state.record_change(before, after, '%s (%s)' % (params['display_name'], params['app_id']))
+        if not state.check_mode:
             for role in sorted(ours):
                 for assignment in ours[role]:
-                    rbac.remove_management_role_assignment(exo, assignment.get('Identity') or assignment.get('Name'))
+                    rbac_api.remove_management_role_assignment(exo, assignment.get('Identity') or assignment.get('Name'))
             if scope is not None:
-                rbac.remove_management_scope(exo, params['scope'])
+                rbac_api.remove_management_scope(exo, params['scope'])
             if group is not None:
-                rbac.remove_distribution_group(exo, params['group'])
+                rbac_api.remove_distribution_group(exo, params['group'])
             if principal is not None and not keep_principal:
-                rbac.remove_service_principal(exo, params['app_id'])
-    module.result.update(
+                rbac_api.remove_service_principal(exo, params['app_id'])
+    state.result.update(
         service_principal=dict(app_id=params['app_id'], object_id=principal_id or None, present=keep_principal,
                                display_name=(principal or {}).get('DisplayName') or params['display_name']),
         group=dict(name=params['group'], address=None, distinguished_name=None, members=[], present=False),
@@ -601,14 +659,14 @@ def absent(module, notes):
     )
 
 
-def main_logic(module):
+def main_logic(state):
     notes = []
-    check_input(module.params, notes)
-    if module.params['state'] == 'present':
-        present(module, notes)
+    check_input(state.params, notes)
+    if state.params['state'] == 'present':
+        present(state, notes)
     else:
-        absent(module, notes)
-    module.result['notes'] = notes
+        absent(state, notes)
+    state.result['notes'] = notes
 
 
 # The module's options (with the shared connection options added by M365Module), also used
@@ -622,7 +680,7 @@ SPEC = dict(
         group_alias=dict(type='str'),
         scope=dict(type='str', default='Bookings ONE mailboxes'),
         members=dict(type='list', elements='str'),
-        roles=dict(type='list', elements='str', default=DEFAULT_ROLES, choices=sorted(rbac.APPLICATION_ROLES)),
+        roles=dict(type='list', elements='str', default=DEFAULT_ROLES, choices=sorted(rbac_api.APPLICATION_ROLES)),
         verify_out_of_scope=dict(type='list', elements='str'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         **CONCURRENCY_SPEC

@@ -132,7 +132,7 @@ instance_lock:
   type: bool
 '''
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import check_redirect_uris
@@ -144,21 +144,21 @@ def view(app, names_by_id):
         display_name=app.get('displayName'),
         sign_in_audience=app.get('signInAudience'),
         web_redirect_uris=sorted((app.get('web') or {}).get('redirectUris') or []),
-        graph_permissions=sorted(names_by_id.get(i, i) for i in api.graph_role_ids(app)),
+        graph_permissions=sorted(names_by_id.get(i, i) for i in graph_api.graph_role_ids(app)),
     )
     if 'servicePrincipalLockConfiguration' in app:
-        shown['instance_lock'] = api.is_locked(app['servicePrincipalLockConfiguration'])
+        shown['instance_lock'] = graph_api.is_locked(app['servicePrincipalLockConfiguration'])
     return shown
 
 
 def with_graph_roles(current_rra, role_ids):
     """requiredResourceAccess with Graph's application permissions replaced by role_ids."""
-    entries = [dict(e) for e in current_rra or [] if e.get('resourceAppId') != api.MICROSOFT_GRAPH_APP_ID]
-    graph = [e for e in current_rra or [] if e.get('resourceAppId') == api.MICROSOFT_GRAPH_APP_ID]
+    entries = [dict(e) for e in current_rra or [] if e.get('resourceAppId') != graph_api.MICROSOFT_GRAPH_APP_ID]
+    graph = [e for e in current_rra or [] if e.get('resourceAppId') == graph_api.MICROSOFT_GRAPH_APP_ID]
     access = [a for e in graph for a in e.get('resourceAccess') or [] if a.get('type') != 'Role']
     access += [dict(id=role_id, type='Role') for role_id in sorted(role_ids)]
     if access:
-        entries.append(dict(resourceAppId=api.MICROSOFT_GRAPH_APP_ID, resourceAccess=access))
+        entries.append(dict(resourceAppId=graph_api.MICROSOFT_GRAPH_APP_ID, resourceAccess=access))
     return entries
 
 
@@ -177,25 +177,24 @@ def to_graph(changes, current, catalog):
         web = dict((k, v) for k, v in (current.get('web') or {}).items() if k != 'redirectUriSettings')
         body['web'] = dict(web, redirectUris=changes['web_redirect_uris'])
     if 'instance_lock' in changes:
-        body['servicePrincipalLockConfiguration'] = api.INSTANCE_LOCK if changes['instance_lock'] else dict(isEnabled=False)
+        body['servicePrincipalLockConfiguration'] = graph_api.INSTANCE_LOCK if changes['instance_lock'] else dict(isEnabled=False)
     if 'graph_permissions' in changes:
         body['requiredResourceAccess'] = with_graph_roles(
-            current.get('requiredResourceAccess'), api.resolve_permissions(catalog, changes['graph_permissions']))
+            current.get('requiredResourceAccess'), graph_api.resolve_permissions(catalog, changes['graph_permissions']))
     return body
 
 
-def main_logic(module):
-    params = module.params
-    check_redirect_uris(params['web_redirect_uris'] or [], 'web_redirect_uris')
-    current = api.find_app(module.graph, params['app_id'], params['unique_name'], params['display_name'])
-    module.result.update(app_id=None, object_id=None)
+def delete(state, current):
+    """No app registration matches any more (outside check mode); in check mode the result names the one
+    that would be deleted."""
+    state.ensure.absent(current, lambda app: graph_api.delete_application(state.graph, app['id']))
+    if current and state.check_mode:
+        state.result.update(app_id=current['appId'], object_id=current['id'])
 
-    if params['state'] == 'absent':
-        module.ensure.absent(current, lambda app: api.delete_application(module.graph, app['id']))
-        if current and module.check_mode:
-            module.result.update(app_id=current['appId'], object_id=current['id'])
-        return
 
+def check_creatable(params, current):
+    """When no app matches, the options can create one: a display_name is given, and no app_id (Microsoft
+    Entra assigns that)."""
     if current is None and not params['display_name']:
         raise InputError('display_name is required to create an app registration (none matched %s)'
                          % ('app_id %r' % params['app_id'] if params['app_id'] else
@@ -204,13 +203,21 @@ def main_logic(module):
         raise InputError('no app registration has app_id %r; an app id is assigned by Microsoft Entra, '
                          'so create the app by display_name or unique_name' % params['app_id'])
 
+
+def permission_catalog(state, current):
+    """{permission name: app role id} of Microsoft Graph, read when permissions are managed or an app exists
+    (whose permissions are shown by name), else {}; every permission asked for is known before any write."""
+    params = state.params
     catalog = {}
     if params['graph_permissions'] is not None or current is not None:
-        catalog = api.application_roles(module.graph)
-        api.resolve_permissions(catalog, params['graph_permissions'] or [])  # fails before any write
-    names_by_id = dict((role_id, name) for name, role_id in catalog.items())
+        catalog = graph_api.application_roles(state.graph)
+        graph_api.resolve_permissions(catalog, params['graph_permissions'] or [])  # fails before any write
+    return catalog
 
-    desired = dict(
+
+def desired_view(params):
+    """The options in the module's view, lists sorted without repeats; None: not managed."""
+    return dict(
         display_name=params['display_name'],
         sign_in_audience=params['sign_in_audience'],
         web_redirect_uris=sorted(set(params['web_redirect_uris'])) if params['web_redirect_uris'] is not None
@@ -219,36 +226,57 @@ def main_logic(module):
         else None,
         instance_lock=params['instance_lock'],
     )
+
+
+def ensure_present(state, current):
+    """The app registration exists with the options given (outside check mode), and the result shows it as
+    it is, or would be, after the task."""
+    params = state.params
+    catalog = permission_catalog(state, current)
+    names_by_id = dict((role_id, name) for name, role_id in catalog.items())
+    desired = desired_view(params)
     if current is not None and params['instance_lock'] is not None:
-        current = dict(current, servicePrincipalLockConfiguration=api.instance_lock_of(module.graph, current))
+        current = dict(current, servicePrincipalLockConfiguration=graph_api.instance_lock_of(state.graph, current))
 
     def create(want):
         body = to_graph(dict((k, v) for k, v in want.items() if v is not None), {}, catalog)
         if params['unique_name']:
             # the key in the URL names it; the body need not repeat it (application-upsert's samples do not)
-            created = api.upsert_application(module.graph, params['unique_name'], body)
-            return created or api.get_application(module.graph, unique_name=params['unique_name'])
-        return api.create_application(module.graph, body)
+            created = graph_api.upsert_application(state.graph, params['unique_name'], body)
+            return created or graph_api.get_application(state.graph, unique_name=params['unique_name'])
+        return graph_api.create_application(state.graph, body)
 
     def update(changes):
-        api.update_application(module.graph, current['id'], to_graph(changes, current, catalog))
+        graph_api.update_application(state.graph, current['id'], to_graph(changes, current, catalog))
 
     if current is None:
-        created = module.ensure.present(None, desired, create, update)
-        state = dict((k, v) for k, v in desired.items() if v is not None)
+        created = state.ensure.present(None, desired, create, update)
+        shown = dict((k, v) for k, v in desired.items() if v is not None)
         if created:
-            module.result.update(app_id=created['appId'], object_id=created['id'])
+            state.result.update(app_id=created['appId'], object_id=created['id'])
     else:
-        state = module.ensure.present(view(current, names_by_id), desired, create, update)
-        module.result.update(app_id=current['appId'], object_id=current['id'])
-    module.result.update(state)
+        shown = state.ensure.present(view(current, names_by_id), desired, create, update)
+        state.result.update(app_id=current['appId'], object_id=current['id'])
+    state.result.update(shown)
+
+
+def main_logic(state):
+    params = state.params
+    check_redirect_uris(params['web_redirect_uris'] or [], 'web_redirect_uris')
+    current = graph_api.find_app(state.graph, params['app_id'], params['unique_name'], params['display_name'])
+    state.result.update(app_id=None, object_id=None)
+    if params['state'] == 'absent':
+        delete(state, current)
+        return
+    check_creatable(params, current)
+    ensure_present(state, current)
 
 
 # The module's options (with the shared connection options added by M365Module), also used
 # to run its logic in-process (plugin_utils/_inprocess.py).
 SPEC = dict(
     argument_spec=dict(
-        api.APP_KEY_SPEC,
+        graph_api.APP_KEY_SPEC,
         state=dict(type='str', default='present', choices=['present', 'absent']),
         sign_in_audience=dict(type='str', default='AzureADMultipleOrgs',
                               choices=['AzureADMyOrg', 'AzureADMultipleOrgs',

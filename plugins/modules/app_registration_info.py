@@ -105,9 +105,9 @@ app:
 import time
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
-from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import Plan
+from ansible_collections.bookingsone.office365.plugins.module_utils._secret_plan import Plan
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
 from ansible_collections.bookingsone.office365.plugins.module_utils._tenant_lease import alive
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
@@ -135,24 +135,24 @@ def handoff_record(app, display_name, now):
     )
 
 
-def main_logic(module):
-    params = module.params
-    app = api.find_app(module.graph, params['app_id'], params['unique_name'], params['display_name'])
-    module.result.update(exists=app is not None, app={})
+def main_logic(state):
+    params = state.params
+    app = graph_api.find_app(state.graph, params['app_id'], params['unique_name'], params['display_name'])
+    state.result.update(exists=app is not None, app={})
     if app is not None:
-        catalog = api.application_roles(module.graph)
+        catalog = graph_api.application_roles(state.graph)
         names_by_id = dict((role_id, name) for name, role_id in catalog.items())
         # The same selections the other modules read, so a run on one connection reads each object once.
-        graph_sp = api.get_service_principal(module.graph, api.MICROSOFT_GRAPH_APP_ID, select=api.RESOURCE_FIELDS)
-        client = api.get_service_principal(module.graph, app['appId'], select=api.PRINCIPAL_FIELDS)
+        graph_sp = graph_api.get_service_principal(state.graph, graph_api.MICROSOFT_GRAPH_APP_ID, select=graph_api.RESOURCE_FIELDS)
+        client = graph_api.get_service_principal(state.graph, app['appId'], select=graph_api.PRINCIPAL_FIELDS)
         granted = []
         if client is not None:
             granted = sorted(names_by_id.get(a['appRoleId'], a['appRoleId'])
-                             for a in api.app_role_assignments(module.graph, client['id'])
+                             for a in graph_api.app_role_assignments(state.graph, client['id'])
                              if a.get('resourceId') == graph_sp['id'])
-        requested = sorted(names_by_id.get(i, i) for i in api.graph_role_ids(app))
+        requested = sorted(names_by_id.get(i, i) for i in graph_api.graph_role_ids(app))
         now = secrets.utcnow()
-        module.result['app'] = dict(
+        state.result['app'] = dict(
             app_id=app['appId'],
             object_id=app['id'],
             display_name=app.get('displayName'),
@@ -163,7 +163,7 @@ def main_logic(module):
             granted_permissions=granted,
             consent=dict((name, name in granted) for name in requested),
             service_principal_id=client and client['id'],
-            instance_lock=api.is_locked(api.instance_lock_of(module.graph, app)),
+            instance_lock=graph_api.is_locked(graph_api.instance_lock_of(state.graph, app)),
             handoff_record=handoff_record(app, params['secret_display_name'], now),
         )
 
@@ -172,7 +172,7 @@ def main_logic(module):
 # to run its logic in-process (plugin_utils/_inprocess.py).
 SPEC = dict(
     argument_spec=dict(
-        api.APP_KEY_SPEC,
+        graph_api.APP_KEY_SPEC,
         secret_display_name=dict(type='str', default='bookings-one'),
     ),
     required_one_of=[('app_id', 'unique_name', 'display_name')],

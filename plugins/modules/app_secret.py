@@ -246,7 +246,7 @@ tenant_id:
 '''
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth import sign_in_as
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import (
@@ -262,7 +262,7 @@ def check_input(params):
 def prover(state):
     """Signs in as the app with a new secret, as Bookings ONE will; None when that cannot be tried here."""
     def prove(app_id, secret_text):
-        if api.get_service_principal(state.graph, app_id, select=api.PRINCIPAL_FIELDS) is None:
+        if graph_api.get_service_principal(state.graph, app_id, select=graph_api.PRINCIPAL_FIELDS) is None:
             return dict(signed_in=None, detail='the app has no service principal in this tenant (no admin consent '
                                                'yet), so no secret of it can sign in here')
         return sign_in_as(state.connection, app_id, secret_text, state.params['sign_in_timeout'])
@@ -279,7 +279,7 @@ def main_logic(state, handoff=None):
 # to run its logic in-process (plugin_utils/_inprocess.py).
 SPEC = dict(
     argument_spec=dict(
-        api.APP_KEY_BY_ID_SPEC,
+        graph_api.APP_KEY_BY_ID_SPEC,
         # the secret's own name; display_name (the old name, deprecated) means the app's elsewhere
         secret_display_name=dict(type='str', required=True, aliases=['display_name'], deprecated_aliases=[
             dict(name='display_name', version='1.0.0', collection_name='bookingsone.office365')]),

@@ -137,11 +137,11 @@ tenant_id:
   type: str
 '''
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._ensure import differences
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
-from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
+from ansible_collections.bookingsone.office365.plugins.module_utils._names import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
     CONCURRENCY_SPEC, concurrency, raise_failures, read_each, run_all)
 
@@ -164,7 +164,7 @@ def check_room_settings(params):
     unknown_rooms = sorted(set(settings) - set(params['rooms']))
     if unknown_rooms:
         raise InputError('room_settings names room(s) not in rooms: %s' % ', '.join(unknown_rooms))
-    allowed = set(exo_api.CALENDAR_PROCESSING) - set(['resource_delegates_mode'])
+    allowed = set(exchange_api.CALENDAR_PROCESSING) - set(['resource_delegates_mode'])
     for room, values in settings.items():
         if not isinstance(values, dict):
             raise InputError('room_settings[%r] must be a dictionary of options' % room)
@@ -177,7 +177,7 @@ def check_room_settings(params):
 
 def resolve_delegates(exo, addresses):
     """Recipients of the delegate addresses; unknown ones fail before any write."""
-    found = dict((address, exo_api.get_recipient(exo, address)) for address in addresses)
+    found = dict((address, exchange_api.get_recipient(exo, address)) for address in addresses)
     unknown = sorted(address for address, recipient in found.items() if recipient is None)
     if unknown:
         raise InputError('unknown resource delegate(s) %s: no such recipient in Exchange Online'
@@ -196,11 +196,11 @@ def delegate_plan(current, delegates, mode):
     name cannot be resolved to one recipient at all.
     """
     current = list(current or [])
-    matched = dict((address, [c for c in current if str(c).lower() in exo_api.recipient_names(recipient)])
+    matched = dict((address, [c for c in current if str(c).lower() in exchange_api.recipient_names(recipient)])
                    for address, recipient in delegates.items())
 
     def identity(address):
-        return exo_api.unique_identity(delegates[address], address)
+        return exchange_api.unique_identity(delegates[address], address)
 
     def shown(address):
         return delegates[address].get('Name') or address
@@ -210,12 +210,12 @@ def delegate_plan(current, delegates, mode):
         if not held:
             return current, None
         listed = set(c for address in held for c in matched[address])
-        return [c for c in current if c not in listed], exo_api.edit_values(remove=[identity(a) for a in held])
+        return [c for c in current if c not in listed], exchange_api.edit_values(remove=[identity(a) for a in held])
     missing = [address for address in sorted(delegates) if not matched[address]]
     if mode == 'add':
         if not missing:
             return current, None
-        return current + [shown(a) for a in missing], exo_api.edit_values(add=[identity(a) for a in missing])
+        return current + [shown(a) for a in missing], exchange_api.edit_values(add=[identity(a) for a in missing])
     extra = [c for c in current if not any(c in hits for hits in matched.values())]
     if not missing and not extra:
         return current, None
@@ -228,29 +228,29 @@ def observed(have, delegates):
     if not delegates:
         return have
     ours = [address for address, recipient in sorted(delegates.items())
-            if any(str(c).lower() in exo_api.recipient_names(recipient) for c in shown)]
-    others = [c for c in shown if not any(str(c).lower() in exo_api.recipient_names(r) for r in delegates.values())]
+            if any(str(c).lower() in exchange_api.recipient_names(recipient) for c in shown)]
+    others = [c for c in shown if not any(str(c).lower() in exchange_api.recipient_names(r) for r in delegates.values())]
     return dict(have, resource_delegates=ours + others)
 
 
-def main_logic(module):
-    params = module.params
+def main_logic(state):
+    params = state.params
     params['rooms'] = unique(params['rooms'])  # a room named twice is read and written once
     check_input(params)
     overrides = check_room_settings(params)
-    exo = module.exchange
+    exo = state.exchange
     delegates = None
     if params['resource_delegates'] is not None:
         delegates = resolve_delegates(exo, params['resource_delegates'])
 
-    reads = read_each(lambda room: exo_api.get_calendar_processing(exo, room), params['rooms'],
-                      params['concurrency'], 'room mailbox(es)', exo_api.is_not_found)
+    reads = read_each(lambda room: exchange_api.get_calendar_processing(exo, room), params['rooms'],
+                      params['concurrency'], 'room mailbox(es)', exchange_api.is_not_found)
 
     plans = []
-    module.result['rooms'] = []
+    state.result['rooms'] = []
     for room, current in reads:
-        have = exo_api.calendar_options(current)
-        want = dict((option, params[option]) for option in exo_api.CALENDAR_PROCESSING if option != 'resource_delegates')
+        have = exchange_api.calendar_options(current)
+        want = dict((option, params[option]) for option in exchange_api.CALENDAR_PROCESSING if option != 'resource_delegates')
         want.update(overrides.get(room, {}))
         edit = None
         if delegates is not None:
@@ -258,16 +258,16 @@ def main_logic(module):
                                                              params['resource_delegates_mode'])
         before, after = differences(have, want)
         if after:
-            module.record_change(before, after, header=room)
-            parameters = dict((exo_api.CALENDAR_PROCESSING[o], v) for o, v in after.items())
+            state.record_change(before, after, header=room)
+            parameters = dict((exchange_api.CALENDAR_PROCESSING[o], v) for o, v in after.items())
             if edit is not None:
                 parameters['ResourceDelegates'] = edit  # unambiguous identities, not the names shown
             plans.append((room, parameters))
-        module.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after,
-                                           current=observed(have, delegates)))
-    module.result['changed_rooms'] = len(plans)
-    if plans and not module.check_mode:
-        writes = run_all(lambda plan: exo_api.set_calendar_processing(exo, plan[0], plan[1]), plans,
+        state.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after,
+                                          current=observed(have, delegates)))
+    state.result['changed_rooms'] = len(plans)
+    if plans and not state.check_mode:
+        writes = run_all(lambda plan: exchange_api.set_calendar_processing(exo, plan[0], plan[1]), plans,
                          params['concurrency'])
         raise_failures([(plan[0], result, exc) for plan, result, exc in writes], 'setting')
 

@@ -88,10 +88,10 @@ changed_mailboxes:
   type: int
 '''
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
-from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import unique
+from ansible_collections.bookingsone.office365.plugins.module_utils._names import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
     CONCURRENCY_SPEC, concurrency, raise_failures, read_each, run_all)
 
@@ -107,19 +107,19 @@ def explicit_rights(entries):
     return rights
 
 
-def main_logic(module):
-    params = module.params
+def main_logic(state):
+    params = state.params
     params['mailboxes'] = unique(params['mailboxes'])  # a room named twice is read and written once
     concurrency(params)
-    exo = module.exchange
-    if exo_api.get_recipient(exo, params['user']) is None:
+    exo = state.exchange
+    if exchange_api.get_recipient(exo, params['user']) is None:
         raise InputError('unknown user %r: no such recipient in Exchange Online; nothing was changed' % params['user'])
 
-    reads = read_each(lambda mailbox: exo_api.get_mailbox_permission(exo, mailbox, params['user']),
-                      params['mailboxes'], params['concurrency'], 'mailbox(es)', exo_api.is_not_found)
+    reads = read_each(lambda mailbox: exchange_api.get_mailbox_permission(exo, mailbox, params['user']),
+                      params['mailboxes'], params['concurrency'], 'mailbox(es)', exchange_api.is_not_found)
 
     wanted = set(params['access_rights'])
-    plans, module.result['mailboxes'] = [], []
+    plans, state.result['mailboxes'] = [], []
     for mailbox, entries in reads:
         held = explicit_rights(entries)
         if params['state'] == 'present':
@@ -127,19 +127,19 @@ def main_logic(module):
         else:
             change, after = sorted(wanted & held), sorted(held - wanted)
         if change:
-            module.record_change(dict(access_rights=sorted(held)), dict(access_rights=after),
-                                 header='%s: %s' % (mailbox, params['user']))
+            state.record_change(dict(access_rights=sorted(held)), dict(access_rights=after),
+                                header='%s: %s' % (mailbox, params['user']))
             plans.append((mailbox, change))
-        module.result['mailboxes'].append(dict(mailbox=mailbox, changed=bool(change), before=sorted(held),
-                                               after=after))
-    module.result['changed_mailboxes'] = len(plans)
-    if plans and not module.check_mode:
+        state.result['mailboxes'].append(dict(mailbox=mailbox, changed=bool(change), before=sorted(held),
+                                              after=after))
+    state.result['changed_mailboxes'] = len(plans)
+    if plans and not state.check_mode:
         if params['state'] == 'present':
             def write(plan):
-                exo_api.add_mailbox_permission(exo, plan[0], params['user'], plan[1], params['automapping'])
+                exchange_api.add_mailbox_permission(exo, plan[0], params['user'], plan[1], params['automapping'])
         else:
             def write(plan):
-                exo_api.remove_mailbox_permission(exo, plan[0], params['user'], plan[1])
+                exchange_api.remove_mailbox_permission(exo, plan[0], params['user'], plan[1])
         writes = run_all(write, plans, params['concurrency'])
         raise_failures([(plan[0], result, exc) for plan, result, exc in writes], 'changing permissions on')
 

@@ -163,13 +163,14 @@ tenant_id:
 import re
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secrets as secrets
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._names import kept_once
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import (
-    SELECTION_SPEC, check_source, discover, select, unique)
+    SELECTION_SPEC, check_source, discover, select)
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import (
     check_redirect_uris, check_secret_policy,
 )
@@ -190,13 +191,6 @@ class Problems(object):
         except InputError as exc:
             self.found.append(str(exc))
         return None
-
-
-def repeats(values, option, notes):
-    kept = unique(values)
-    if len(kept) != len(values or []):
-        notes.append('%s: repeated values removed (%d given, %d kept)' % (option, len(values), len(kept)))
-    return kept
 
 
 def _before(created, after):
@@ -226,31 +220,31 @@ def lifetime_limit(restrictions, created=None):
     return limit, blocked
 
 
-def effective_policy(module):
+def effective_policy(state):
     """(restrictions, source, app createdDateTime) of the policy Entra applies to the app's secrets.
 
     An enabled policy applied to the app replaces the tenant default; either may be unreadable (403).
     https://learn.microsoft.com/graph/api/resources/appmanagementpolicy
     """
     app = None
-    if module.params['app_unique_name']:
-        app = api.get_application(module.graph, unique_name=module.params['app_unique_name'])
+    if state.params['app_unique_name']:
+        app = graph_api.get_application(state.graph, unique_name=state.params['app_unique_name'])
     created = (app or {}).get('createdDateTime')
     if app is not None:
-        for policy in api.app_management_policies_of(module.graph, app['id']):
+        for policy in graph_api.app_management_policies_of(state.graph, app['id']):
             if policy.get('isEnabled'):
                 return ((policy.get('restrictions') or {}).get('passwordCredentials'),
                         'app management policy %s applied to the app' % policy.get('id'), created)
-    policy = api.default_app_management_policy(module.graph)
+    policy = graph_api.default_app_management_policy(state.graph)
     restrictions = (policy.get('applicationRestrictions') or {}).get('passwordCredentials') \
         if policy.get('isEnabled') else []
     return restrictions, 'tenant app management policy', created
 
 
-def check_policy(module, problems, notes):
-    params = module.params
+def check_policy(state, problems, notes):
+    params = state.params
     try:
-        restrictions, source, created = effective_policy(module)
+        restrictions, source, created = effective_policy(state)
     except MicrosoftApiError as exc:
         if exc.status != 403:
             raise
@@ -268,22 +262,22 @@ def check_policy(module, problems, notes):
     return dict(readable=True, password_max_lifetime_days=limit, password_addition_blocked=blocked, source=source)
 
 
-def check_delegate(module, problems):
-    delegate = module.params['delegate']
+def check_delegate(state, problems):
+    delegate = state.params['delegate']
     if not _EMAIL.match(delegate):
         problems.found.append('delegate %r is not an email address' % delegate)
         return None
-    recipient = exo_api.get_recipient(module.exchange, delegate)
+    recipient = exchange_api.get_recipient(state.exchange, delegate)
     if recipient is None:
         problems.found.append('delegate %r is not a recipient in this tenant' % delegate)
         return None
     return recipient.get('PrimarySmtpAddress') or delegate
 
 
-def check_rooms(module, problems, notes):
-    spec = module.params['rooms']
+def check_rooms(state, problems, notes):
+    spec = state.params['rooms']
     try:
-        found, discovery = discover(module, spec['source'], spec['room_list'])
+        found, discovery = discover(state, spec['source'], spec['room_list'])
     except MicrosoftApiError as exc:
         if exc.status != 404:
             raise
@@ -294,8 +288,8 @@ def check_rooms(module, problems, notes):
                      % ', '.join(discovery['not_in_places']))
     if discovery and discovery['not_in_exchange']:
         notes.append('places without an Exchange room mailbox: %s' % ', '.join(discovery['not_in_exchange']))
-    addresses = repeats(spec['addresses'], 'rooms.addresses', notes) if spec['addresses'] is not None else None
-    exclude = repeats(spec['exclude'], 'rooms.exclude', notes)
+    addresses = kept_once(spec['addresses'], 'rooms.addresses', notes) if spec['addresses'] is not None else None
+    exclude = kept_once(spec['exclude'], 'rooms.exclude', notes)
     chosen = problems.check(select, found, addresses, spec['name_pattern'], exclude)
     if chosen == []:
         problems.found.append('the room selection (%s) matches no room of this tenant, so Bookings ONE would manage '
@@ -311,28 +305,28 @@ def describe_selection(spec):
     return ', '.join(said)
 
 
-def main_logic(module):
-    params = module.params
+def main_logic(state):
+    params = state.params
     if params['rooms'] is not None:  # before any request: no Graph places in some clouds
         check_source(params['cloud'], params['rooms']['source'], params['rooms']['room_list'])
     problems, notes = Problems(), []
     if params['secret_lifetime_days'] is not None:
         problems.check(check_secret_policy, params['secret_lifetime_days'], params['secret_rotate_before_days'],
                        params['secret_grace_days'], bookingsone.SECRET_MAX_LIFETIME_DAYS)
-    uris = repeats(params['redirect_uris'], 'redirect_uris', notes)
+    uris = kept_once(params['redirect_uris'], 'redirect_uris', notes)
     problems.check(check_redirect_uris, uris, 'redirect_uris')
     if params['handoff_url'] and not params['handoff_url'].lower().startswith('https://'):
         problems.found.append('handoff_url %r must be an https:// URL' % params['handoff_url'])
-    module.result.update(redirect_uris=uris, notes=notes)
+    state.result.update(redirect_uris=uris, notes=notes)
     if params['graph_permissions'] is not None:
-        problems.check(api.resolve_permissions, api.application_roles(module.graph),
-                       repeats(params['graph_permissions'], 'graph_permissions', notes))
+        problems.check(graph_api.resolve_permissions, graph_api.application_roles(state.graph),
+                       kept_once(params['graph_permissions'], 'graph_permissions', notes))
     if params['secret_lifetime_days'] is not None and not problems.found:
-        module.result['app_management_policy'] = check_policy(module, problems, notes)
+        state.result['app_management_policy'] = check_policy(state, problems, notes)
     if params['delegate'] is not None:
-        module.result['delegate'] = check_delegate(module, problems)
+        state.result['delegate'] = check_delegate(state, problems)
     if params['rooms'] is not None:
-        module.result['rooms'] = check_rooms(module, problems, notes)
+        state.result['rooms'] = check_rooms(state, problems, notes)
     if problems.found:
         raise InputError('preflight refused %d input(s), so nothing was written to this tenant: %s'
                          % (len(problems.found), '; '.join(problems.found)))

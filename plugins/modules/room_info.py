@@ -127,7 +127,7 @@ tenant_id:
   type: str
 '''
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
@@ -140,19 +140,19 @@ def full_access_holders(entries):
                       and 'FullAccess' in (e.get('AccessRights') or []) and e.get('User') != 'NT AUTHORITY\\SELF'))
 
 
-def add_details(module, chosen):
-    params = module.params
-    exo = module.exchange
+def add_details(state, chosen):
+    params = state.params
+    exo = state.exchange
 
     def details(room):
         extra = {}
         if params['include_calendar_processing']:
-            extra['calendar_processing'] = exo_api.calendar_options(exo_api.get_calendar_processing(exo, room['address']))
+            extra['calendar_processing'] = exchange_api.calendar_options(exchange_api.get_calendar_processing(exo, room['address']))
         if params['include_permissions']:
-            extra['full_access'] = full_access_holders(exo_api.get_mailbox_permission(exo, room['address']))
+            extra['full_access'] = full_access_holders(exchange_api.get_mailbox_permission(exo, room['address']))
         return extra
 
-    for room, extra in read_each(details, chosen, params['concurrency'], 'room mailbox(es)', exo_api.is_not_found):
+    for room, extra in read_each(details, chosen, params['concurrency'], 'room mailbox(es)', exchange_api.is_not_found):
         room.update(extra)
     if params['include_calendar_processing']:
         addresses = delegate_addresses(exo, chosen)
@@ -172,11 +172,11 @@ def delegate_addresses(exo, chosen):
     addresses = {}
     for name in sorted(names):
         try:
-            found = [exo_api.get_recipient(exo, name)]
+            found = [exchange_api.get_recipient(exo, name)]
         except MicrosoftApiError as exc:
-            if not exo_api.is_ambiguous(exc):
+            if not exchange_api.is_ambiguous(exc):
                 raise
-            found = exo_api.recipients_named(exo, name)
+            found = exchange_api.recipients_named(exo, name)
             sharing = ', '.join(sorted(r.get('PrimarySmtpAddress') or '?' for r in found))
             exo.warnings.append("delegate '%s' is a name %d recipients share (%s); all are listed"
                                 % (name, len(found), sharing))
@@ -186,16 +186,16 @@ def delegate_addresses(exo, chosen):
     return addresses
 
 
-def main_logic(module):
-    params = module.params
+def main_logic(state):
+    params = state.params
     concurrency(params)
-    found, discovery = discover(module, params['source'], params['room_list'])
+    found, discovery = discover(state, params['source'], params['room_list'])
     chosen = select(found, params['addresses'], params['name_pattern'], params['exclude'])
     if discovery is not None:
-        module.result['discovery'] = discovery
+        state.result['discovery'] = discovery
     if params['include_calendar_processing'] or params['include_permissions']:
-        add_details(module, chosen)
-    module.result['rooms'] = chosen
+        add_details(state, chosen)
+    state.result['rooms'] = chosen
 
 
 # The module's options (with the shared connection options added by M365Module), also used

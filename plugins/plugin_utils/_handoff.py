@@ -14,21 +14,13 @@ from ansible.errors import AnsibleActionFail
 from ansible.parsing.vault import AnsibleVaultError, VaultLib, match_encrypt_secret
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient, new_session, tls_verify
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient, StaticToken, new_session, tls_verify
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import (
     Handoff, HandoffRefused, HandoffUncertain)
 
 NO_VAULT = ('no vault secret to encrypt the hand-off file with: run with --vault-id, --vault-password-file or '
             'ANSIBLE_VAULT_PASSWORD_FILE')
-
-
-class _StaticToken(object):
-    def __init__(self, token):
-        self._token = token
-
-    def token(self, service, refresh=False):
-        return self._token
 
 
 class HandoffClient(ServiceClient):
@@ -83,7 +75,7 @@ def check_writable(directory):
 
 def post(url, url_token, data, ca_bundle=None, validate_certs=True):
     """POST the credentials to Bookings ONE through the collection's HTTP layer; MicrosoftApiError if refused."""
-    client = HandoffClient(url, _StaticToken(url_token or ''), new_session(tls_verify(ca_bundle, validate_certs)))
+    client = HandoffClient(url, StaticToken(url_token or ''), new_session(tls_verify(ca_bundle, validate_certs)))
     client.request('POST', url, body=data)
 
 

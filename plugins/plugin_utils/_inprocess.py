@@ -17,9 +17,9 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import (
-    CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, connection_errors,
+    CONNECTION_ARGSPEC, CONNECTION_MUTUALLY_EXCLUSIVE, connection_errors, full_spec,
 )
-from ansible_collections.bookingsone.office365.plugins.module_utils._module import Connection, TaskState, full_spec
+from ansible_collections.bookingsone.office365.plugins.module_utils._runtime import Connection, TaskState
 
 CONNECTION_OPTIONS = tuple(CONNECTION_ARGSPEC)
 

@@ -9,8 +9,8 @@ rotate, through the collection's HTTP layer. A POST that fails is a warning nami
 from __future__ import annotations
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
-    RetryPolicy, ServiceClient, host_of, new_session, tls_verify)
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient, StaticToken, new_session, tls_verify
+from ansible_collections.bookingsone.office365.plugins.module_utils._retry import RetryPolicy, host_of
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_model import (
     NOT_ONBOARDED, TENANT_STATUSES, by_status, key, secret_note, secrets_due)
 
@@ -18,14 +18,6 @@ LISTED = 20  # lines of each list in the text
 MAX_NEW = 200  # entries of new_failures in the JSON (new_failures_total counts them all)
 TIMEOUT_S = 15.0
 WORDS = {'error': 'in error', NOT_ONBOARDED: 'not onboarded', 'fail': 'failing', 'pass': 'passing'}
-
-
-class _Token(object):
-    def __init__(self, token):
-        self._token = token
-
-    def token(self, service, refresh=False):
-        return self._token
 
 
 class WebhookClient(ServiceClient):
@@ -114,7 +106,7 @@ def send(url, token, body, session=None, ca_bundle=None, validate_certs=True, po
     if not str(url or '').lower().startswith('https://'):
         return False, 'the report webhook was not sent: its address must start with https:// (host %s)' % host
     url = 'https://' + url[len('https://'):]
-    client = WebhookClient(url, _Token(token), session or new_session(tls_verify(ca_bundle, validate_certs)),
+    client = WebhookClient(url, StaticToken(token), session or new_session(tls_verify(ca_bundle, validate_certs)),
                            timeout=TIMEOUT_S, policy=policy or RetryPolicy(max_attempts=3, max_total=30.0,
                                                                            wait_budget=30.0))
     try:

@@ -16,7 +16,11 @@ import time
 import xml.etree.ElementTree as ET
 
 import report_fixture
+from ansible_collections.bookingsone.office365.plugins.module_utils._bookingsone import ROOM_POLICY
 from conftest import OUTPUT
+
+# Controls per room: the delegate, each rule of the room policy, Full Access.
+PER_ROOM = 2 + len(ROOM_POLICY)
 
 VISIBLE_GROUPS = '''Array.from(document.querySelectorAll('details.tenant')).filter(function(d){
   return d.offsetParent !== null;}).map(function(d){return {tenant: d.dataset.tenant, open: d.open,
@@ -78,8 +82,10 @@ def test_the_matrix_shows_the_failing_tenants_first(browser, demo):
         return Array.from(r.querySelectorAll('td.c')).map(function(c){return c.firstChild.textContent;});})''')
     assert cells[0][:2] == ['error 1', 'error'] and cells[0][2:7] == ['not read'] * 5, cells[0]
     assert cells[2] == ['fail 3', 'yes', 'pass 4', 'fail 1', 'pass 4', 'n/a', 'fail 2'], cells[2]
+    judged, failing = 3 * PER_ROOM, 2  # contoso's three rooms, two of their controls failing
     assert browser.evaluate('''document.querySelector('#matrix tr[data-tenant="contoso"] td:last-child')
-                              .textContent''') == '87% (13/15)'
+                              .textContent''') == '%d%% (%d/%d)' % (round(100.0 * (judged - failing) / judged),
+                                                                   judged - failing, judged)
     assert browser.evaluate('document.querySelectorAll("#matrix th[scope]").length') >= 9
     assert browser.evaluate('document.querySelectorAll("details.tenant[open]").length') == 0  # collapsed
     # the expired secret says so in the Secret column, in words
@@ -119,13 +125,13 @@ def test_a_tenant_not_in_this_run_is_greyed_and_neither_passes_nor_fails(browser
 def test_a_room_address_that_looks_like_a_formula_is_text_in_the_csv_and_the_page(browser, demo):
     with open(demo['current']['paths']['csv'], newline='') as handle:
         rows = [r for r in csv.DictReader(handle) if r['tenant'] == 'litware' and '1+2' in r['room']]
-    assert len(rows) == 5 and set(r['room'] for r in rows) == {"'=1+2@litware.onmicrosoft.com"}
+    assert len(rows) == PER_ROOM and set(r['room'] for r in rows) == {"'=1+2@litware.onmicrosoft.com"}
     with open(demo['current']['paths']['csv'], newline='') as handle:
         assert not [cell for row in csv.reader(handle) for cell in row if cell[:1] in ('=', '+', '-', '@', '\t', '\r')]
     # the page shows the address as it is, as text
     browser.open(demo['url'] + '#tenant=litware&q=%3D1%2B2')
     groups = browser.evaluate(VISIBLE_GROUPS)
-    assert [g['tenant'] for g in groups] == ['litware'] and len(groups[0]['rows']) == 5
+    assert [g['tenant'] for g in groups] == ['litware'] and len(groups[0]['rows']) == PER_ROOM
     assert set(r[0] for r in groups[0]['rows']) == {'=1+2@litware.onmicrosoft.com'}
     browser.screenshot(shot('demo-formula-room.png'), selector='#details')
 
@@ -262,12 +268,12 @@ def test_a_tenant_not_onboarded_is_one_status_and_one_control_and_its_rooms_are_
     assert demo['document']['summary']['tenants']['fourthcoffee']['status'] == 'not_onboarded'
     mine = [c for c in demo['document']['controls'] if c['tenant'] == 'fourthcoffee']
     assert [c['id'] for c in mine if not c['room']] == ['app.exists']  # one control, not one per app control
-    assert len([c for c in mine if c['room']]) == 10  # its two rooms, judged as any
+    assert len([c for c in mine if c['room']]) == 2 * PER_ROOM  # its two rooms, judged as any
     group = group_of(browser, 'fourthcoffee')
     browser.evaluate('document.querySelector("#matrix tr[data-tenant=fourthcoffee] th a").click()')
     browser.wait_for('document.getElementById(%s).open' % json.dumps(group))
     rows = browser.evaluate('%s(%s)' % (GROUP_ROWS, json.dumps(group)))
-    assert rows[0][:3] == ['tenant', 'app registration exists', 'fail'] and len(rows) == 11
+    assert rows[0][:3] == ['tenant', 'app registration exists', 'fail'] and len(rows) == 1 + 2 * PER_ROOM
     assert rows[0][6].startswith('not onboarded') and rows[0][7] == 'run onboard.yml'
     assert browser.evaluate('document.querySelector("#%s summary .st").textContent' % group) == 'not onboarded'
     browser.screenshot(shot('demo-not-onboarded.png'), selector='#' + group)

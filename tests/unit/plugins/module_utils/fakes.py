@@ -8,8 +8,8 @@ import json
 import requests
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import RetryPolicy
-from ansible_collections.bookingsone.office365.plugins.module_utils._module import TaskState
+from ansible_collections.bookingsone.office365.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.bookingsone.office365.plugins.module_utils._runtime import TaskState
 
 
 class FakeResponse(object):

@@ -14,7 +14,8 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._auth import
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateError
 from ansible_collections.bookingsone.office365.plugins.module_utils._connection import Endpoints
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import RetryPolicy, new_session
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import new_session
+from ansible_collections.bookingsone.office365.plugins.module_utils._retry import RetryPolicy
 
 from .fakes import FakeClock, policy as fake_policy
 

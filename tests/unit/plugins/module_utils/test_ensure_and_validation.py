@@ -30,7 +30,9 @@ def test_merge_keeps_unmanaged_keys():
     assert merge({'a': 1, 'b': {'c': 2, 'd': 3}}, {'b': {'c': 4}}) == {'a': 1, 'b': {'c': 4, 'd': 3}}
 
 
-class RecordingModule(object):
+class RecordingState(object):
+    """What Ensurer takes of a TaskState: check mode, and where changes are recorded."""
+
     def __init__(self, check_mode):
         self.check_mode = check_mode
         self.changes = []
@@ -42,19 +44,19 @@ class RecordingModule(object):
 @pytest.mark.parametrize('check_mode', [True, False])
 def test_ensurer_writes_only_outside_check_mode(check_mode):
     writes = []
-    module = RecordingModule(check_mode)
-    result = Ensurer(module).present({'a': 1, 'b': 2}, {'a': 1, 'b': 3}, create=writes.append, update=writes.append)
+    state = RecordingState(check_mode)
+    result = Ensurer(state).present({'a': 1, 'b': 2}, {'a': 1, 'b': 3}, create=writes.append, update=writes.append)
     assert result == {'a': 1, 'b': 3}
-    assert module.changes == [({'b': 2}, {'b': 3})]
+    assert state.changes == [({'b': 2}, {'b': 3})]
     assert writes == ([] if check_mode else [{'b': 3}])
 
 
 def test_ensurer_converged_records_nothing():
     writes = []
-    module = RecordingModule(False)
-    Ensurer(module).present({'a': 1}, {'a': 1}, create=writes.append, update=writes.append)
-    Ensurer(module).absent(None, delete=writes.append)
-    assert writes == [] and module.changes == []
+    state = RecordingState(False)
+    Ensurer(state).present({'a': 1}, {'a': 1}, create=writes.append, update=writes.append)
+    Ensurer(state).absent(None, delete=writes.append)
+    assert writes == [] and state.changes == []
 
 
 @pytest.mark.parametrize('uri', ['https://app.example/cb', 'http://localhost:8080/cb', 'http://127.0.0.1/cb'])

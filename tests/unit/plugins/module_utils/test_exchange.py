@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange import ExchangeClient, _split
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import RetryPolicy
+from ansible_collections.bookingsone.office365.plugins.module_utils._retry import RetryPolicy
 
 from .fakes import FakeClock, FakeResponse, FakeTokens, ScriptedSession, policy
 
@@ -74,7 +74,7 @@ def test_every_error_shape_gives_the_message_and_not_found(body):
     exo = client(FakeResponse(404 if body['error']['code'] == 'NotFound' else 500, body))
     with pytest.raises(MicrosoftApiError) as err:
         exo.invoke('Get-CalendarProcessing', {'Identity': 'ghost@x'})
-    assert err.value.message == NOT_FOUND and exo_api.is_not_found(err.value)
+    assert err.value.message == NOT_FOUND and exchange_api.is_not_found(err.value)
 
 
 def test_an_empty_403_still_explains_itself():
@@ -82,7 +82,7 @@ def test_an_empty_403_still_explains_itself():
     with pytest.raises(MicrosoftApiError) as err:
         exo.invoke('Get-Mailbox')
     assert err.value.code == 'HTTP403' and 'Exchange Administrator' in err.value.message
-    assert not exo_api.is_not_found(err.value)
+    assert not exchange_api.is_not_found(err.value)
 
 
 def test_a_write_refused_by_rbac_says_why():

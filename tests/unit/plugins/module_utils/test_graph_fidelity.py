@@ -50,7 +50,9 @@ def test_retry_budget_is_time_bound_and_counted_in_the_module_retries():
     assert graph.policy.max_total == 300.0  # the module's own policy is unchanged
 
 
-class Module(object):
+class FakeState(object):
+    """What _rooms.discover takes of a TaskState."""
+
     def __init__(self, cloud='public'):
         self.params = dict(cloud=cloud)
         self.graph = self.exchange = object()
@@ -63,26 +65,26 @@ def sources(monkeypatch):
     mailboxes = [dict(PrimarySmtpAddress='board@x.com', DisplayName='Board', ResourceCapacity=8),
                  dict(PrimarySmtpAddress='quiet@x.com', DisplayName='Quiet', ResourceCapacity=1)]
     calls = []
-    monkeypatch.setattr(_rooms.api, 'rooms', lambda graph, room_list=None: calls.append(('graph', room_list))
+    monkeypatch.setattr(_rooms.graph_api, 'rooms', lambda graph, room_list=None: calls.append(('graph', room_list))
                         or [p for p in places if not room_list or p['emailAddress'] == 'board@x.com'])
-    monkeypatch.setattr(_rooms.exo_api, 'room_mailboxes', lambda exo: calls.append(('exchange',)) or mailboxes)
+    monkeypatch.setattr(_rooms.exchange_api, 'room_mailboxes', lambda exo: calls.append(('exchange',)) or mailboxes)
     return calls
 
 
 def test_exchange_is_authoritative_and_both_names_the_differences(sources):
-    rooms, discovery = _rooms.discover(Module(), 'exchange')
+    rooms, discovery = _rooms.discover(FakeState(), 'exchange')
     assert [r['address'] for r in rooms] == ['board@x.com', 'quiet@x.com'] and discovery is None
     assert sources == [('exchange',)]  # no Graph request without a room list
-    rooms, discovery = _rooms.discover(Module(), 'both')
+    rooms, discovery = _rooms.discover(FakeState(), 'both')
     assert [r['address'] for r in rooms] == ['board@x.com', 'quiet@x.com']
     assert rooms[0]['building'] == 'HQ' and rooms[0]['floor'] == 3  # Graph's details where it has them
     assert discovery == dict(not_in_places=['quiet@x.com'], not_in_exchange=['ghost@x.com'])
-    rooms, _discovery = _rooms.discover(Module(), 'graph')
+    rooms, _discovery = _rooms.discover(FakeState(), 'graph')
     assert [r['address'] for r in rooms] == ['board@x.com', 'ghost@x.com']
 
 
 def test_a_room_list_comes_from_graph_and_is_intersected_with_exchange(sources):
-    rooms, _discovery = _rooms.discover(Module(), 'exchange', 'hq@x.com')
+    rooms, _discovery = _rooms.discover(FakeState(), 'exchange', 'hq@x.com')
     assert [r['address'] for r in rooms] == ['board@x.com'] and ('graph', 'hq@x.com') in sources
 
 
@@ -90,7 +92,7 @@ def test_a_room_list_comes_from_graph_and_is_intersected_with_exchange(sources):
 def test_clouds_without_places_fail_before_any_request(sources, cloud):
     for source, room_list in (('graph', None), ('both', None), ('exchange', 'hq@x.com')):
         with pytest.raises(InputError) as err:
-            _rooms.discover(Module(cloud), source, room_list)
+            _rooms.discover(FakeState(cloud), source, room_list)
         assert cloud in str(err.value)
     assert sources == []
-    assert _rooms.discover(Module(cloud), 'exchange')[0]
+    assert _rooms.discover(FakeState(cloud), 'exchange')[0]

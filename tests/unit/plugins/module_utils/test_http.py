@@ -17,11 +17,13 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._connection 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange import ExchangeClient
 from ansible_collections.bookingsone.office365.plugins.module_utils._graph import GraphClient
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
-    ExplicitVerifyClient, connect_failure, connection_message, parse_retry_after,
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import ExplicitVerifyClient
+from ansible_collections.bookingsone.office365.plugins.module_utils._retry import (
+    connect_failure, connection_message, parse_retry_after,
 )
-from ansible_collections.bookingsone.office365.plugins.module_utils._module import Connection
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import HandoffClient, _StaticToken
+from ansible_collections.bookingsone.office365.plugins.module_utils._runtime import Connection
+from ansible_collections.bookingsone.office365.plugins.module_utils._http import StaticToken
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import HandoffClient
 
 from .fakes import FakeClock, FakeResponse, FakeTokens, ScriptedSession, graph_error, policy
 
@@ -440,12 +442,12 @@ def test_the_login_says_could_not_connect():
 def test_the_handoff_client_says_could_not_connect():
     clock = FakeClock()
     session = ScriptedSession(refused('bookingsone.example'), refused('bookingsone.example'), FakeResponse(204))
-    client = HandoffClient('https://bookingsone.example:9443/credentials', _StaticToken('t'), session,
+    client = HandoffClient('https://bookingsone.example:9443/credentials', StaticToken('t'), session,
                            policy=policy(clock))
     client.request('POST', 'https://bookingsone.example:9443/credentials', body={'client_id': 'x'})
     assert len(session.calls) == 3  # a POST, repeated: it never arrived
     session = ScriptedSession(*[refused('bookingsone.example') for _n in range(2)])
-    client = HandoffClient('https://bookingsone.example:9443/credentials', _StaticToken('t'), session,
+    client = HandoffClient('https://bookingsone.example:9443/credentials', StaticToken('t'), session,
                            policy=policy(clock, max_attempts=2))
     with pytest.raises(MicrosoftApiError) as err:
         client.request('POST', 'https://bookingsone.example:9443/credentials', body={'client_id': 'x'})

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secret_record as tags
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import TaskFailed
-from ansible_collections.bookingsone.office365.plugins.module_utils._module import TaskState
+from ansible_collections.bookingsone.office365.plugins.module_utils._runtime import TaskState
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_lifecycle import (
     Handoff, HandoffRefused, HandoffUncertain, Lifecycle)
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_plan import Plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.modules import admin_consent
 from ansible_collections.bookingsone.office365.plugins.modules.admin_consent import (
@@ -16,7 +16,7 @@ from ..module_utils.fakes import FakeConnection, run_logic
 APP = '11111111-2222-3333-4444-555555555555'
 ROLES = {'Mail.Send': 'b633e1c5-b582-4048-a93e-9f11b44c7e96', 'User.Read.All': 'df021288-bdef-4463-88db-98f22de89214',
          'Place.Read.All': '913b9306-0ce1-42b8-9137-6a7df690a760'}
-GRAPH_SP = dict(id='graph-sp', appId=api.MICROSOFT_GRAPH_APP_ID, displayName='Microsoft Graph',
+GRAPH_SP = dict(id='graph-sp', appId=graph_api.MICROSOFT_GRAPH_APP_ID, displayName='Microsoft Graph',
                 appRoles=[dict(value=name, id=role, allowedMemberTypes=['Application']) for name, role in ROLES.items()]
                 + [dict(value='Mail.Read', id='delegated-only', allowedMemberTypes=['User'])])
 OTHER_SP = dict(id='other-sp', appId='00000002-0000-0ff1-ce00-000000000000', displayName='Office 365 Exchange Online',
@@ -74,7 +74,9 @@ def assignment(name, resource='graph-sp', principal='client-sp'):
     return dict(id='assignment-' + name, appRoleId=ROLES.get(name, name), resourceId=resource, principalId=principal)
 
 
-class Module(object):
+class FakeState(object):
+    """What the module's helpers take of a TaskState: Graph and the params."""
+
     def __init__(self, graph, **params):
         self.graph = graph
         self.params = dict(dict(app_id=APP, resource_app_id=None, resource_display_name=None, replication_timeout=120),
@@ -82,9 +84,9 @@ class Module(object):
 
 
 def test_the_resource_is_microsoft_graph_unless_told_otherwise():
-    assert resource_principal(Module(FakeGraph())) is GRAPH_SP
-    assert resource_principal(Module(FakeGraph(), resource_app_id=OTHER_SP['appId'])) is OTHER_SP
-    assert resource_principal(Module(FakeGraph(), resource_display_name='Office 365 Exchange Online')) is OTHER_SP
+    assert resource_principal(FakeState(FakeGraph())) is GRAPH_SP
+    assert resource_principal(FakeState(FakeGraph(), resource_app_id=OTHER_SP['appId'])) is OTHER_SP
+    assert resource_principal(FakeState(FakeGraph(), resource_display_name='Office 365 Exchange Online')) is OTHER_SP
 
 
 @pytest.mark.parametrize('params,words', [
@@ -94,15 +96,15 @@ def test_the_resource_is_microsoft_graph_unless_told_otherwise():
 ])
 def test_a_resource_not_found_once_is_refused(params, words):
     with pytest.raises(InputError) as err:
-        resource_principal(Module(FakeGraph(), **params))
+        resource_principal(FakeState(FakeGraph(), **params))
     assert str(err.value) == words
 
 
 def test_two_resources_of_one_name_are_refused():
     twin = dict(OTHER_SP, id='twin-sp', appId='aaaaaaaa-0000-0000-0000-000000000000')
     with pytest.raises(InputError) as err:
-        resource_principal(Module(FakeGraph(principals=[GRAPH_SP, OTHER_SP, twin]),
-                                  resource_display_name='Office 365 Exchange Online'))
+        resource_principal(FakeState(FakeGraph(principals=[GRAPH_SP, OTHER_SP, twin]),
+                                     resource_display_name='Office 365 Exchange Online'))
     assert '2 service principals are named' in str(err.value)
 
 
@@ -111,22 +113,22 @@ def test_held_permissions_are_the_clients_grants_on_this_resource_by_name():
                                    assignment('User.Read.All', resource='other-sp'),
                                    assignment('Place.Read.All', principal='someone-else')])
     names = dict((role, name) for name, role in ROLES.items())
-    held = held_permissions(Module(graph), dict(id='client-sp'), GRAPH_SP, names)
+    held = held_permissions(FakeState(graph), dict(id='client-sp'), GRAPH_SP, names)
     assert sorted(held) == ['Mail.Send', 'unknown-role-id'] and held['Mail.Send']['id'] == 'assignment-Mail.Send'
 
 
 def test_a_new_principal_is_created_with_the_replication_budget_and_codes():
     graph = FakeGraph()
-    assert create_principal(Module(graph, replication_timeout=45))['appId'] == APP
+    assert create_principal(FakeState(graph, replication_timeout=45))['appId'] == APP
     assert graph.created == [('/servicePrincipals', {'appId': APP}, REPLICATING, 45)]
 
 
 def test_a_principal_a_concurrent_run_created_is_used_and_a_real_failure_raised():
     concurrent = dict(id='theirs', appId=APP, displayName='Bookings ONE')
     graph = FakeGraph(principals=[GRAPH_SP, concurrent], create_fails=True)
-    assert create_principal(Module(graph)) is concurrent
+    assert create_principal(FakeState(graph)) is concurrent
     with pytest.raises(MicrosoftApiError):
-        create_principal(Module(FakeGraph(create_fails=True)))
+        create_principal(FakeState(FakeGraph(create_fails=True)))
 
 
 def run(graph, check_mode=False, **args):

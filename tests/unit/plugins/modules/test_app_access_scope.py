@@ -12,7 +12,7 @@ import threading
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.modules import app_access_scope
 
@@ -36,7 +36,7 @@ GRAPH_ROLES = {'Calendars.ReadWrite': 'ef54d2bf-783f-4e0f-bca1-3210c0444d99',
 
 def not_found(identity):
     return MicrosoftApiError('exchange', 404, 'NotFound', "The operation couldn't be performed because object '%s' "
-                             "couldn't be found." % identity, details=[exo_api.NOT_FOUND])
+                             "couldn't be found." % identity, details=[exchange_api.NOT_FOUND])
 
 
 def refused(text):
@@ -123,7 +123,7 @@ class FakeExchange(object):
     def find_recipient(self, identity):
         wanted = str(identity).lower()
         for item in list(self.recipients.values()) + list(self.groups.values()):
-            if wanted in exo_api.recipient_names(item):
+            if wanted in exchange_api.recipient_names(item):
                 return item
         return None
 

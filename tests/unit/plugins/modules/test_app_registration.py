@@ -7,11 +7,11 @@ import copy
 
 import pytest
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.modules.app_registration import to_graph, view, with_graph_roles
 
-GRAPH = api.MICROSOFT_GRAPH_APP_ID
+GRAPH = graph_api.MICROSOFT_GRAPH_APP_ID
 OTHER_API = '00000002-0000-0ff1-ce00-000000000000'  # Office 365 Exchange Online
 CATALOG = {'Mail.Send': 'b633e1c5-b582-4048-a93e-9f11b44c7e96', 'User.Read.All': 'df021288-bdef-4463-88db-98f22de89214'}
 NAMES = dict((role_id, name) for name, role_id in CATALOG.items())
@@ -44,7 +44,7 @@ def test_view_shows_an_unknown_role_by_id_and_an_app_without_web_or_permissions_
 
 def test_view_has_the_instance_lock_only_when_the_app_was_read_with_it():
     assert 'instance_lock' not in view(app(), NAMES)
-    assert view(app(servicePrincipalLockConfiguration=api.INSTANCE_LOCK), NAMES)['instance_lock'] is True
+    assert view(app(servicePrincipalLockConfiguration=graph_api.INSTANCE_LOCK), NAMES)['instance_lock'] is True
     assert view(app(servicePrincipalLockConfiguration=dict(isEnabled=True)), NAMES)['instance_lock'] is False
     assert view(app(servicePrincipalLockConfiguration=None), NAMES)['instance_lock'] is False
 
@@ -74,7 +74,7 @@ def test_to_graph_sends_only_the_changed_properties():
 
 
 def test_to_graph_turns_the_instance_lock_on_fully_and_off_plainly():
-    assert to_graph(dict(instance_lock=True), {}, CATALOG) == dict(servicePrincipalLockConfiguration=api.INSTANCE_LOCK)
+    assert to_graph(dict(instance_lock=True), {}, CATALOG) == dict(servicePrincipalLockConfiguration=graph_api.INSTANCE_LOCK)
     assert to_graph(dict(instance_lock=False), {}, CATALOG) == dict(
         servicePrincipalLockConfiguration=dict(isEnabled=False))
 

@@ -7,6 +7,7 @@ import datetime
 
 import pytest
 
+from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils import _secret_lifecycle as lifecycle
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.modules.app_secret import check_input
@@ -37,7 +38,7 @@ def test_check_input_accepts_the_defaults_and_names_a_bad_value():
 
 def test_a_new_secret_ends_lifetime_days_from_now(monkeypatch):
     sent = []
-    monkeypatch.setattr(lifecycle.api, 'add_password', lambda graph, object_id, name, end: sent.append(
+    monkeypatch.setattr(graph_api, 'add_password', lambda graph, object_id, name, end: sent.append(
         (object_id, name, end)) or dict(keyId='k'))
     assert add_secret(State(lifetime_days=90), dict(id='object-id'), NOW) == dict(keyId='k')
     assert sent == [('object-id', 'bookings-one', '2027-03-01T00:00:00Z')]
@@ -52,7 +53,7 @@ def test_an_app_management_policy_refusal_is_explained_with_graphs_own_words(mon
 
     def refuse(*_args):
         raise refusal
-    monkeypatch.setattr(lifecycle.api, 'add_password', refuse)
+    monkeypatch.setattr(graph_api, 'add_password', refuse)
     with pytest.raises(MicrosoftApiError) as err:
         add_secret(State(lifetime_days=90), dict(id='object-id'), NOW)
     assert words in err.value.message and 'Microsoft Graph said: Credential lifetime exceeds' in err.value.message
@@ -64,7 +65,7 @@ def test_other_graph_errors_pass_unchanged(monkeypatch):
 
     def refuse(*_args):
         raise denied
-    monkeypatch.setattr(lifecycle.api, 'add_password', refuse)
+    monkeypatch.setattr(graph_api, 'add_password', refuse)
     with pytest.raises(MicrosoftApiError) as err:
         add_secret(State(), dict(id='object-id'), NOW)
     assert err.value is denied

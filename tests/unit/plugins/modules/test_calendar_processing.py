@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.modules.calendar_processing import (
     check_input, check_room_settings, delegate_plan, observed, resolve_delegates)
@@ -118,7 +118,7 @@ class Recipients(object):
         assert cmdlet == 'Get-Recipient'
         identity = parameters['Identity']
         if identity not in self.known:
-            raise MicrosoftApiError('exchange', 404, 'NotFound', "couldn't be found", details=[exo_api.NOT_FOUND])
+            raise MicrosoftApiError('exchange', 404, 'NotFound', "couldn't be found", details=[exchange_api.NOT_FOUND])
         return [self.known[identity]]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.modules import mailbox_permission
 from ansible_collections.bookingsone.office365.plugins.modules.mailbox_permission import explicit_rights
@@ -46,7 +46,7 @@ class FakeExchange(object):
         if cmdlet == 'Get-Recipient':
             return [dict(PrimarySmtpAddress=identity)] if identity == USER else []
         if identity not in self.permissions:
-            raise MicrosoftApiError('exchange', 404, 'NotFound', "couldn't be found", details=[exo_api.NOT_FOUND])
+            raise MicrosoftApiError('exchange', 404, 'NotFound', "couldn't be found", details=[exchange_api.NOT_FOUND])
         if cmdlet == 'Get-MailboxPermission':
             return self.permissions[identity]
         return []  # Add- and Remove-MailboxPermission

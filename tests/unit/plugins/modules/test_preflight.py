@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.bookingsone.office365.plugins.modules.preflight import lifetime_limit, repeats
+from ansible_collections.bookingsone.office365.plugins.modules.preflight import lifetime_limit
 
 
 def test_the_policy_lifetime_is_read_in_days_and_the_shortest_wins():
@@ -31,9 +31,3 @@ def test_a_restriction_for_newer_apps_spares_an_older_app_but_binds_one_not_crea
 def test_blocked_password_addition_is_reported():
     restrictions = [{'restrictionType': 'passwordAddition', 'state': 'enabled', 'maxLifetime': None}]
     assert lifetime_limit(restrictions) == (None, True)
-
-
-def test_repeats_are_removed_case_insensitively_and_noted():
-    notes = []
-    assert repeats(['a@x.com', 'A@X.com', 'b@x.com'], 'rooms.addresses', notes) == ['a@x.com', 'b@x.com']
-    assert notes == ['rooms.addresses: repeated values removed (3 given, 2 kept)']

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exo_api
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.modules.room_info import delegate_addresses, full_access_holders
 
@@ -40,9 +40,9 @@ class Recipients(object):
         named = [r for r in self.recipients if r['Name'] == parameters['Identity']]
         if len(named) > 1:
             raise MicrosoftApiError('exchange', 400, 'BadRequest', 'There are multiple recipients matching the '
-                                    'identity', details=[exo_api.AMBIGUOUS])
+                                    'identity', details=[exchange_api.AMBIGUOUS])
         if not named:
-            raise MicrosoftApiError('exchange', 404, 'NotFound', "couldn't be found", details=[exo_api.NOT_FOUND])
+            raise MicrosoftApiError('exchange', 404, 'NotFound', "couldn't be found", details=[exchange_api.NOT_FOUND])
         return named
 
 

@@ -87,13 +87,14 @@ EXPECTED = dict(callback_url='https://b1.example/cb', permissions=['Mail.Send', 
                 delegate='bookings@contoso.example', rotate_before_days=30, secret_display_name='bookings-one',
                 secret_max_days=730, instance_lock=False, scoped_access=False)
 ROUTED = bookingsone.ROOM_POLICY[0].wanted()  # requests to the delegate
+# What each room is judged on: the delegate, each rule of the room policy, Full Access.
+ROOM_CONTROLS = ['room.delegate_set'] + [rule.id for rule in bookingsone.ROOM_POLICY] + ['room.full_access']
 REACH = 'Bookings ONE can reach only the managed rooms'
 
 
 def room(address='board@contoso.example', **processing):
     """A room as room_info reports it, set up as Bookings ONE wants unless processing says otherwise."""
-    values = dict(ROUTED, resource_delegates=['Bookings@Contoso.example'], schedule_only_during_work_hours=False,
-                  enforce_scheduling_horizon=False)
+    values = dict(bookingsone.room_settings(), resource_delegates=['Bookings@Contoso.example'])
     values.update(processing)
     return dict(address=address, calendar_processing=values, full_access=['bookings@contoso.example'])
 
@@ -115,7 +116,8 @@ def test_a_converged_tenant_passes_every_control():
     observed_tenant['rooms'] = [room()]
     controls = tenant_controls('contoso', EXPECTED, observed_tenant)
     assert [c['id'] for c in controls if c['status'] != PASS] == []
-    assert len(controls) == 1 + 2 + 2 * 2 + 2 + 2 + 5  # app, its settings, permissions, secret, record, room
+    # app, its settings, permissions, secret, record; per room the delegate, each room policy rule and Full Access
+    assert len(controls) == 1 + 2 + 2 * 2 + 2 + 2 + 2 + len(bookingsone.ROOM_POLICY)
     assert set(c['tenant'] for c in controls) == {'contoso'} and set(c['fix'] for c in controls) == {None}
     assert [c['id'] for c in controls][:7] == ['app.exists', 'app.multitenant', 'app.redirect_uri',
                                                'permission.Mail.Send', 'consent.Mail.Send', 'permission.User.Read.All',
@@ -130,10 +132,8 @@ def test_a_missing_app_is_one_not_onboarded_control_and_the_rooms_are_still_judg
         'app.exists', 'app registration exists', FAIL, False, True)
     assert first['detail'] == 'not onboarded: the tenant has no Bookings ONE app registration'
     assert first['fix'] == 'run onboard.yml'
-    # not a failure per app control: the rest are the room's five, judged as ever
-    assert [(c['id'], c['status']) for c in controls[1:]] == [(i, PASS) for i in (
-        'room.delegate_set', 'room.requests_to_delegate', 'room.working_hours_off', 'room.horizon_off',
-        'room.full_access')]
+    # not a failure per app control: the rest are the room's, judged as ever
+    assert [(c['id'], c['status']) for c in controls[1:]] == [(i, PASS) for i in ROOM_CONTROLS]
 
 
 def test_an_app_that_could_not_be_read_is_an_error_never_a_pass():
@@ -212,22 +212,21 @@ def test_rooms_that_could_not_be_listed_are_one_error():
         'contoso', 'rooms.readable', ERROR, None, True, detail='Exchange refused')]
 
 
-def test_each_room_is_judged_on_five_controls_with_the_delegate_matched_case_insensitively():
+def test_each_room_is_judged_on_the_delegate_each_policy_rule_and_full_access():
     controls = room_controls('contoso', EXPECTED, dict(rooms=[room()]))
+    names = [('room.delegate_set', 'delegate set')] + [(r.id, r.name) for r in bookingsone.ROOM_POLICY] + [
+        ('room.full_access', 'Full Access for the delegate')]
     assert [(c['id'], c['name'], c['status'], c['room'], c['subject'], c['group']) for c in controls] == [
-        (ident, name, PASS, 'board@contoso.example', 'room', 'rooms') for ident, name in (
-            ('room.delegate_set', 'delegate set'), ('room.requests_to_delegate', 'requests go to the delegate'),
-            ('room.working_hours_off', 'working-hours-only off'),
-            ('room.horizon_off', 'auto-decline outside limits off'),
-            ('room.full_access', 'Full Access for the delegate'))]
+        (ident, name, PASS, 'board@contoso.example', 'room', 'rooms') for ident, name in names]
 
 
 def test_drift_in_a_room_fails_the_controls_it_touches():
     drifted = room(schedule_only_during_work_hours=True, all_book_in_policy=True, resource_delegates=['alice'])
     drifted['full_access'] = []
     judged = room_controls('contoso', EXPECTED, dict(rooms=[drifted]))
-    assert statuses(judged) == {'room.delegate_set': FAIL, 'room.requests_to_delegate': FAIL,
-                                'room.working_hours_off': FAIL, 'room.horizon_off': PASS, 'room.full_access': FAIL}
+    assert dict((ident, status) for ident, status in statuses(judged).items() if status != PASS) == {
+        'room.delegate_set': FAIL, 'room.requests_to_delegate': FAIL, 'room.working_hours_off': FAIL,
+        'room.full_access': FAIL}
     assert dict((c['id'], c['fix']) for c in judged if c['fix']) == {
         'room.delegate_set': 'run onboard.yml (makes bookingsone_delegate the delegate)',
         'room.requests_to_delegate': 'run onboard.yml (routes booking requests to the delegate)',
@@ -244,7 +243,7 @@ def test_without_a_delegate_the_fix_is_to_name_one():
 
 def test_room_details_not_read_are_errors():
     controls = room_controls('contoso', EXPECTED, dict(rooms=[dict(address='annex@contoso.example')]))
-    assert [c['status'] for c in controls] == [ERROR] * 5
+    assert [c['status'] for c in controls] == [ERROR] * (2 + len(bookingsone.ROOM_POLICY))
     assert all(c['detail'] == 'could not be read' and c['observed'] is None for c in controls)
 
 

@@ -10,7 +10,7 @@ import os
 from unittest import mock
 
 from ansible_collections.bookingsone.office365.plugins.action import audit_report as action
-from ansible_collections.bookingsone.office365.plugins.module_utils._http import RetryPolicy
+from ansible_collections.bookingsone.office365.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_notify as notify
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import control
