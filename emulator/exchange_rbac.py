@@ -18,7 +18,7 @@ from __future__ import annotations
 import uuid
 
 from emulator import exchange
-from emulator.exchange import FOREST, MAILBOX_KINDS, is_group  # noqa: F401  (graph_mail.py reads is_group here)
+from emulator.exchange import FOREST, MAILBOX_KINDS
 from emulator.exchange_cmdlets import (
     ALREADY_EXISTS, BINDING, IN_USE, ORGANIZATION, READ, cmdlet, fail, not_found, unchanged)
 from emulator.exchange_opath import RecipientFilter, restriction_filter

@@ -22,7 +22,7 @@ import uuid
 from urllib.parse import quote, unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from emulator import exchange_rbac, odata
+from emulator import exchange, exchange_rbac, odata
 from emulator.graph_routes import roles, route
 
 USER = r'/users/(?P<user>[^/]+)'
@@ -97,11 +97,11 @@ def _mailbox(request):
     """The mailbox /users/{id | userPrincipalName} names, or 404 as Graph answers for it."""
     key = unquote(request.match.group('user'))
     wanted = key.lower()
-    found = next((r for r in request.tenant['exchange']['recipients'] if not exchange_rbac.is_group(r) and wanted in (
+    found = next((r for r in request.tenant['exchange']['recipients'] if not exchange.is_group(r) and wanted in (
         (r.get('ExternalDirectoryObjectId') or '').lower(), (r.get('UserPrincipalName') or '').lower())), None)
     if found is None:
         request.fail(404, 'ErrorInvalidUser', "The requested user '%s' is invalid." % key)
-    if found['RecipientTypeDetails'] not in exchange_rbac.MAILBOX_KINDS:  # a mail user has no mailbox here
+    if found['RecipientTypeDetails'] not in exchange.MAILBOX_KINDS:  # a mail user has no mailbox here
         request.fail(404, 'MailboxNotEnabledForRESTAPI', 'The mailbox is either inactive, soft-deleted, or is hosted '
                                                          'on-premise.')
     return key, found
@@ -280,6 +280,15 @@ def _new_event(request, mailbox, body):
         if given['address'].lower() != mailbox['PrimarySmtpAddress'].lower():
             request.fail(400, 'ErrorInvalidRequest', "The organizer of an event created in a mailbox is its owner, "
                                                      "'%s'." % mailbox['PrimarySmtpAddress'])
+    event = _event_fields(request, body)
+    event.update(_event_places(request, body), attendees=_event_attendees(request, body, directory), organizer=owner,
+                 originalStartTimeZone=start_zone, originalEndTimeZone=end_zone, _start=start.isoformat(),
+                 _end=end.isoformat())
+    return event
+
+
+def _event_attendees(request, body, directory):
+    """The attendees as Outlook keeps them: each with no response yet."""
     attendees = []
     for attendee in body.get('attendees') or []:
         if not isinstance(attendee, dict):
@@ -289,6 +298,11 @@ def _new_event(request, mailbox, body):
         attendees.append({'type': _enum(request, 'type', attendee.get('type', 'required')),
                           'status': {'response': 'none', 'time': NEVER},
                           'emailAddress': _email_address(request, attendee, directory)})
+    return attendees
+
+
+def _event_places(request, body):
+    """location (as shown, with Outlook's defaults) and locations."""
     location = body.get('location')
     if location is not None:
         _check_properties(request, location, LOCATION_PROPERTIES, LOCATION_PROPERTIES,
@@ -301,6 +315,11 @@ def _new_event(request, mailbox, body):
         locations = [shown_location] if shown_location['displayName'] else []
     elif not isinstance(locations, list) or not all(isinstance(item, dict) for item in locations):
         _type_error(request, 'Collection(Microsoft.OutlookServices.Location)')
+    return dict(location=shown_location, locations=locations)
+
+
+def _event_fields(request, body):
+    """The event's own properties, with Outlook's defaults for what the request left out."""
     for name in BOOLEANS:
         if name in body and not isinstance(body[name], bool):
             _type_error(request, 'Edm.Boolean')
@@ -312,8 +331,8 @@ def _new_event(request, mailbox, body):
     return {
         '@odata.etag': 'W/"%s"' % change_key, 'id': item_id, 'createdDateTime': now, 'lastModifiedDateTime': now,
         'changeKey': change_key, 'categories': _strings(request, body.get('categories', [])),
-        'transactionId': _string(request, body.get('transactionId')), 'originalStartTimeZone': start_zone,
-        'originalEndTimeZone': end_zone, 'iCalUId': '040000008200E00074C5B7101A82E008' + uuid.uuid4().hex.upper(),
+        'transactionId': _string(request, body.get('transactionId')),
+        'iCalUId': '040000008200E00074C5B7101A82E008' + uuid.uuid4().hex.upper(),
         'reminderMinutesBeforeStart': minutes, 'isReminderOn': body.get('isReminderOn', True),
         'hasAttachments': False, 'subject': _string(request, body.get('subject')) or '',
         'bodyPreview': content['content'][:255] if content['contentType'] == 'text' else
@@ -329,9 +348,7 @@ def _new_event(request, mailbox, body):
                                                                                   'unknown')),
         'allowNewTimeProposals': body.get('allowNewTimeProposals', True), 'isDraft': False,
         'hideAttendees': body.get('hideAttendees', False), 'recurrence': None, 'onlineMeeting': None,
-        'responseStatus': {'response': 'organizer', 'time': NEVER}, 'body': content,
-        'start': None, 'end': None, 'location': shown_location, 'locations': locations, 'attendees': attendees,
-        'organizer': owner, '_start': start.isoformat(), '_end': end.isoformat(),
+        'responseStatus': {'response': 'organizer', 'time': NEVER}, 'body': content, 'start': None, 'end': None,
     }
 
 
