@@ -26,7 +26,7 @@ options:
       - Client secret of the operator identity.
       - Falls back to E(AZURE_CLIENT_SECRET), or to the content of the file named by
         E(BOOKINGSONE_CLIENT_SECRET_FILE), which keeps the secret out of the environment.
-      - Mutually exclusive with O(client_certificate_path) and O(access_token).
+      - Mutually exclusive with O(client_certificate_path), O(client_assertion_file) and O(access_token).
     type: str
   client_certificate_path:
     description:
@@ -39,6 +39,14 @@ options:
       - Password of the private key in O(client_certificate_path), if it has one.
       - Falls back to E(AZURE_CLIENT_CERTIFICATE_PASSWORD).
     type: str
+  client_assertion_file:
+    description:
+      - A federated credential of the operator identity (workload identity federation) - a file holding a token
+        another identity provider issued (for example a Kubernetes service account token), sent as the client
+        assertion; the operator app's federated identity credentials name its issuer, subject and audience.
+        The file is read again for each sign-in. No secret or certificate is needed.
+      - Falls back to E(AZURE_FEDERATED_TOKEN_FILE), as azure-identity's workload identity credential reads it.
+    type: path
   access_token:
     description:
       - A bearer token obtained elsewhere, sent as it is.

@@ -23,6 +23,7 @@ except ImportError:
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_access_token import AccessTokenCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_certificate import CertificateCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._auth_client_secret import ClientSecretCredential
+from ansible_collections.bookingsone.office365.plugins.module_utils._auth_federated import FederatedCredential
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import (
     ExplicitVerifyClient, MetadataCache, login_error)
@@ -31,7 +32,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._private_fil
 
 # The ways to sign in, by precedence: the first whose option is set is used (the options are mutually
 # exclusive, so there is only one).
-CREDENTIALS = (AccessTokenCredential, CertificateCredential, ClientSecretCredential)
+CREDENTIALS = (AccessTokenCredential, CertificateCredential, FederatedCredential, ClientSecretCredential)
 
 
 def credential_class(params):

@@ -81,6 +81,7 @@ CONNECTION_ARGSPEC = dict(
     client_certificate_path=dict(type='path', fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PATH'])),
     client_certificate_password=dict(type='str', no_log=True,
                                      fallback=(env_fallback, ['AZURE_CLIENT_CERTIFICATE_PASSWORD'])),
+    client_assertion_file=dict(type='path', fallback=(env_fallback, ['AZURE_FEDERATED_TOKEN_FILE'])),
     access_token=dict(type='str', no_log=True),
     cloud=dict(type='str', default='public', choices=sorted(CLOUDS),
                fallback=(env_fallback, ['BOOKINGSONE_CLOUD'])),
@@ -98,7 +99,7 @@ CONNECTION_ARGSPEC = dict(
 
 # Options that pick the credential; at most one, and client_id goes with the first two.
 CONNECTION_MUTUALLY_EXCLUSIVE = [
-    ('client_secret', 'client_certificate_path', 'access_token'),
+    ('client_secret', 'client_certificate_path', 'client_assertion_file', 'access_token'),
 ]
 
 
@@ -133,10 +134,10 @@ def connection_errors(params):
                       % params['client_id'])
     method = credential_class(params)
     if method is None:
-        errors.append('no credential: set client_secret, client_certificate_path or access_token '
-                      '(or AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH)')
+        errors.append('no credential: set client_secret, client_certificate_path, client_assertion_file or '
+                      'access_token (or AZURE_CLIENT_SECRET / AZURE_CLIENT_CERTIFICATE_PATH / AZURE_FEDERATED_TOKEN_FILE)')
         if not params.get('client_id'):
-            errors.append('client_id is required with client_secret or client_certificate_path')
+            errors.append('client_id is required with client_secret, client_certificate_path or client_assertion_file')
     else:
         errors.extend(method.errors(params))
     for name in ('login_endpoint', 'graph_endpoint', 'exchange_endpoint'):
