@@ -1,6 +1,7 @@
 """App management policies as Microsoft Entra applies them (no routes): the tenant default, custom
 policies and their assignment to applications, and the password restrictions addPassword obeys
-(password_refusal). graph_policies serves them over Graph; graph_applications asks password_refusal.
+(password_refusal) and new key credentials obey (key_refusal, asymmetricKeyLifetime). graph_policies serves them
+over Graph; graph_applications asks password_refusal, graph_keys key_refusal.
 
 State, per tenant: `defaultAppManagementPolicy` (the tenant default once it has been updated;
 until then it is built from the seed's `app_management_policy`), `appManagementPolicies` (a
@@ -109,21 +110,25 @@ def _applies(restriction, created):
     return after is None or created >= parse_time(after)
 
 
-def password_restrictions(tenant, app):
-    """(policy id, the password restrictions that apply to this application): its own appManagementPolicy when that
-    is enabled (the app "adopts this policy over the tenant-wide tenantAppManagementPolicy setting",
-    appmanagementpolicy-post-appliesto), else the tenant default's applicationRestrictions when it is enabled."""
+def restrictions(tenant, app, kind):
+    """(policy id, the `kind` restrictions (passwordCredentials or keyCredentials) that apply to this application):
+    its own appManagementPolicy when that is enabled (the app "adopts this policy over the tenant-wide
+    tenantAppManagementPolicy setting", appmanagementpolicy-post-appliesto), else the tenant default's
+    applicationRestrictions when it is enabled."""
     own = assigned_policy(tenant, app['id'])
     if own is not None and own.get('isEnabled'):
-        policy_id, restrictions = own['id'], (own.get('restrictions') or {}).get('passwordCredentials')
+        policy_id, found = own['id'], (own.get('restrictions') or {}).get(kind)
     else:
         default = tenant_policy(tenant)
         if not default.get('isEnabled'):
             return None, []
-        policy_id, restrictions = default['id'], (default.get('applicationRestrictions') or {}).get(
-            'passwordCredentials')
+        policy_id, found = default['id'], (default.get('applicationRestrictions') or {}).get(kind)
     created = _created(app)
-    return policy_id, [r for r in restrictions or [] if _applies(r, created)]
+    return policy_id, [r for r in found or [] if _applies(r, created)]
+
+
+def password_restrictions(tenant, app):
+    return restrictions(tenant, app, 'passwordCredentials')
 
 
 def password_refusal(tenant, app, start, end):
@@ -143,6 +148,18 @@ def password_refusal(tenant, app, start, end):
                 "Credential type not allowed as per assigned policy '%s'." % policy_id)
     for restriction in restrictions:
         if restriction['restrictionType'] == 'passwordLifetime' and \
+                end - start > duration(restriction['maxLifetime']):
+            return ('CredentialInvalidLifetimeAsPerAppPolicy',
+                    "Credential lifetime exceeds the max value allowed as per assigned policy '%s'." % policy_id)
+    return None
+
+
+def key_refusal(tenant, app, start, end):
+    """(code, message) of the 400 a new key credential gets when an asymmetricKeyLifetime restriction allows less
+    than end - start, or None; worded as password_refusal's lifetime refusal (the same Entra check, for keys)."""
+    policy_id, found = restrictions(tenant, app, 'keyCredentials')
+    for restriction in found:
+        if restriction['restrictionType'] == 'asymmetricKeyLifetime' and restriction.get('maxLifetime') and \
                 end - start > duration(restriction['maxLifetime']):
             return ('CredentialInvalidLifetimeAsPerAppPolicy',
                     "Credential lifetime exceeds the max value allowed as per assigned policy '%s'." % policy_id)

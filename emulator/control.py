@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import time
 
+from emulator import identity_device
 from emulator.routing import service
 
 SERVICE = service('control')  # not logged and never faulted: tests use it to watch and steer the others
@@ -58,3 +59,27 @@ def receive_handoff(request):
 @SERVICE.route('GET', r'/handoff')
 def handoffs(request):
     return 200, {'value': request.emulator.handoffs}
+
+
+# The device authorization grant's verification page (https://microsoft.com/devicelogin for Entra), where a person
+# enters the user code, signs in and consents: POST /devicecode/approve {"user_code", "user": userPrincipalName or
+# object id} (identity_device.approve: 400 for an unknown, expired or used code or an unknown user, 403 when the
+# user may not consent to what the client asks), POST /devicecode/decline {"user_code"}.
+@SERVICE.route('GET', r'/devicelogin')
+def device_login(request):
+    return 200, {'message': 'POST /devicecode/approve {"user_code": "...", "user": "<userPrincipalName>"} to sign in '
+                            'with a code, or POST /devicecode/decline {"user_code": "..."} to refuse it.'}
+
+
+@SERVICE.route('POST', r'/devicecode/(?P<answer>approve|decline)')
+def device_code_answer(request):
+    body = request.json_object()
+    if not isinstance(body.get('user_code'), str) or (request.match.group('answer') == 'approve' and
+                                                      not isinstance(body.get('user'), str)):
+        request.fail(400, 'BadRequest', 'Send {"user_code": "..."} and, to approve, {"user": "<userPrincipalName>"}.')
+    try:
+        if request.match.group('answer') == 'approve':
+            return 200, identity_device.approve(request.emulator, body['user_code'], body['user'])
+        return 200, identity_device.decline(request.emulator, body['user_code'])
+    except identity_device.ApprovalError as exc:
+        request.fail(exc.status, 'BadRequest' if exc.status == 400 else 'Forbidden', str(exc))

@@ -1,6 +1,7 @@
 """Graph v1.0 applications: create, read (by id and alternate keys, list with
 $filter/$select/paging), update, upsert, delete, addPassword (with the app management
-policies of graph_policies), removePassword, and owners (with Application.ReadWrite.OwnedBy)."""
+policies of graph_policies), removePassword, keyCredentials with addKey and removeKey
+(graph_keys), and owners (with Application.ReadWrite.OwnedBy)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,9 @@ import re
 import secrets
 import time
 
-from emulator import app_policies, odata
-from emulator.graph_routes import DENIED, key_value, not_found, roles, route
-from emulator.objects import (application, new_id, parse_time, password_credential, secret_hash, service_principal,
-                              utc_now)
+from emulator import app_policies, graph_keys, odata
+from emulator.graph_routes import DENIED, key_value, not_found, require, roles, route
+from emulator.objects import application, new_id, password_credential, secret_hash, service_principal, utc_now
 
 # https://learn.microsoft.com/graph/api/application-get#permissions (and application-list)
 READ = ('Application.Read.All', 'Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.Read.All',
@@ -22,11 +22,21 @@ READ = ('Application.Read.All', 'Application.ReadWrite.OwnedBy', 'Application.Re
 WRITE = ('Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All')
 SIGN_IN_AUDIENCES = ('AzureADMyOrg', 'AzureADMultipleOrgs', 'AzureADandPersonalMicrosoftAccount',
                      'PersonalMicrosoftAccount')
+# keyCredentials is settable on create and update ("Create application and Update application operations can
+# continue to be used to add and update key credentials", application-addkey): graph_keys checks and stores it.
 READ_ONLY = ('id', 'appId', 'createdDateTime', 'deletedDateTime', 'publisherDomain', 'passwordCredentials',
-             'keyCredentials', 'verifiedPublisher', 'disabledByMicrosoftStatus')
+             'verifiedPublisher', 'disabledByMicrosoftStatus')
 FILTERABLE = ('displayName', 'appId', 'uniqueName', 'id', 'signInAudience')
+# String collections $filter takes with any() (application resource: "The any operator is required for filter
+# expressions on multi-valued properties"): https://learn.microsoft.com/graph/api/resources/application#properties
+ANY_FILTERABLE = ('identifierUris', 'tags')
 KEY = r"(?:/(?P<id>[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})" \
       r"|\((?P<keyname>appId|uniqueName)='(?P<keyvalue>(?:[^']|'')*)'\))"
+# addKey and removeKey address the application by id or appId only (their pages' HTTP requests).
+ROLL_KEY = r"(?:/(?P<id>[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})" \
+           r"|\((?P<keyname>appId)='(?P<keyvalue>(?:[^']|'')*)'\))"
+# https://learn.microsoft.com/graph/api/application-addkey#permissions (and application-removekey)
+ROLL_KEYS = ('Application.ReadWrite.OwnedBy', 'Application.ReadWrite.All', 'Directory.ReadWrite.All')
 TEMPLATE = application('template')
 DEFAULT_LIFETIME = datetime.timedelta(days=730)
 # https://learn.microsoft.com/graph/api/resources/serviceprincipallockconfiguration - the v1.0 schema's members
@@ -77,14 +87,14 @@ def existing(request):
     return app
 
 
-def check_owner(request, app):
+def check_owner(request, app, unrestricted=('Application.ReadWrite.All',)):
     """Application.ReadWrite.OwnedBy changes only apps whose owners include the caller's service principal in this
     tenant (the apps it created, or was made an owner of): anything else is 403. Reads are not limited: "The
     Application.ReadWrite.OwnedBy permission allows an app to call GET /applications and GET /servicePrincipals to
     list all applications and service principals in the tenant."
     https://learn.microsoft.com/graph/permissions-reference#applicationreadwriteownedby
     """
-    if 'Application.ReadWrite.All' in roles(request):
+    if roles(request) & set(unrestricted):
         return
     if request.claims.get('oid') not in request.tenant['owners'].get(app['id'], []):
         request.fail(403, 'Authorization_RequestDenied', DENIED)
@@ -134,7 +144,8 @@ def _check_lock(request, value):
         _invalid(request, LOCK + '.isEnabled')
 
 
-def validate(request, body, creating):
+def validate(request, body, app, creating):
+    """400 unless the body is one Graph accepts for `app` (new or existing); its keyCredentials, prepared."""
     for name, value in body.items():
         if name.startswith('@odata'):
             continue
@@ -164,13 +175,14 @@ def validate(request, body, creating):
         for access in entry.get('resourceAccess') or []:
             if not isinstance(access, dict) or access.get('type') not in ('Role', 'Scope') or not access.get('id'):
                 _invalid(request, 'requiredResourceAccess.resourceAccess')
+    return graph_keys.prepare(request, body['keyCredentials'], app) if 'keyCredentials' in body else None
 
 
 def apply(app, body):
     """PATCH semantics: named properties are replaced; a complex value (web, api, info, ...) is replaced as a
     whole, members it omits going back to their defaults; omitted properties keep their values."""
     for name, value in body.items():
-        if name.startswith('@odata'):
+        if name.startswith('@odata') or name == 'keyCredentials':  # graph_keys.commit stores those
             continue
         if isinstance(TEMPLATE[name], dict) and value is not None:
             value = dict(copy.deepcopy(TEMPLATE[name]), **value)
@@ -181,11 +193,14 @@ def apply(app, body):
 
 def _create(request, body):
     tenant = request.tenant
+    app = application(body.get('displayName'), publisherDomain=tenant['domain'])
+    keys = validate(request, body, app, creating=True)
     if body.get('uniqueName') and any(a.get('uniqueName') == body['uniqueName'] for a in tenant['applications']):
         request.fail(409, 'Request_MultipleObjectsWithSameKeyValue',
                      'Another object with the same value for property uniqueName already exists.')
-    app = application(body['displayName'], publisherDomain=tenant['domain'])
     apply(app, body)
+    if keys is not None:
+        graph_keys.commit(request, app, keys)
     tenant['applications'].append(app)
     tenant['created'][app['appId']] = time.time()
     if request.claims.get('oid'):  # an app-only caller becomes the new app's owner
@@ -200,22 +215,20 @@ def _entity(request, app):
 # https://learn.microsoft.com/graph/api/application-post-applications
 @route('POST', r'/applications', WRITE)
 def create_application(request):
-    body = request.json_object()
-    validate(request, body, creating=True)
-    return 201, _entity(request, _create(request, body))
+    return 201, _entity(request, _create(request, request.json_object()))
 
 
 # https://learn.microsoft.com/graph/api/application-list
 @route('GET', r'/applications', READ)
 def list_applications(request):
     return 200, odata.collection(request, request.tenant['applications'], 'application', 'applications', TEMPLATE,
-                                 FILTERABLE)
+                                 FILTERABLE, any_filterable=ANY_FILTERABLE)
 
 
 # https://learn.microsoft.com/graph/api/application-get
 @route('GET', r'/applications' + KEY, READ)
 def get_application(request):
-    return 200, _entity(request, existing(request))
+    return 200, _entity(request, graph_keys.shown(request, existing(request)))
 
 
 # https://learn.microsoft.com/graph/api/application-update
@@ -227,7 +240,6 @@ def update_application(request):
         'create-if-missing' in request.headers.get('prefer', '').lower()
     app = find(request)
     if app is None and upsert:
-        validate(request, body, creating=True)
         unique_name = key_value(request, 'keyvalue')
         if body.get('uniqueName', unique_name) != unique_name:
             _bad(request, "The uniqueName in the body must match the one in the request URL.")
@@ -235,10 +247,12 @@ def update_application(request):
     if app is None:
         not_found(request, _key_text(request))
     check_owner(request, app)
-    validate(request, body, creating=False)
+    keys = validate(request, body, app, creating=False)
     if 'uniqueName' in body and app.get('uniqueName') and body['uniqueName'] != app['uniqueName']:
         _bad(request, "Property 'uniqueName' cannot be changed once it is set.")
     apply(app, body)
+    if keys is not None:
+        graph_keys.commit(request, app, keys)
     return 204, None
 
 
@@ -253,8 +267,9 @@ def delete_application(request):
     app_policies.assignments(tenant).pop(app['id'], None)
     for principal in [sp for sp in tenant['servicePrincipals'] if sp['appId'] == app['appId']]:
         remove_principal(tenant, principal)
-    for credential in app['passwordCredentials'] + app['keyCredentials']:
+    for credential in app['passwordCredentials']:
         request.store.data['secrets'].pop(credential['keyId'], None)
+    graph_keys.forget(request, app)
     return 204, None
 
 
@@ -264,29 +279,11 @@ def remove_principal(tenant, principal):
     tenant['appRoleAssignments'] = [a for a in tenant['appRoleAssignments']
                                     if principal['id'] not in (a['principalId'], a['resourceId'])]
     tenant['directoryRoles'].pop(principal['id'], None)
+    tenant['oauth2PermissionGrants'] = [g for g in tenant.get('oauth2PermissionGrants') or []  # graph_grants
+                                        if principal['id'] not in (g['clientId'], g['resourceId'])]
     for owners in tenant['owners'].values():  # a deleted object is no longer anyone's owner
         if principal['id'] in owners:
             owners.remove(principal['id'])
-
-
-def _moment(request, spec, name, default):
-    if spec.get(name) is None:
-        return default
-    try:
-        return parse_time(spec[name])
-    except (TypeError, ValueError):
-        _bad(request, "Invalid value specified for property '%s' of resource 'PasswordCredential'." % name)
-
-
-def _check_policy(request, app, start, end):
-    """The app's own enabled appManagementPolicy, else the enabled tenant default, may refuse the new password
-    (passwordAddition, passwordLifetime): 400 with the policy's code and message (app_policies.password_refusal).
-    https://learn.microsoft.com/graph/api/resources/appmanagementpolicy
-    https://learn.microsoft.com/graph/api/resources/tenantappmanagementpolicy
-    """
-    refusal = app_policies.password_refusal(request.tenant, app, start, end)
-    if refusal is not None:
-        request.fail(400, *refusal)
 
 
 # https://learn.microsoft.com/graph/api/application-addpassword
@@ -295,13 +292,13 @@ def add_password(request):
     spec = request.json_object().get('passwordCredential') or {}
     if not isinstance(spec, dict):
         _bad(request, "Invalid value specified for property 'passwordCredential'.")
-    start = _moment(request, spec, 'startDateTime', utc_now())
-    end = _moment(request, spec, 'endDateTime', start + DEFAULT_LIFETIME)
+    start = graph_keys.moment(request, spec, 'startDateTime', utc_now(), 'PasswordCredential')
+    end = graph_keys.moment(request, spec, 'endDateTime', start + DEFAULT_LIFETIME, 'PasswordCredential')
     if end <= start:
         _bad(request, 'Key credential end date must be later than its start date.')
     app = existing(request)
     check_owner(request, app)
-    _check_policy(request, app, start, end)
+    graph_keys.obey(request, app_policies.password_refusal(request.tenant, app, start, end))
     text = secrets.token_urlsafe(30)[:40]
     credential = password_credential(spec.get('displayName'), start, end, text[:3], new_id())
     app['passwordCredentials'].append(credential)
@@ -324,6 +321,33 @@ def remove_password(request):
         _bad(request, "No password credential with keyId '%s' exists on the application." % key_id)
     app['passwordCredentials'].remove(credential)
     request.store.data['secrets'].pop(key_id, None)
+    return 204, None
+
+
+def _rolling(request):
+    """The application addKey or removeKey acts on. "An application does not need any specific permission to roll its
+    own keys": the caller's own application needs none; another needs a permission of the pages' table (with
+    Application.ReadWrite.OwnedBy, only an app the caller owns)."""
+    app = find(request)
+    if app is not None and app['appId'] == request.claims.get('appid') and request.claims.get('idtyp') == 'app':
+        return app
+    require(request, ROLL_KEYS)
+    app = existing(request)
+    check_owner(request, app, ('Application.ReadWrite.All', 'Directory.ReadWrite.All'))
+    return app
+
+
+# https://learn.microsoft.com/graph/api/application-addkey (proof of possession: graph_keys.check_proof)
+@route('POST', r'/applications' + ROLL_KEY + r'/addKey')
+def add_key(request):
+    credential = graph_keys.add_key(request, _rolling(request), request.json_object())
+    return 200, dict({'@odata.context': odata.context(request, 'microsoft.graph.keyCredential')}, **credential)
+
+
+# https://learn.microsoft.com/graph/api/application-removekey
+@route('POST', r'/applications' + ROLL_KEY + r'/removeKey')
+def remove_key(request):
+    graph_keys.remove_key(request, _rolling(request), request.json_object())
     return 204, None
 
 

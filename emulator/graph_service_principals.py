@@ -3,6 +3,7 @@ for application permissions)."""
 
 from __future__ import annotations
 
+import copy
 import time
 
 from emulator import odata
@@ -19,6 +20,9 @@ ASSIGN = ('AppRoleAssignment.ReadWrite.All',)
 SETTABLE = ('appId', 'accountEnabled', 'appRoleAssignmentRequired', 'description', 'notes', 'tags',
             'notificationEmailAddresses', 'homepage', 'loginUrl', 'logoutUrl', 'replyUrls')
 FILTERABLE = ('appId', 'displayName', 'id', 'servicePrincipalType')
+# String collections $filter takes with any(): https://learn.microsoft.com/graph/api/resources/serviceprincipal#properties
+# (servicePrincipalNames: what `az ad sp show/list --spn` and `az ad app permission grant` filter on)
+ANY_FILTERABLE = ('servicePrincipalNames', 'tags')
 KEY = r"(?:/(?P<id>[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12})|\(appId='(?P<appid>(?:[^']|'')*)'\))"
 TEMPLATE = service_principal('template', 'template', 'template')
 ASSIGNMENT_TEMPLATE = app_role_assignment(TEMPLATE, TEMPLATE, 'template')
@@ -92,6 +96,10 @@ def create_service_principal(request):
                      'principal name %s is already in use.' % app_id)
     principal = service_principal(app_id, app['displayName'], home['id'], app.get('appRoles'),
                                   app['signInAudience'])
+    # servicePrincipalNames "Contains the list of identifiersUris, copied over from the associated application"
+    principal['servicePrincipalNames'] += [uri for uri in app.get('identifierUris') or [] if uri != app_id]
+    # oauth2PermissionScopes: "The delegated permissions exposed by the application" (its api.oauth2PermissionScopes)
+    principal['oauth2PermissionScopes'] = copy.deepcopy((app.get('api') or {}).get('oauth2PermissionScopes') or [])
     principal.update((name, value) for name, value in body.items() if name in SETTABLE)
     tenant['servicePrincipals'].append(principal)
     tenant['created'][principal['id']] = time.time()  # for replication_delay_s (keyed by object id)
@@ -102,7 +110,7 @@ def create_service_principal(request):
 @route('GET', r'/servicePrincipals', READ_PRINCIPALS)
 def list_service_principals(request):
     return 200, odata.collection(request, request.tenant['servicePrincipals'], 'servicePrincipal',
-                                 'servicePrincipals', TEMPLATE, FILTERABLE)
+                                 'servicePrincipals', TEMPLATE, FILTERABLE, any_filterable=ANY_FILTERABLE)
 
 
 # https://learn.microsoft.com/graph/api/serviceprincipal-get

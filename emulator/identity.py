@@ -1,6 +1,9 @@
-"""Microsoft identity platform (login listener): OpenID discovery, signing keys and
-the OAuth 2.0 client credentials grant with a client secret or a certificate
-(signed client assertion). Errors carry Entra's AADSTS codes."""
+"""Microsoft identity platform (login listener): OpenID discovery, signing keys, the
+token endpoint and the OAuth 2.0 client credentials grant with a client secret, a
+certificate (signed client assertion) or a federated credential (a token of an
+external issuer, identity_federated.py). Other grants register themselves in GRANTS
+(the device authorization grant: identity_device.py). Errors carry Entra's AADSTS
+codes."""
 
 from __future__ import annotations
 
@@ -51,7 +54,12 @@ def aadsts(request, status, error, number, message):
     raise HttpError(status, error_body(request, error, 'AADSTS%d: %s' % (number, message), number))
 
 
-def _tenant(request):
+def oauth_error(request, status, error, message):
+    """An OAuth error the identity platform documents without an AADSTS number (error_codes is empty)."""
+    raise HttpError(status, error_body(request, error, message))
+
+
+def tenant_of(request):
     key = request.match.group('tenant')
     tenant = request.store.tenant(key)
     if tenant is None:
@@ -67,7 +75,7 @@ def _tenant(request):
 # https://learn.microsoft.com/entra/identity-platform/v2-protocols-oidc#find-your-apps-openid-configuration-document-uri
 @SERVICE.route('GET', r'/(?P<tenant>[^/]+)/v2\.0/\.well-known/openid-configuration')
 def openid_configuration(request):
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     base = '%s/%s' % (request.base_url, tenant['id'])
     return 200, {
         'token_endpoint': base + '/oauth2/v2.0/token',
@@ -98,18 +106,32 @@ def openid_configuration(request):
 # https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-the-signature
 @SERVICE.route('GET', r'/(?P<tenant>[^/]+)/discovery/v2\.0/keys')
 def keys(request):
-    _tenant(request)
+    tenant_of(request)
     return 200, tokens.jwks(request.emulator.signing_key)
 
 
-def resource_of(emulator, scope):
-    """(resource app id, audience) of a `<resource>/.default` scope, or None for an unknown resource."""
-    resource = scope[:-len('/.default')].rstrip('/')
+def resource_named(emulator, resource):
+    """(resource app id, audience) of a resource named by its URI (Graph's or Exchange's public one or the
+    emulator listener's) or app id, or None for an unknown resource."""
+    resource = resource.rstrip('/')
     for listener, app_id, public in (('graph', catalog.GRAPH_APP_ID, 'https://graph.microsoft.com'),
                                      ('exchange', catalog.EXCHANGE_APP_ID, 'https://outlook.office365.com')):
         if resource.lower() in (emulator.endpoints[listener].lower(), public, app_id):
             return app_id, resource
     return None
+
+
+def resource_of(emulator, scope):
+    """(resource app id, audience) of a `<resource>/.default` scope, or None for an unknown resource."""
+    return resource_named(emulator, scope[:-len('/.default')])
+
+
+def unknown_resource(request, resource, tenant):
+    aadsts(request, 400, 'invalid_resource', 500011,
+           'The resource principal named %s was not found in the tenant named %s. This can happen if the '
+           'application has not been installed by the administrator of the tenant or consented to by any '
+           'user in the tenant. You might have sent your authentication request to the wrong tenant.'
+           % (resource, tenant['displayName']))
 
 
 def _check_secret(request, app, secret, home):
@@ -152,13 +174,8 @@ def _registered_certificate(request, app, header):
            % (header.get('x5t') or header.get('x5t#S256') or '', app['appId']))
 
 
-def _check_assertion(request, app, assertion, audiences):
+def _check_assertion(request, app, assertion, audiences, header):
     """https://learn.microsoft.com/entra/identity-platform/certificate-credentials"""
-    try:
-        header = jwt.get_unverified_header(assertion)
-    except jwt.PyJWTError:
-        aadsts(request, 401, 'invalid_client', 700027, 'Client assertion failed signature validation. '
-                                                       'The assertion is not a JWT.')
     credential, cert = _registered_certificate(request, app, header)
     if parse_time(credential['endDateTime']) < datetime.datetime.now(datetime.timezone.utc):
         aadsts(request, 401, 'invalid_client', 700027, "Client assertion contains an expired certificate for "
@@ -178,40 +195,91 @@ def _check_assertion(request, app, assertion, audiences):
                "Client assertion application identifier doesn't match 'client_id' parameter.")
 
 
-def _required(request, form, name):
+def required(request, form, name):
     if not form.get(name):
         aadsts(request, 400, 'invalid_request', 900144,
                "The request body must contain the following parameter: '%s'." % name)
     return form[name]
 
 
-def _authenticate_client(request, form, app, tenant, home):
+# federated(request, app, home, assertion) -> a check to run without the store's lock (it fetches the issuer's
+# keys); set by identity_federated. A client assertion without a certificate thumbprint (x5t, x5t#S256) in its
+# header is taken for a token of an external issuer.
+FEDERATED = []
+
+
+def authenticate_client(request, form, app, tenant, home):
+    """Check the client's credential (run under the store's lock): None, or a check still to run without the lock;
+    the `appidacr` its tokens carry is left in request.appidacr (1 a secret, 2 an assertion)."""
+    request.appidacr = '1'
     if form.get('client_secret'):
         return _check_secret(request, app, form['client_secret'], home)
-    if form.get('client_assertion'):
-        if form.get('client_assertion_type') != ASSERTION_TYPE:
-            aadsts(request, 400, 'invalid_request', 50027 if not form.get('client_assertion_type') else 90015,
-                   "Requested client assertion type is invalid or missing: '%s'."
-                   % form.get('client_assertion_type', ''))
-        path_tenant = request.match.group('tenant')
-        audiences = ['%s/%s/oauth2/v2.0/token' % (request.base_url, key) for key in (tenant['id'], path_tenant)]
-        return _check_assertion(request, app, form['client_assertion'], audiences)
-    aadsts(request, 401, 'invalid_client', 7000218,
-           "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+    if not form.get('client_assertion'):
+        aadsts(request, 401, 'invalid_client', 7000218,
+               "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.")
+    if form.get('client_assertion_type') != ASSERTION_TYPE:
+        aadsts(request, 400, 'invalid_request', 50027 if not form.get('client_assertion_type') else 90015,
+               "Requested client assertion type is invalid or missing: '%s'." % form.get('client_assertion_type', ''))
+    request.appidacr = '2'
+    try:
+        header = jwt.get_unverified_header(form['client_assertion'])
+    except jwt.PyJWTError:
+        aadsts(request, 401, 'invalid_client', 700027, 'Client assertion failed signature validation. '
+                                                       'The assertion is not a JWT.')
+    if FEDERATED and not (header.get('x5t') or header.get('x5t#S256')):
+        return FEDERATED[0](request, app, home, form['client_assertion'])
+    path_tenant = request.match.group('tenant')
+    audiences = ['%s/%s/oauth2/v2.0/token' % (request.base_url, key) for key in (tenant['id'], path_tenant)]
+    return _check_assertion(request, app, form['client_assertion'], audiences, header)
+
+
+def client_app(request, tenant, client_id):
+    """(home tenant, application) of a client, which must be registered here or be multitenant; 700016 else."""
+    home, app = request.store.home_of(client_id)
+    if app is None or (home is not tenant and app['signInAudience'] == 'AzureADMyOrg'):
+        not_in_directory(request, tenant, client_id)
+    return home, app
+
+
+def not_in_directory(request, tenant, client_id):
+    aadsts(request, 400, 'unauthorized_client', 700016,
+           "Application with identifier '%s' was not found in the directory '%s'. This can happen if the "
+           "application has not been installed by the administrator of the tenant or consented to by any user in "
+           "the tenant. You may have sent your authentication request to the wrong tenant."
+           % (client_id, tenant['displayName']))
+
+
+def check_enabled(request, principal):
+    """A disabled service principal (accountEnabled false) signs nobody in: AADSTS7000112 (reference-error-codes,
+    UnauthorizedClientApplicationDisabled)."""
+    if principal is not None and principal.get('accountEnabled') is False:
+        aadsts(request, 400, 'unauthorized_client', 7000112, "Application '%s'(%s) is disabled."
+               % (principal['appId'], principal['displayName']))
+
+
+# grant_type -> grant(request, tenant, form, client_id): (status, body[, headers]). Modules add their grants.
+GRANTS = {}
+NO_STORE = {'Cache-Control': 'no-store, no-cache', 'Pragma': 'no-cache'}
 
 
 # https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow
+# https://learn.microsoft.com/entra/identity-platform/v2-oauth2-device-code (grant_type device_code)
 @SERVICE.route('POST', r'/(?P<tenant>[^/]+)/oauth2/v2\.0/token')
 def token(request):
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     form = request.form()
-    grant_type = _required(request, form, 'grant_type')
-    if grant_type != 'client_credentials':
+    grant_type = required(request, form, 'grant_type')
+    if grant_type not in GRANTS:
         aadsts(request, 400, 'unsupported_grant_type', 70003,
                "The app requested an unsupported grant type '%s'." % grant_type)
-    client_id = _required(request, form, 'client_id')
+    client_id = required(request, form, 'client_id')
     request.claims = {'appid': client_id}  # for the log: who asked
-    scope = _required(request, form, 'scope').strip()
+    return GRANTS[grant_type](request, tenant, form, client_id)
+
+
+def client_credentials(request, tenant, form, client_id):
+    """https://learn.microsoft.com/entra/identity-platform/v2-oauth2-client-creds-grant-flow#get-a-token"""
+    scope = required(request, form, 'scope').strip()
     if ' ' in scope or not scope.endswith('/.default'):
         aadsts(request, 400, 'invalid_scope', 1002012,
                'The provided value for scope %s is not valid. Client credential flows must have a scope value with '
@@ -219,27 +287,26 @@ def token(request):
     store = request.store
     with store.lock:
         home, app = store.home_of(client_id)
+        if app is None or store.principal_by_app_id(tenant, client_id) is None:
+            not_in_directory(request, tenant, client_id)
+        pending = authenticate_client(request, form, app, tenant, home)
+        check_enabled(request, store.principal_by_app_id(tenant, client_id))
+    if pending is not None:
+        pending()  # a federated credential: the issuer's keys are fetched outside the lock
+    resource = resource_of(request.emulator, scope)
+    if resource is None:
+        unknown_resource(request, scope[:-len('/.default')], tenant)
+    with store.lock:
         principal = store.principal_by_app_id(tenant, client_id)
-        if app is None or principal is None:
-            aadsts(request, 400, 'unauthorized_client', 700016,
-                   "Application with identifier '%s' was not found in the directory '%s'. This can happen if the "
-                   "application has not been installed by the administrator of the tenant or consented to by any "
-                   "user in the tenant. You may have sent your authentication request to the wrong tenant."
-                   % (client_id, tenant['displayName']))
-        _authenticate_client(request, form, app, tenant, home)
-        resource = resource_of(request.emulator, scope)
-        if resource is None:
-            aadsts(request, 400, 'invalid_resource', 500011,
-                   'The resource principal named %s was not found in the tenant named %s. This can happen if the '
-                   'application has not been installed by the administrator of the tenant or consented to by any '
-                   'user in the tenant. You might have sent your authentication request to the wrong tenant.'
-                   % (scope[:-len('/.default')], tenant['displayName']))
-        resource_app_id, audience = resource
-        roles = store.roles_of(tenant, principal['id'], resource_app_id)
-        # wids: the caller's Entra directory roles as template ids; Exchange authorizes on them
-        wids = store.directory_role_ids(tenant, principal['id']) if resource_app_id == catalog.EXCHANGE_APP_ID \
-            else None
-    access = tokens.issue(request.emulator.signing_key, tenant['id'], audience, client_id, app['displayName'],
-                          principal['id'], roles, wids)
+        if principal is None:
+            not_in_directory(request, tenant, client_id)
+        roles = store.roles_of(tenant, principal['id'], resource[0])
+        # wids: the caller's Entra directory roles as template ids (roleManagement/directory/roleAssignments)
+        wids = store.directory_role_ids(tenant, principal['id'])
+    access = tokens.issue(request.emulator.signing_key, tenant['id'], resource[1], client_id, app['displayName'],
+                          principal['id'], roles, wids, request.appidacr)
     return 200, {'token_type': 'Bearer', 'expires_in': tokens.LIFETIME, 'ext_expires_in': tokens.LIFETIME,
-                 'access_token': access}, {'Cache-Control': 'no-store, no-cache', 'Pragma': 'no-cache'}
+                 'access_token': access}, NO_STORE
+
+
+GRANTS['client_credentials'] = client_credentials

@@ -117,8 +117,17 @@ def password_credential(display_name, start, end, hint, key_id=None):
             'keyId': key_id or new_id(), 'secretText': None, 'startDateTime': iso(start)}
 
 
-def key_credential(display_name, start, end, thumbprint_sha1):
-    """https://learn.microsoft.com/graph/api/resources/keycredential (the key itself is never returned)"""
-    return {'customKeyIdentifier': thumbprint_sha1.hex().upper(), 'displayName': display_name,
-            'endDateTime': iso(end), 'key': None, 'keyId': new_id(), 'startDateTime': iso(start),
-            'type': 'AsymmetricX509Cert', 'usage': 'Verify'}
+def key_credential(display_name, start, end, thumbprint_sha1, key_id=None, usage='Verify', custom_key_identifier=None):
+    """https://learn.microsoft.com/graph/api/resources/keycredential (the key itself is kept apart, in the store's
+    `certificates`, and returned only where the page says: see graph_keys). customKeyIdentifier defaults to the
+    certificate's SHA-1 thumbprint, as the page says, in the hexadecimal form Graph shows it in."""
+    return {'customKeyIdentifier': custom_key_identifier or thumbprint_sha1.hex().upper(), 'displayName': display_name,
+            'endDateTime': iso(end), 'key': None, 'keyId': key_id or new_id(), 'startDateTime': iso(start),
+            'type': 'AsymmetricX509Cert', 'usage': usage}
+
+
+def oauth2_permission_grant(client_id, consent_type, principal_id, resource_id, scope):
+    """https://learn.microsoft.com/graph/api/resources/oauth2permissiongrant (ids are base64url, as Entra's)"""
+    return {'id': base64.urlsafe_b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode().rstrip('='),
+            'clientId': client_id, 'consentType': consent_type, 'principalId': principal_id,
+            'resourceId': resource_id, 'scope': scope}

@@ -17,6 +17,9 @@ MAX_TOP = 999
 _EQ = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.I)
 _STARTS = re.compile(r"^\s*startswith\(\s*(\w+)\s*,\s*'((?:[^']|'')*)'\s*\)\s*$", re.I)
 _CLAUSE = re.compile(r"^\s*(?:(\w+)\s+\w+\s+|\w+\(\s*(\w+)\s*,)", re.I)
+_AND = re.compile(r'\s+and\s+', re.I)
+_LAMBDA_HEAD = re.compile(r'^\s*(\w+)\s*/\s*(any|all)\s*\(', re.I)
+_ANY = re.compile(r"^\s*(\w+)\s*/\s*any\(\s*(\w+)\s*:\s*(\w+)\s+(\w+)\s+'((?:[^']|'')*)'\s*\)\s*$", re.I)
 
 
 def _fail(request, code, message):
@@ -74,22 +77,80 @@ def _matches(item, name, wanted, kind):
     return value == wanted if kind == 'eq' else value.startswith(wanted)
 
 
-def filtered(request, items, filterable, type_name):
-    """Items matching $filter: `<property> eq '<text>'` or `startswith(<property>, '<text>')` on the
-    properties the resource supports filtering by; anything else is refused."""
-    text = request.query.get('$filter')
-    if text is None:
-        return items
+def _any_matches(item, name, wanted):
+    """`<collection>/any(v:v eq '<text>')`: one member of the string collection equals the text (ignoring case)."""
+    return any(isinstance(value, str) and value.lower() == wanted.lower() for value in item.get(name) or [])
+
+
+def _conjuncts(text):
+    """The clauses of `<clause> and <clause> ...`, split outside string literals."""
+    parts, current = [], ''
+    for piece in re.split(r"('(?:[^']|'')*')", text):
+        if piece.startswith("'"):
+            current += piece
+            continue
+        chunks = _AND.split(piece)
+        current += chunks[0]
+        for chunk in chunks[1:]:
+            parts.append(current)
+            current = chunk
+    return parts + [current]
+
+
+def _refuse(request, text, type_name, name=None):
+    """Graph's answers to a clause it will not evaluate: a syntax error, or an unsupported property."""
+    if name is None:
+        clause = _CLAUSE.match(text)
+        if not clause:
+            _fail(request, 'BadRequest', "Invalid filter clause: syntax error in '%s'." % text)
+        name = clause.group(1) or clause.group(2)
+    _fail(request, 'Request_UnsupportedQuery', "Unsupported or invalid query filter clause specified for property "
+          "'%s' of resource '%s'." % (name, type_name[0].upper() + type_name[1:]))
+
+
+def _lambda_predicate(request, text, type_name, template, any_filterable):
+    """`<collection>/any(v:v eq '<text>')` on a string collection the resource documents as filterable so.
+    https://learn.microsoft.com/graph/filter-query-parameter#operators-and-functions-supported-in-filter-expressions
+    """
+    name, function = _LAMBDA_HEAD.match(text).group(1, 2)
+    if template is not None and name in template and not isinstance(template[name], list):
+        _fail(request, 'BadRequest', 'Invalid filter clause: Any/All may only be used following a collection.')
+    if name not in any_filterable or function.lower() != 'any':
+        _refuse(request, text, type_name, name)
+    match = _ANY.match(text)
+    if not match:
+        _fail(request, 'BadRequest', "Invalid filter clause: syntax error in lambda expression '%s'." % text)
+    variable, operand, operator = match.group(2, 3, 4)
+    if operator.lower() != 'eq':
+        _refuse(request, text, type_name, name)
+    if operand != variable:
+        _fail(request, 'BadRequest', "Invalid filter clause: Could not find a property named '%s' on type "
+                                     "'Edm.String'." % operand)
+    wanted = match.group(5).replace("''", "'")
+    return lambda item: _any_matches(item, name, wanted)
+
+
+def _predicate(request, text, filterable, type_name, template, any_filterable):
+    if _LAMBDA_HEAD.match(text):
+        return _lambda_predicate(request, text, type_name, template, any_filterable)
     for pattern, kind in ((_EQ, 'eq'), (_STARTS, 'startswith')):
         match = pattern.match(text)
         if match and match.group(1) in filterable:
-            wanted = match.group(2).replace("''", "'")
-            return [item for item in items if _matches(item, match.group(1), wanted, kind)]
-    clause = _CLAUSE.match(text)
-    if not clause:
-        _fail(request, 'BadRequest', "Invalid filter clause: syntax error in '%s'." % text)
-    _fail(request, 'Request_UnsupportedQuery', "Unsupported or invalid query filter clause specified for property "
-          "'%s' of resource '%s'." % (clause.group(1) or clause.group(2), type_name[0].upper() + type_name[1:]))
+            name, wanted = match.group(1), match.group(2).replace("''", "'")
+            return lambda item: _matches(item, name, wanted, kind)
+    _refuse(request, text, type_name)
+
+
+def filtered(request, items, filterable, type_name, template=None, any_filterable=()):
+    """Items matching $filter: clauses joined by `and`, each `<property> eq '<text>'` or `startswith(<property>,
+    '<text>')` on the properties the resource supports filtering by, or `<collection>/any(v:v eq '<text>')` on the
+    string collections it supports lambda filters on (`any_filterable`); anything else is refused."""
+    text = request.query.get('$filter')
+    if text is None:
+        return items
+    tests = [_predicate(request, clause, filterable, type_name, template, any_filterable)
+             for clause in _conjuncts(text)]
+    return [item for item in items if all(test(item) for test in tests)]
 
 
 def _offset(request):
@@ -115,13 +176,14 @@ def _page_size(request, default=None):
     return int(text)
 
 
-def collection(request, items, type_name, path, template, filterable=(), page_size=None):
+def collection(request, items, type_name, path, template, filterable=(), page_size=None, any_filterable=()):
     """One page of a collection: $filter, $select, $top, $count, @odata.nextLink (absolute, opaque).
     `template` is an object of the type, to check $select names against; `page_size` is a resource's
-    own documented default page size (else the emulator's)."""
+    own documented default page size (else the emulator's); `any_filterable` the string collections
+    `$filter` may test with `any()`."""
     check_options(request, ('$select', '$filter', '$top', '$count', '$skiptoken'))
     names = selected(request, type_name, template)
-    items = filtered(request, items, filterable, type_name)
+    items = filtered(request, items, filterable, type_name, template, any_filterable)
     body = {'@odata.context': context(request, path, names)}
     if request.query.get('$count', '').lower() == 'true':
         if request.headers.get('consistencylevel', '').lower() != 'eventual':

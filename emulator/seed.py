@@ -2,11 +2,15 @@
 
 Operators are the apps the automation signs in as: registered in their home
 tenant (multitenant, with the seed's secrets and an optional generated
-certificate whose key is written for the tests and the demo). Each tenant gets
-Microsoft's first-party service principals, the seed's applications and users,
-and service principals of operator apps with their consent (app role
-assignments) and directory roles. A service's own section (`exchange`) is handed
-to that service's builder (SECTIONS) and kept in the tenant's state.
+certificate whose key is written for the tests and the demo), or a public client
+a person signs in with (`public_client`, its `delegated_permissions`). Each tenant
+gets Microsoft's first-party service principals (with their app roles and
+delegated permissions), the seed's applications and users, and service principals
+of operator apps with their consent (app role assignments). Directory roles of
+users and service principals go to one store, the tenant's `directoryRoles`
+(graph_roles.py serves it as role assignments). A service's own section
+(`exchange`) is handed to that service's builder (SECTIONS) with the users that
+have a mailbox, and kept in the tenant's state.
 """
 
 from __future__ import annotations
@@ -19,6 +23,12 @@ from emulator.objects import (application, app_role_assignment, key_credential, 
 SECTIONS = {'exchange': exchange.seed_state}
 TENANT_KEYS = {'id', 'domain', 'display_name', 'app_management_policy', 'service_principals', 'applications',
                'users'} | set(SECTIONS)
+# The redirect URI of a public client on a device (https://learn.microsoft.com/entra/identity-platform/
+# msal-client-application-configuration#redirect-uri).
+NATIVE_CLIENT_REDIRECT = 'https://login.microsoftonline.com/common/oauth2/nativeclient'
+# A seed user: Graph user properties, its directory roles (names) and whether it has an Exchange mailbox (true).
+USER_KEYS = {'id', 'userPrincipalName', 'displayName', 'mail', 'givenName', 'surname', 'jobTitle', 'directory_roles',
+             'mailbox'}
 
 
 class SeedError(ValueError):
@@ -46,12 +56,12 @@ def build(seed, state_dir):
 def _tenant(spec):
     tenant = {'id': spec['id'], 'domain': spec['domain'], 'displayName': spec.get('display_name', spec['domain']),
               'policy': dict(spec.get('app_management_policy') or {}), 'applications': [], 'servicePrincipals': [],
-              'appRoleAssignments': [], 'directoryRoles': {}, 'owners': {}, 'created': {},
-              'users': list(spec.get('users') or [])}
+              'appRoleAssignments': [], 'directoryRoles': {}, 'owners': {}, 'created': {}, 'users': []}
     for resource_app_id, first_party in catalog.FIRST_PARTY.items():
-        tenant['servicePrincipals'].append(service_principal(
-            resource_app_id, first_party['displayName'], catalog.MICROSOFT_TENANT_ID,
-            catalog.app_roles(resource_app_id)))
+        principal = service_principal(resource_app_id, first_party['displayName'], catalog.MICROSOFT_TENANT_ID,
+                                      catalog.app_roles(resource_app_id))
+        principal['oauth2PermissionScopes'] = catalog.permission_scopes(resource_app_id)
+        tenant['servicePrincipals'].append(principal)
     for raw in spec.get('applications') or []:
         app = application(raw.get('displayName', 'app'), **dict({'publisherDomain': spec['domain']}, **raw))
         for credential in app['passwordCredentials']:
@@ -59,9 +69,34 @@ def _tenant(spec):
             credential['startDateTime'] = relative_date(credential.get('startDateTime') or now_iso())
             credential.setdefault('secretText', None)
         tenant['applications'].append(app)
+    mailboxes = [_user(tenant, raw) for raw in spec.get('users') or []]
     for name, build_section in SECTIONS.items():
-        tenant[name] = build_section(spec.get(name), tenant['users'], spec['domain'])
+        tenant[name] = build_section(spec.get(name), [user for user in mailboxes if user], spec['domain'])
     return tenant
+
+
+def _roles(names, what):
+    names = list(names or [])
+    unknown = [name for name in names if name not in catalog.DIRECTORY_ROLES]
+    if unknown:
+        raise SeedError('seed: %s names unknown directory role(s) %s; known: %s'
+                        % (what, unknown, sorted(catalog.DIRECTORY_ROLES)))
+    return names
+
+
+def _user(tenant, raw):
+    """A seed user into the directory (its directory roles into the tenant's one role store); the user, or None
+    when it has no mailbox (`mailbox: false`, e.g. an administrator without an Exchange Online licence)."""
+    unknown = set(raw) - USER_KEYS
+    if unknown or not raw.get('id') or not raw.get('userPrincipalName'):
+        raise SeedError('seed: a user needs id and userPrincipalName and takes %s (got %s)'
+                        % (sorted(USER_KEYS), sorted(raw)))
+    user = dict((name, value) for name, value in raw.items() if name not in ('directory_roles', 'mailbox'))
+    tenant['users'].append(user)
+    roles = _roles(raw.get('directory_roles'), 'user %s' % raw['userPrincipalName'])
+    if roles:
+        tenant['directoryRoles'][user['id']] = roles
+    return user if raw.get('mailbox', True) else None
 
 
 def _operator(data, spec, state_dir):
@@ -69,7 +104,10 @@ def _operator(data, spec, state_dir):
     if home is None:
         raise SeedError('seed: operator %s names an unknown home_tenant %s' % (spec['app_id'], spec['home_tenant']))
     app = application(spec['display_name'], appId=spec['app_id'], signInAudience='AzureADMultipleOrgs',
-                      publisherDomain=home['domain'])
+                      publisherDomain=home['domain'], requiredResourceAccess=_scopes_wanted(spec))
+    if spec.get('public_client'):  # https://learn.microsoft.com/entra/identity-platform/msal-client-applications
+        app['isFallbackPublicClient'] = True
+        app['publicClient'] = {'redirectUris': [NATIVE_CLIENT_REDIRECT]}
     for secret in spec.get('secrets') or []:
         end = parse_time(relative_date(secret.get('end_date_time', '+730d')))
         credential = password_credential(secret.get('display_name'), utc_now(), end, secret['value'][:3])
@@ -84,6 +122,23 @@ def _operator(data, spec, state_dir):
         data['certificates'][credential['keyId']] = tls.certificate_pem(cert)
     home['applications'].append(app)
     data['operators'].append({'app_id': spec['app_id'], 'home_tenant': spec['home_tenant']})
+
+
+def _scopes_wanted(spec):
+    """requiredResourceAccess for an operator's `delegated_permissions: {graph: [names]}` (type Scope): what a
+    person consents to when approving its sign-in."""
+    wanted = []
+    for resource_key, values in (spec.get('delegated_permissions') or {}).items():
+        resource_app_id = catalog.ALIASES.get(resource_key, resource_key)
+        scopes = dict((s['value'], s['id']) for s in catalog.FIRST_PARTY.get(resource_app_id, {}).get(
+            'oauth2PermissionScopes', []))
+        unknown = [value for value in values if value not in scopes]
+        if unknown:
+            raise SeedError('seed: operator %s asks for unknown delegated permission(s) %s of %s'
+                            % (spec['app_id'], unknown, resource_key))
+        wanted.append({'resourceAppId': resource_app_id,
+                       'resourceAccess': [{'id': scopes[value], 'type': 'Scope'} for value in values]})
+    return wanted
 
 
 def _home_app(data, app_id):
@@ -108,8 +163,5 @@ def _consent(data, tenant, grant):
         for value in values:
             tenant['appRoleAssignments'].append(
                 app_role_assignment(principal, resource, catalog.role_id(resource_app_id, value)))
-    roles = list(grant.get('directory_roles') or [])
-    unknown = [name for name in roles if name not in catalog.DIRECTORY_ROLES]
-    if unknown:
-        raise SeedError('seed: unknown directory role(s) %s; known: %s' % (unknown, sorted(catalog.DIRECTORY_ROLES)))
-    tenant['directoryRoles'][principal['id']] = roles
+    tenant['directoryRoles'][principal['id']] = _roles(grant.get('directory_roles'),
+                                                       'service principal of %s' % app['appId'])

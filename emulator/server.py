@@ -21,9 +21,10 @@ from emulator.state import Store, load_seed
 
 # Modules whose import registers routes, or Exchange cmdlets in exchange_cmdlets' registry. A new service or API
 # area adds its module here (README.md).
-ROUTE_MODULES = ('identity', 'graph_applications', 'graph_service_principals', 'graph_batch', 'graph_policies',
-                 'places', 'graph_mail', 'exchange_routes', 'exchange_mailboxes', 'exchange_rooms', 'exchange_groups',
-                 'exchange_rbac', 'control')
+ROUTE_MODULES = ('identity', 'identity_device', 'identity_refresh', 'identity_federated', 'graph_applications',
+                 'graph_service_principals', 'graph_grants', 'graph_users', 'graph_roles', 'graph_federated',
+                 'graph_batch', 'graph_policies', 'places', 'graph_mail', 'exchange_routes', 'exchange_mailboxes',
+                 'exchange_rooms', 'exchange_groups', 'exchange_rbac', 'control')
 # In the state directory, beside endpoints.json: the absolute path of the seed the running emulator was started with.
 SEED_PATH_FILE = 'seed-path'
 _FAULT_CODES = {429: 'TooManyRequests', 500: 'generalException', 503: 'serviceNotAvailable',
@@ -69,13 +70,18 @@ class _Handler(BaseHTTPRequestHandler):
 class Emulator(object):
     """The emulator in this process.
 
-    Emulator(state_dir, seed_path, page_size=100, faults=None, reset=False, host='127.0.0.1', port=0)
+    Emulator(state_dir, seed_path, page_size=100, faults=None, reset=False, host='127.0.0.1', port=0,
+             trusted_cas=())
     .start() / .stop() (or `with`), .endpoints, .requests(since), .clear_requests(), .set_faults(dict),
     .operator_credentials(tenant, operator=0), .store (the directory; hold store.lock to read it).
     """
 
-    def __init__(self, state_dir, seed_path, page_size=100, faults=None, reset=False, host='127.0.0.1', port=0):
+    def __init__(self, state_dir, seed_path, page_size=100, faults=None, reset=False, host='127.0.0.1', port=0,
+                 trusted_cas=()):
         load_route_modules()
+        # PEM CA bundles trusted, besides the emulator's own CA, for HTTPS to external token issuers (the OpenID
+        # configuration and keys of a federated credential's issuer: identity_federated.py)
+        self.trusted_cas = list(trusted_cas or ())
         os.makedirs(state_dir, 0o700, exist_ok=True)
         self.state_dir = state_dir
         self.page_size = page_size

@@ -3,9 +3,11 @@ state.json, kept in memory behind one lock, and saved atomically after every
 write so a restart finds it as it was.
 
 data = {tenants: {id: tenant}, secrets: {keyId: sha256}, certificates: {keyId: pem}, operators: [...]}
+  (certificates: the X.509 certificate of every key credential of an application, seeded or added through Graph,
+  by its keyId; the login listener checks client assertions against them: register_certificate, certificate_pem)
 tenant = {id, domain, displayName, policy, applications, servicePrincipals, appRoleAssignments,
           directoryRoles: {spId: [role names]}, owners: {appObjectId: [spIds]}, created: {appId: epoch},
-          users, exchange}
+          oauth2PermissionGrants: [grant in Graph's shape], users, exchange}
 Other services keep their own section in the tenant (as `exchange`).
 """
 
@@ -78,6 +80,18 @@ class Store(object):
     @staticmethod
     def directory_role_ids(tenant, principal_id):
         return [catalog.DIRECTORY_ROLES[name] for name in tenant['directoryRoles'].get(principal_id, [])]
+
+    # Key credentials -----------------------------------------------------------------------
+
+    def register_certificate(self, key_id, pem):
+        """Keep the certificate (PEM) of a key credential, so a client assertion signed with its key is accepted."""
+        self.data['certificates'][key_id] = pem
+
+    def forget_certificate(self, key_id):
+        self.data['certificates'].pop(key_id, None)
+
+    def certificate_pem(self, key_id):
+        return self.data['certificates'].get(key_id)
 
     # Persistence ------------------------------------------------------------------------
 

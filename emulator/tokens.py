@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import time
 import uuid
 
@@ -37,19 +38,54 @@ def jwks(signing_key):
                       'e': number(numbers.e)}]}
 
 
-def issue(signing_key, tenant_id, audience, client_id, app_name, principal_id, roles, wids=None):
-    """An app-only access token (v1.0 format, as Graph and Exchange receive them)."""
-    now = int(time.time())
-    claims = {
-        'aud': audience, 'iss': 'https://sts.windows.net/%s/' % tenant_id, 'iat': now, 'nbf': now,
-        'exp': now + LIFETIME, 'tid': tenant_id, 'appid': client_id, 'appidacr': '1',
-        'app_displayname': app_name, 'oid': principal_id, 'sub': principal_id, 'idtyp': 'app', 'ver': '1.0',
-        'roles': roles, 'uti': _b64(uuid.uuid4().bytes), 'rh': '0.emulator.',
-    }
-    if wids is not None:
-        claims['wids'] = wids
+def _sign(signing_key, claims):
     return jwt.encode(claims, signing_key, algorithm='RS256', headers={'kid': key_id(signing_key),
                                                                        'x5t': key_id(signing_key)})
+
+
+def _common(tenant_id, audience, client_id, app_name, subject):
+    now = int(time.time())
+    return {'aud': audience, 'iss': 'https://sts.windows.net/%s/' % tenant_id, 'iat': now, 'nbf': now,
+            'exp': now + LIFETIME, 'tid': tenant_id, 'appid': client_id, 'app_displayname': app_name, 'sub': subject,
+            'ver': '1.0', 'uti': _b64(uuid.uuid4().bytes), 'rh': '0.emulator.'}
+
+
+def issue(signing_key, tenant_id, audience, client_id, app_name, principal_id, roles, wids=None, appidacr='1'):
+    """An app-only access token (v1.0 format, as Graph and Exchange receive them). appidacr: how the client
+    authenticated (1 a secret, 2 a certificate or other assertion)."""
+    claims = _common(tenant_id, audience, client_id, app_name, principal_id)
+    claims.update(appidacr=appidacr, oid=principal_id, idtyp='app', roles=roles)
+    if wids is not None:
+        claims['wids'] = wids
+    return _sign(signing_key, claims)
+
+
+def issue_delegated(signing_key, tenant_id, audience, client, user, scopes, wids, appidacr='0'):
+    """An access token for a signed-in user (delegated): `scp` holds the granted delegated permissions, `oid`/`upn`
+    the user, `wids` the user's directory role template ids; no `roles`. client = (app id, display name).
+    https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference"""
+    # sub is pairwise (per user and app) in Entra: here a stable hash of both
+    subject = _b64(hashlib.sha256(('%s|%s' % (user['id'], client[0])).encode()).digest())
+    claims = _common(tenant_id, audience, client[0], client[1], subject)
+    claims.update(appidacr=appidacr, oid=user['id'], idtyp='user', scp=' '.join(scopes), wids=wids,
+                  upn=user['userPrincipalName'], unique_name=user['userPrincipalName'],
+                  name=user.get('displayName') or user['userPrincipalName'], amr=['pwd', 'mfa'])
+    return _sign(signing_key, claims)
+
+
+def id_token(signing_key, issuer, tenant_id, client_id, user):
+    """An OpenID Connect ID token (v2.0) for the client: https://learn.microsoft.com/entra/identity-platform/
+    id-token-claims-reference"""
+    now = int(time.time())
+    return _sign(signing_key, {
+        'aud': client_id, 'iss': issuer, 'iat': now, 'nbf': now, 'exp': now + LIFETIME, 'tid': tenant_id,
+        'oid': user['id'], 'sub': _b64(hashlib.sha256(('%s|%s' % (user['id'], client_id)).encode()).digest()),
+        'preferred_username': user['userPrincipalName'], 'name': user.get('displayName') or '', 'ver': '2.0'})
+
+
+def client_info(user_id, tenant_id):
+    """The client_info a v2.0 token response carries when the client asks for it (msal does): uid and utid."""
+    return _b64(json.dumps({'uid': user_id, 'utid': tenant_id}).encode())
 
 
 def bearer_claims(request, audiences):

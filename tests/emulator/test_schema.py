@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 
 import pytest
+from emulator_client import app_token, new_app
 from graph_schema import needs_schema, properties
+from key_certificates import Certificate
 
 pytestmark = needs_schema
 
@@ -40,6 +42,24 @@ def test_operator_key_credential(client, schema, emu):
         _tenant, app = emu.store.home_of(client.seed['operators'][0]['app_id'])
         credential = dict(app['keyCredentials'][0])
     assert served(credential) <= schema('keyCredential')
+
+
+def test_key_credential_answers_and_delegated_permission_grants(client, schema):
+    tenant = client.tenant(1)
+    first, second = Certificate('schema first'), Certificate('schema second')
+    app = client.call(tenant, 'POST', '/v1.0/applications', {'displayName': 'Schema keys',
+                                                             'keyCredentials': [first.key_credential()]}).json()
+    assert served(app['keyCredentials'][0]) <= schema('keyCredential')
+    added = client.call(tenant, 'POST', '/v1.0/applications/%s/addKey' % app['id'], {
+        'keyCredential': second.key_credential(), 'passwordCredential': None, 'proof': first.proof(app['id'])}).json()
+    assert served(added) <= schema('keyCredential'), added
+    granting_app, _sp, _object_id, secret = new_app(client, tenant, 'Schema grants', graph=['Directory.ReadWrite.All'])
+    client_sp = client.call(tenant, 'POST', '/v1.0/servicePrincipals', {'appId': app['appId']}).json()['id']
+    grant = client.call(tenant, 'POST', '/v1.0/oauth2PermissionGrants', {
+        'clientId': client_sp, 'consentType': 'AllPrincipals', 'scope': 'User.Read',
+        'resourceId': client.principal(tenant, '00000003-0000-0000-c000-000000000000')['id']},
+        token=app_token(client, tenant, granting_app, secret)).json()
+    assert served(grant) <= schema('oAuth2PermissionGrant'), served(grant) - schema('oAuth2PermissionGrant')
 
 
 def test_service_principal_assignment_and_roles(client, schema):
