@@ -12,6 +12,7 @@ import os
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report as report
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_model as model
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _report_notify as notify
@@ -76,7 +77,17 @@ def expected_of(host_vars, profile):
         # the lock is on unless the tenant's settings turn it off (entra_app_instance_lock, default true)
         instance_lock=baseline['instance_lock'] or setting('entra_app_instance_lock') in (True, 'true', 'True'),
         scoped_access=baseline['scoped_access'] or rooms_scope,
+        operator_role=operator_role_of(host_vars) if baseline['operator_least_privilege'] else None,
     )
+
+
+def operator_role_of(host_vars):
+    """What the operator is for in this tenant (bookingsone_operator_role; default: this playbook's need, an audit)."""
+    role = host_vars.get('bookingsone_operator_role') or 'audit'
+    if role not in bookingsone.OPERATOR_ROLES:
+        raise AnsibleActionFail('bookingsone_operator_role of %s is %r; allowed: %s' % (
+            host_vars.get('inventory_hostname'), role, ', '.join(sorted(bookingsone.OPERATOR_ROLES))))
+    return role
 
 
 def audited_run(args, hostvars):

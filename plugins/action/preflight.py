@@ -18,7 +18,8 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess i
 
 
 # The module's options that need the tenant (or the module's own input checks).
-CHECKS = ('secret_lifetime_days', 'redirect_uris', 'graph_permissions', 'delegate', 'rooms', 'handoff_url')
+CHECKS = ('secret_lifetime_days', 'redirect_uris', 'graph_permissions', 'delegate', 'rooms', 'handoff_url',
+          'operator_role')
 
 
 class ActionModule(ActionBase):

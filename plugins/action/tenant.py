@@ -65,8 +65,8 @@ class Steps(object):
         return self.add(name, self.runner.run(module, args))
 
 
-def preflight_args(entra, rooms):
-    args = {}
+def preflight_args(entra, rooms, operator_role=None):
+    args = dict(operator_role=operator_role) if operator_role else {}
     if entra:
         secret = entra['secret']
         args.update(secret_lifetime_days=secret['lifetime_days'], secret_rotate_before_days=secret['rotate_before_days'],
@@ -240,7 +240,8 @@ class ActionModule(ActionBase):
                     raise AnsibleActionFail(str(exc))
         steps = Steps(runner)
         try:
-            checked = args['checked'] or steps.run('preflight', preflight, dict(preflight_args(entra, rooms)))
+            checked = args['checked'] or steps.run('preflight', preflight, preflight_args(
+                entra, rooms, args['operator_role']))
             scoped = SCOPED if args['access_scope'] == 'rooms' else {}
             if entra:
                 run_entra(steps, entra, store, scoped)
@@ -274,4 +275,6 @@ class ActionModule(ActionBase):
                 handoff_store=(steps.results.get('app_secret') or {}).get('handoff_store'))
         if rooms:
             found['rooms'] = observed_rooms(steps, rooms, checked) if selected else []
+        if checked.get('operator'):
+            found['operator'] = checked['operator']
         return found

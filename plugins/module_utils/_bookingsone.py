@@ -78,3 +78,67 @@ def room_settings():
 def exchange_defaults():
     """{calendar_processing option: Exchange's default}, what offboarding restores unless a value was recorded."""
     return dict((option, default) for rule in ROOM_POLICY for option, _value, default in rule.settings)
+
+
+class OperatorRole(object):
+    """What the operator identity needs in a tenant for one kind of work: Microsoft Graph application permissions,
+    whether Exchange Online's Exchange.ManageAsApp, and a Microsoft Entra role: any of `directory_roles` suffices,
+    the first is the one bootstrap assigns (Global Administrator always suffices)."""
+
+    def __init__(self, name, playbooks, graph, exchange, directory_roles, why):
+        self.name, self.playbooks, self.graph, self.exchange = name, playbooks, graph, exchange
+        self.directory_roles, self.why = directory_roles, why
+
+    @property
+    def directory_role(self):
+        """The role bootstrap assigns, or None."""
+        return self.directory_roles[0] if self.directory_roles else None
+
+
+# Microsoft Entra built-in roles by template id, the id a role assignment's roleDefinitionId and a token's `wids`
+# carry. https://learn.microsoft.com/entra/identity/role-based-access-control/permissions-reference
+DIRECTORY_ROLES = {
+    'Global Administrator': '62e90394-69f5-4237-9190-012177145e10',
+    'Privileged Role Administrator': 'e8611ab8-c189-46e8-94e1-60213ab1f814',
+    'Application Administrator': '9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3',
+    'Cloud Application Administrator': '158c047a-c907-4556-b7ef-446551a6b5f7',
+    'Global Reader': 'f2ef992c-3afb-46b9-b7cf-a126ee74c451',
+    'Security Reader': '5d6b6bb7-de71-4623-b4af-96380a352509',
+    'Exchange Recipient Administrator': '31392ffb-586c-42d1-9346-e59415a2cc4e',
+    'Exchange Administrator': '29232cdf-9323-42fd-ade2-1d097af3e4de',
+}
+
+# The operator's least privilege per playbook (README "The operator identity"): bootstrap grants exactly one of
+# these, the preflight checks the one its playbook needs, the audit fails an operator holding more (strict).
+# Exchange's read-only roles run its Get-* cmdlets only; Recipient Administrator runs Set-CalendarProcessing and
+# Add-MailboxPermission; RBAC for Applications (access scope rooms) needs Organization Management.
+# https://learn.microsoft.com/exchange/permissions-exo/permissions-exo
+OPERATOR_ROLES = dict((role.name, role) for role in (
+    OperatorRole('audit', ('audit.yml',), ('Application.Read.All',), True,
+                 ('Global Reader', 'Security Reader', 'Exchange Recipient Administrator', 'Exchange Administrator'),
+                 "read-only: Exchange offers the two reader roles its Get-* cmdlets only (an Exchange administrator "
+                 "role serves as well, but is more than an audit needs)"),
+    OperatorRole('rotate', ('rotate_secrets.yml',), ('Application.ReadWrite.OwnedBy',), False, (),
+                 "the operator owns the app it created, so it may add and remove that app's secrets and nothing else"),
+    OperatorRole('onboard', ('onboard.yml', 'offboard.yml'),
+                 ('Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'), True,
+                 ('Exchange Recipient Administrator', 'Exchange Administrator'),
+                 "create the app, grant admin consent; calendar processing and Full Access are recipient cmdlets"),
+    OperatorRole('onboard_scoped', ('onboard.yml', 'offboard.yml'),
+                 ('Application.ReadWrite.All', 'AppRoleAssignment.ReadWrite.All'), True, ('Exchange Administrator',),
+                 "RBAC for Applications (service principal, scope, role assignments, group) needs Organization "
+                 "Management"),
+))
+# Graph permissions an operator may hold besides its role's without holding more than it needs: the preflight reads
+# the app management policies with one, and room discovery from Graph places needs the other.
+OPERATOR_OPTIONAL_GRAPH = ('Policy.Read.All', 'Place.Read.All')
+# Graph permissions that include another's rights: holding the wider one meets a need for the narrower.
+# https://learn.microsoft.com/graph/permissions-reference
+GRAPH_SUPERSETS = {'Application.Read.All': ('Application.ReadWrite.All',),
+                   'Application.ReadWrite.OwnedBy': ('Application.ReadWrite.All',)}
+# The Microsoft Entra roles a person must hold to bootstrap an operator: grant Microsoft Graph application
+# permissions (Privileged Role Administrator) and create service principals (an application administrator), or
+# Global Administrator for both. https://learn.microsoft.com/entra/identity/enterprise-apps/grant-admin-consent
+BOOTSTRAP_ADMIN_ROLES = (('Global Administrator',),
+                         ('Privileged Role Administrator', 'Cloud Application Administrator'),
+                         ('Privileged Role Administrator', 'Application Administrator'))

@@ -126,3 +126,9 @@ def recipient_names(recipient):
     keys = ('Identity', 'Name', 'Alias', 'DisplayName', 'PrimarySmtpAddress', 'UserPrincipalName',
             'WindowsLiveID', 'ExternalDirectoryObjectId', 'DistinguishedName', 'Guid')
     return set(str(recipient[k]).lower() for k in keys if recipient.get(k))
+
+
+# https://learn.microsoft.com/powershell/module/exchange/get-mailbox
+def probe(exo):
+    """One cheap read: the identity may run Exchange Online's cmdlets in this tenant."""
+    exo.invoke('Get-Mailbox', {'ResultSize': 1})

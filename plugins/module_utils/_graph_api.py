@@ -221,3 +221,33 @@ def default_app_management_policy(graph):
 # https://learn.microsoft.com/graph/api/appmanagementpolicy-list-appliesto (the reverse: policies on one app)
 def app_management_policies_of(graph, object_id):
     return graph.list('/applications/%s/appManagementPolicies' % quote(object_id))
+
+
+# Microsoft Entra role assignments at tenant scope ('/').
+# https://learn.microsoft.com/graph/api/rbacapplication-list-roleassignments
+def directory_role_assignments(graph, principal_id):
+    return graph.list('/roleManagement/directory/roleAssignments',
+                      params={'$filter': 'principalId eq %s' % odata_quote(principal_id)})
+
+
+# https://learn.microsoft.com/graph/api/rbacapplication-post-roleassignments
+def assign_directory_role(graph, principal_id, role_definition_id, retry_codes=()):
+    return graph.json_or_none(graph.request(
+        'POST', '/roleManagement/directory/roleAssignments', retry_codes=retry_codes,
+        body={'principalId': principal_id, 'roleDefinitionId': role_definition_id, 'directoryScopeId': '/'}))
+
+
+# https://learn.microsoft.com/graph/api/unifiedroleassignment-delete
+def remove_directory_role(graph, assignment_id):
+    graph.delete('/roleManagement/directory/roleAssignments/%s' % quote(assignment_id))
+
+
+# https://learn.microsoft.com/graph/api/serviceprincipal-delete
+def delete_service_principal(graph, object_id):
+    graph.delete('/servicePrincipals/%s' % quote(object_id))
+
+
+# https://learn.microsoft.com/graph/api/application-list
+def probe(graph):
+    """One cheap read: the identity may read app registrations in this tenant."""
+    graph.request('GET', '/applications', params={'$top': '1', '$select': 'id'})

@@ -65,6 +65,12 @@ class Connection(object):
         """The tenant's GUID as the token states it (the option may be a domain name)."""
         return self._tokens.tenant_id if self._tokens else self.params['tenant_id']
 
+    def token_claims(self, service, refresh=False):
+        """What this connection's token for a service says of its holder: `roles` (the application permissions
+        consented to it), `wids` (its Microsoft Entra roles), `scp` and `oid` (a person's token). refresh=True asks
+        the identity platform for a new token, which states what is granted now."""
+        return _auth.token_claims(self._shared()['tokens'].token(service, refresh=refresh))
+
     def take_warnings(self):
         if self._exchange is None:
             return []
@@ -112,6 +118,17 @@ class TaskState(object):
         if header:
             diff['before_header'] = diff['after_header'] = header
         self._diffs.append(diff)
+
+    def step(self, logic, **params):
+        """Another module's logic as a step of this task, on the same connection and with its own options:
+        what it changes (and its diffs) counts here, also when it fails after a write. Returns its result."""
+        child = TaskState(dict(self.params, **params), self.check_mode, self.want_diff, self.connection)
+        try:
+            logic(child)
+        finally:
+            self._diffs.extend(child._diffs)
+            self.result['changed'] = self.result['changed'] or child.result['changed']
+        return child.result
 
     def execute(self, main):
         """Run main(self); (result, failure) where failure is None or (msg, extra result keys)."""

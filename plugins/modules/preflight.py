@@ -84,6 +84,15 @@ options:
   handoff_url:
     description: The Bookings ONE hand-off endpoint, if any; must be https.
     type: str
+  operator_role:
+    description:
+      - What the playbook needs of the operator identity (V(audit), V(rotate), V(onboard), V(onboard_scoped), as
+        the README's least-privilege table lists them). The operator's own tokens are read; a missing admin
+        consent (an application permission, C(Exchange.ManageAsApp), or no service principal at all) is refused
+        naming it and the tenant's admin consent URL, a missing Microsoft Entra role naming the roles that would do.
+      - The operator's holdings are returned as RV(operator).
+    type: str
+    choices: [audit, rotate, onboard, onboard_scoped]
   known_variables:
     description:
       - Names of variables the caller documents besides the roles' own options (handled by the
@@ -149,6 +158,13 @@ app_management_policy:
       the app)), else the tenant default (C(tenant app management policy)).
   returned: when O(secret_lifetime_days) is given
   type: dict
+operator:
+  description:
+    - What the operator holds in the tenant, from its own tokens - C(principal_id), C(graph) and C(exchange)
+      (application permissions), C(directory_roles) (Microsoft Entra roles, null when the token does not say) - and
+      C(role), C(missing), C(extra) against O(operator_role).
+  returned: when O(operator_role) is given
+  type: dict
 notes:
   description: What was cleaned up or could not be checked (repeated values, an unreadable policy).
   returned: always
@@ -169,6 +185,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _secr
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._names import kept_once
+from ansible_collections.bookingsone.office365.plugins.module_utils import _operator_access as operator_access
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import (
     SELECTION_SPEC, check_source, discover, select)
 from ansible_collections.bookingsone.office365.plugins.module_utils._validate import (
@@ -305,11 +322,54 @@ def describe_selection(spec):
     return ', '.join(said)
 
 
+def admin_consent_url(state):
+    """The page where the tenant's administrator consents to the operator app for the organization.
+    https://learn.microsoft.com/entra/identity-platform/v2-admin-consent"""
+    return '%s/%s/adminconsent?client_id=%s' % (state.connection.endpoints.login, state.tenant_id,
+                                                state.params['client_id'])
+
+
+def check_operator(state, problems, notes):
+    """What the operator holds, from its own tokens; what the playbook needs and it lacks goes to `problems`."""
+    role = bookingsone.OPERATOR_ROLES[state.params['operator_role']]
+    what = 'the operator app %s' % state.params['client_id']
+    try:
+        graph = state.connection.token_claims('graph')
+        exchange = state.connection.token_claims('exchange') if role.exchange else None
+    except MicrosoftApiError as exc:
+        if exc.service != 'login' or 'AADSTS700016' not in exc.message:
+            raise
+        problems.found.append('%s has no service principal in this tenant, so nobody consented to it here: run '
+                              'playbooks/bootstrap.yml for this tenant, or have its administrator open %s'
+                              % (what, admin_consent_url(state)))
+        return None
+    access = operator_access.held(graph, exchange)
+    lacking = operator_access.missing(access, role)
+    if lacking['consent']:
+        problems.found.append('consent: %s lacks %s, which %s needs: run playbooks/bootstrap.yml -e '
+                              'bookingsone_operator_role=%s for this tenant, or have its administrator grant them '
+                              '(%s, if the app requests them)'
+                              % (what, ', '.join(lacking['consent']), ' and '.join(role.playbooks), role.name,
+                                 admin_consent_url(state)))
+    if lacking['directory_role']:
+        problems.found.append('role: %s (service principal %s) holds none of the Microsoft Entra roles %s needs (%s): '
+                              'run playbooks/bootstrap.yml -e bookingsone_operator_role=%s for this tenant, or assign '
+                              '%s to it' % (what, access['principal_id'], ' and '.join(role.playbooks),
+                                            ' or '.join(role.directory_roles), role.name, role.directory_role))
+    if role.directory_roles and access['directory_roles'] is None:
+        notes.append('the operator\'s token does not state its Microsoft Entra roles (no wids claim), so they were '
+                     'not checked')
+    return dict(access, role=role.name, missing=lacking, extra=operator_access.extra(access, role))
+
+
 def main_logic(state):
     params = state.params
     if params['rooms'] is not None:  # before any request: no Graph places in some clouds
         check_source(params['cloud'], params['rooms']['source'], params['rooms']['room_list'])
     problems, notes = Problems(), []
+    if params['operator_role'] is not None and operator_access.signs_in_as_app(params):
+        state.result['operator'] = check_operator(state, problems, notes)
+        refuse(problems)  # the checks below would only meet the same refusal from the tenant
     if params['secret_lifetime_days'] is not None:
         problems.check(check_secret_policy, params['secret_lifetime_days'], params['secret_rotate_before_days'],
                        params['secret_grace_days'], bookingsone.SECRET_MAX_LIFETIME_DAYS)
@@ -327,6 +387,10 @@ def main_logic(state):
         state.result['delegate'] = check_delegate(state, problems)
     if params['rooms'] is not None:
         state.result['rooms'] = check_rooms(state, problems, notes)
+    refuse(problems)
+
+
+def refuse(problems):
     if problems.found:
         raise InputError('preflight refused %d input(s), so nothing was written to this tenant: %s'
                          % (len(problems.found), '; '.join(problems.found)))
@@ -345,6 +409,7 @@ SPEC = dict(
         delegate=dict(type='str'),
         rooms=dict(type='dict', options=SELECTION_SPEC),
         handoff_url=dict(type='str'),
+        operator_role=dict(type='str', choices=sorted(bookingsone.OPERATOR_ROLES)),
         known_variables=dict(type='list', elements='str'),
         handoff_store=dict(type='dict', options=dict(directory=dict(type='path', required=True),
                                                      name=dict(type='str', required=True))),

@@ -227,6 +227,14 @@ options:
     description: Return RV(observed) for the audit report.
     type: bool
     default: false
+  operator_role:
+    description:
+      - What this task needs of the operator identity (V(audit), V(rotate), V(onboard), V(onboard_scoped)); its
+        preflight step refuses the tenant, naming the missing consent or Microsoft Entra role, before any other
+        request (see M(bookingsone.office365.preflight)). Not checked when O(checked) is given (the preflight ran).
+      - With O(observe=true) what the operator holds goes to RV(observed), for the audit's least-privilege control.
+    type: str
+    choices: [audit, rotate, onboard, onboard_scoped]
 extends_documentation_fragment:
   - bookingsone.office365.connection
   - ansible.builtin.action_common_attributes
@@ -259,7 +267,8 @@ observed:
   description:
     - C(app) (the M(bookingsone.office365.app_registration_info) result, with the C(credential_policy) the
       preflight read) and C(rooms) (each selected room with C(calendar_processing) and C(full_access)), read
-      by the steps; C(access_scope) as RV(access_scope).
+      by the steps; C(access_scope) as RV(access_scope); C(operator), what the operator identity holds (as
+      the preflight's RV(bookingsone.office365.preflight#module:operator)), when O(operator_role) is given.
   returned: with O(observe=true)
   type: dict
 access_scope:
@@ -325,6 +334,7 @@ SPEC = dict(argument_spec=dict(
     )),
     checked=dict(type='dict'),
     observe=dict(type='bool', default=False),
+    operator_role=dict(type='str', choices=sorted(bookingsone.OPERATOR_ROLES)),
     known_variables=dict(type='list', elements='str'),
 ))
 

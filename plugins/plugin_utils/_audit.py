@@ -12,6 +12,7 @@ is the one place that names them; reports read these fields and never parse a na
 from __future__ import annotations
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
+from ansible_collections.bookingsone.office365.plugins.module_utils import _operator_access as operator_access
 from ansible_collections.bookingsone.office365.plugins.module_utils._secrets import parse_datetime
 
 PASS, FAIL, ERROR = 'pass', 'fail', 'error'
@@ -21,10 +22,11 @@ MAX_SECRET_DAYS = bookingsone.SECRET_MAX_LIFETIME_DAYS
 # app instance property lock (Zero Trust assessment) and Exchange RBAC-scoped mailbox access (Maester).
 PROFILES = dict(
     baseline=dict(description='the Bookings ONE setup as the collection makes it', secret_max_days=MAX_SECRET_DAYS,
-                  instance_lock=False, scoped_access=False),
-    strict=dict(description='baseline, plus client secrets of at most 180 days, the app instance property lock '
-                            'and mailbox access scoped to the managed rooms', secret_max_days=180,
-                instance_lock=True, scoped_access=True),
+                  instance_lock=False, scoped_access=False, operator_least_privilege=False),
+    strict=dict(description='baseline, plus client secrets of at most 180 days, the app instance property lock, '
+                            'mailbox access scoped to the managed rooms and an operator that holds no more than its '
+                            'role needs', secret_max_days=180,
+                instance_lock=True, scoped_access=True, operator_least_privilege=True),
 )
 
 FIX_READ = ('check that the operator identity holds what audit.yml needs in this tenant (README: "The operator '
@@ -59,6 +61,10 @@ CATALOGUE = {
                       'set entra_app_secret_lifetime_days within the policy, then ' + FIX_FORCE),
     'scope.rooms_only': ('scope', 'app', 'Bookings ONE can reach only the managed rooms',
                          'set bookingsone_access_scope: rooms, then run onboard.yml'),
+    'operator.least_privilege': ('scope', 'tenant', 'the operator holds no more than its role needs',
+                                 'remove what the operator holds beyond bookingsone_operator_role: run '
+                                 'playbooks/bootstrap.yml with that role (it grants exactly the role\'s), or set '
+                                 'bookingsone_operator_role to what the operator is for'),
     'rooms.readable': ('rooms', 'tenant', 'rooms readable',
                        'give the operator an Exchange role that reads the rooms (Global Reader or Security Reader), '
                        'then run audit.yml again'),
@@ -146,7 +152,8 @@ def tenant_controls(tenant, expected, observed):
     """Controls of one tenant.
 
     expected: callback_url, permissions, delegate, rotate_before_days, secret_display_name,
-              secret_max_days, instance_lock (bool: judged), scoped_access (bool: judged)
+              secret_max_days, instance_lock (bool: judged), scoped_access (bool: judged),
+              operator_role (judged when set: what the operator is for)
     observed: {'error': str} when the tenant could not be read at all, else
               {'app': app_registration_info result or None, 'rooms': room_info rooms or None,
                'rooms_error': str or None}
@@ -155,18 +162,39 @@ def tenant_controls(tenant, expected, observed):
     if observed is None or observed.get('error'):
         reason = (observed or {}).get('error') or 'the tenant was not reached'
         return [control(tenant, 'tenant.reachable', ERROR, None, True, detail=reason)]
+    operator = [operator_control(tenant, expected['operator_role'], observed.get('operator'))] \
+        if expected.get('operator_role') else []
     app_info = observed.get('app')
     if app_info is not None and not app_info.get('exists'):
-        return [control(tenant, 'app.exists', FAIL, False, True, detail=NOT_ONBOARDED)] + \
+        return operator + [control(tenant, 'app.exists', FAIL, False, True, detail=NOT_ONBOARDED)] + \
             room_controls(tenant, expected, observed)
     app = (app_info or {}).get('app') if app_info is not None else None
-    results = [judge(tenant, 'app.exists', None if app_info is None else True, True, lambda v: v is True)]
+    results = operator + [judge(tenant, 'app.exists', None if app_info is None else True, True, lambda v: v is True)]
     results.extend(app_controls(tenant, expected, app))
     results.extend(secret_controls(tenant, expected, app_info, app))
     results.extend(room_controls(tenant, expected, observed))
     if expected.get('scoped_access'):
         results.append(scope_control(tenant, observed.get('access_scope'), (app or {}).get('granted_permissions')))
     return results
+
+
+def operator_control(tenant, role_name, operator):
+    """The operator identity holds no more than its role (bookingsone_operator_role) needs, as its own tokens state:
+    no other Graph or Exchange application permission (the optional ones aside), no other directory role."""
+    role = bookingsone.OPERATOR_ROLES[role_name]
+    expected = dict(role=role.name, graph=list(role.graph) + list(bookingsone.OPERATOR_OPTIONAL_GRAPH),
+                    exchange=[operator_access.MANAGE_AS_APP] if role.exchange else [],
+                    directory_roles=[role.directory_role] if role.directory_role else [])
+    if not operator:
+        return control(tenant, 'operator.least_privilege', ERROR, None, expected, detail='not read')
+    observed = dict((key, operator.get(key)) for key in ('graph', 'exchange', 'directory_roles'))
+    if operator.get('directory_roles') is None:
+        return control(tenant, 'operator.least_privilege', ERROR, observed, expected,
+                       detail='the operator\'s token does not state its Microsoft Entra roles (no wids claim)')
+    more = operator_access.extra(operator, role)
+    said = ['%s %s' % (kind.replace('_', ' '), ', '.join(names)) for kind, names in sorted(more.items()) if names]
+    return control(tenant, 'operator.least_privilege', FAIL if said else PASS, observed, expected,
+                   detail='holds more than %s needs: %s' % (role.name, '; '.join(said)) if said else None)
 
 
 def app_controls(tenant, expected, app):

@@ -48,6 +48,9 @@ NOT_RUN = {
         "the test's emulator instead",
     '.venv/bin/ansible-builder build  -f execution-environment/execution-environment.yml '
     '-t bookingsone-office365-ee:0.1.0': 'needs a running podman or docker, and pulls its base image from quay.io',
+    '.venv/bin/ansible-playbook -i inventories/prod playbooks/bootstrap.yml -e bookingsone_operator_role=onboard':
+        'waits for a person to sign in with the device code it prints; tests/integration/test_bootstrap.py runs it '
+        'and approves the code through the emulator',
     '.venv/bin/python tools/stress_secret_lifecycle.py --rounds 20':
         'about 15 minutes; tests/integration/test_secret_concurrency.py runs its checks for three rounds',
 }

@@ -8,7 +8,7 @@ import pytest
 from ansible_collections.bookingsone.office365.plugins.module_utils import _graph_api as graph_api
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.modules import admin_consent
-from ansible_collections.bookingsone.office365.plugins.modules.admin_consent import (
+from ansible_collections.bookingsone.office365.plugins.module_utils._consent import (
     REPLICATING, create_principal, held_permissions, resource_principal)
 
 from ..module_utils.fakes import FakeConnection, run_logic
