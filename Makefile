@@ -45,14 +45,14 @@ $(LINK):
 
 venv: $(VENV)/bin/.installed $(LINK)
 
-# pytest on the given directories. Its exit code 5 ("no tests collected") is a failure, except
+# pytest on the given directories ($(2): more options). Its exit code 5 ("no tests collected") is a failure, except
 # while none of them holds a test file yet: then there is nothing to run and we say so.
 define pytest
 	@if [ -z "$$(find $(1) -name 'test_*.py' -o -name '*_test.py' 2>/dev/null)" ]; then \
 		echo "pytest: no test files in $(1) yet, nothing to run"; \
 	else \
-		echo "$(VENV)/bin/python -m pytest $(1)"; \
-		$(BIN)/python -m pytest $(1); \
+		echo "$(VENV)/bin/python -m pytest $(1) $(2)"; \
+		$(BIN)/python -m pytest $(1) $(2); \
 	fi
 endef
 
@@ -60,7 +60,7 @@ unit: venv
 	$(call pytest,tests/unit tests/emulator)
 
 integration: venv
-	$(call pytest,tests/integration)
+	$(call pytest,tests/integration,-n 2 --dist loadfile)
 
 # The audit report page in headless Chromium (tests/browser, screenshots in tests/output/browser), and
 # its metrics file in promtool. Debian's chromium, and Debian's prometheus for its promtool, are

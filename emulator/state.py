@@ -95,7 +95,8 @@ class Store(object):
 
     # Persistence ------------------------------------------------------------------------
 
-    def save(self):
+    def save(self, tenant=None):
+        """Persist the state; `tenant`, when given, is the one tenant the write changed (the rest is unchanged)."""
         tmp = self.path + '.tmp'
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as handle:

@@ -15,7 +15,7 @@ from helpers import app_by_unique, days_from_now, operator_playbook, tenant_host
 
 @pytest.fixture(scope='module')
 def fleet(harness, tmp_path_factory):
-    """An inventory of two tenants: Contoso, and Tailspin, where Exchange refuses the operator."""
+    """An inventory of two tenants: Contoso, and Tailspin, where the operator holds no Exchange role (Exchange refuses it)."""
     root = tmp_path_factory.mktemp('fleet')
     hosts = dict(contoso=tenant_host('contoso', harness.tenant(1), root / 'handoff'),
                  tailspin=tenant_host('tailspin', harness.tenant(3), root / 'handoff'))
@@ -51,7 +51,10 @@ def test_onboard_isolates_a_failing_tenant(harness, fleet):
     assert run.recap['contoso']['failed'] == 0 and run.recap['tailspin']['rescued'] == 1, run
     assert run.recap['tailspin']['failed'] == 1  # the failed tenant fails its own host, and only it
     assert '1 of 2 tenant(s) in this run succeeded, 1 failed: tailspin (' in run.output
-    assert 'AuthorizationException' in run.output
+    # refused by its preflight, before any write, naming the role the operator lacks there
+    assert 'holds none of the Microsoft Entra roles onboard.yml and offboard.yml needs (Exchange Recipient ' \
+        'Administrator or Exchange Administrator)' in run.output, run
+    assert not [r for r in run.writes if r['tenant'] == harness.tenant(3)], run.writes
     with harness.emu.store.lock:
         board = harness.emu.store.tenant(harness.tenant(1))['exchange']['rooms']['board']['calendar_processing']
         assert board['ScheduleOnlyDuringWorkHours'] is False and 'bookings' in board['ResourceDelegates']
