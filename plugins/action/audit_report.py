@@ -93,7 +93,7 @@ def operator_role_of(host_vars):
 def audited_run(args, hostvars):
     """This run's controls, judged from what each tenant in it observed."""
     in_run = set(args['tenants'] if args['in_run'] is None else args['in_run'])
-    controls, retries = [], {}
+    controls, retries, proven = [], {}, dict(works=[], broken={}, not_proven={}, events_made=0)
     for tenant in args['tenants']:
         if tenant not in in_run:
             continue
@@ -101,8 +101,17 @@ def audited_run(args, hostvars):
         observed = host_vars.get('bookingsone_observed')
         controls.extend(tenant_controls(tenant, expected_of(host_vars, args['profile']), observed))
         retries[tenant] = model.sum_retries((observed or {}).get('retries'))
+        proof = (observed or {}).get('proof')
+        if proof and proof.get('ran'):
+            proven['events_made'] += proof.get('events_made') or 0
+            if proof.get('works'):
+                proven['works'].append(tenant)
+            else:
+                proven['broken'][tenant] = proof.get('first_failure')
+        elif proof:
+            proven['not_proven'][tenant] = proof.get('reason')
     # not audited this time: neither an error nor a pass, not compared, their last results carried on
-    return dict(controls=controls, retries=retries, generated=model.now(), warnings=[], merged_from=None,
+    return dict(controls=controls, retries=retries, generated=model.now(), warnings=[], merged_from=None, proof=proven,
                 not_in_run=sorted(set(name for name in args['tenants'] if name not in in_run)),
                 profile=dict(PROFILES[args['profile']], name=args['profile']))
 
@@ -152,6 +161,8 @@ class ActionModule(ActionBase):
                       tenants_by_status=model.by_status(summary),
                       failed_controls=[c for c in controls if c['status'] != 'pass'],
                       drift=dict((k, written['drift'][k]) for k in ('new', 'fixed', 'still_failing', 'previous')))
+        if run.get('proof'):
+            result['proof'] = run['proof']
         if run['merged_from']:
             result['merged_from'] = [entry['path'] for entry in run['merged_from']]
         return result

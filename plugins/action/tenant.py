@@ -22,14 +22,16 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import concurrency
 from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
-    mailbox_permission, preflight, tenant,
+    integration_check, mailbox_permission, preflight, tenant,
 )
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
 from ansible_collections.bookingsone.office365.plugins.module_utils._delegate_record import former_delegates, record_delegate
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import read as read_handoff
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import (
+    InProcess, run_as_app, split_connection, validated_args)
 
 # What Bookings ONE needs (the room policy, the scoped permissions) is defined once, in module_utils/_bookingsone.py.
 SCOPED = bookingsone.SCOPED_ROLES
@@ -208,6 +210,38 @@ def observed_rooms(steps, rooms, checked):
     return found
 
 
+def proof_args(args, rooms, selected, steps, access):
+    """integration_check's options from what this task's steps read: the delegate, the rooms, their booking windows,
+    and in scoped mode what the access scope's verification found."""
+    processing = (steps.results.get('calendar_processing') or {}).get('rooms') or []
+    windows = dict((r['room'].lower(), r['current'].get('booking_window_in_days')) for r in processing
+                   if (r.get('current') or {}).get('booking_window_in_days') is not None)
+    verification = (access or {}).get('verification') or {}
+    wanted = args['proof']
+    return dict(delegate=rooms['delegate'], rooms=selected, scoped=args['access_scope'] == 'rooms',
+                mail_in_scope=(verification.get('in_scope') or {}).get(rooms['delegate']),
+                out_of_scope=sorted(verification.get('out_of_scope') or []), send_mail=wanted['send_mail'],
+                requests=wanted['mode'] == 'full', request_rooms=wanted['request_rooms'], organizer=wanted['organizer'],
+                booking_windows=windows, answer_timeout=wanted['answer_timeout'],
+                sign_in_timeout=wanted['sign_in_timeout'])
+
+
+def prove(loader, store, runner, options):
+    """The proof as Bookings ONE with what the hand-off store holds: dict(ran, reason) and, when it ran,
+    integration_check's result (works, first_failure, findings, events_made)."""
+    stored = store.stored()
+    handed = read_handoff(loader, store.path) if stored['state'] == 'readable' else None
+    if not handed or not handed.get('client_secret'):
+        return dict(ran=False, reason='not proven as Bookings ONE: %s' % (
+            stored['reason'] if stored['state'] != 'readable' else '%s holds no client secret' % store.path))
+    credentials = dict(tenant_id=handed.get('tenant_id') or runner.params['tenant_id'], client_id=handed['client_id'],
+                       client_secret=handed['client_secret'])
+    found = run_as_app(runner, credentials, integration_check, options)
+    if found.get('failed'):
+        return dict(ran=False, reason='the proof could not run: %s' % found.get('msg'))
+    return dict((k, found[k]) for k in ('works', 'first_failure', 'findings', 'events_made'), ran=True, reason=None)
+
+
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
@@ -250,10 +284,22 @@ class ActionModule(ActionBase):
                 run_rooms(steps, rooms, selected, check, args['scoped_access']['app_unique_name'])
                 if scoped and rooms['state'] == 'present':
                     result['access_scope'] = run_access_scope(steps, rooms, args['scoped_access'], selected, check)
+            proof = None
+            handoff = (entra or {}).get('handoff') or args['proof'].get('handoff')
+            if args['proof']['mode'] != 'off' and handoff and rooms and rooms['state'] == 'present' and \
+                    (args['observe'] or not check):
+                proof = prove(self._loader, store or StoreHandoff(self._loader, handoff), runner, proof_args(args, rooms, selected, steps,
+                                                                       result.get('access_scope')))
+                result['proof'] = proof
             if args['observe']:
                 result['observed'] = self._observe(steps, entra, rooms, checked, selected)
                 if rooms:
                     result['observed']['access_scope'] = result.get('access_scope')
+                if proof is not None:
+                    result['observed']['proof'] = proof
+            elif proof is not None and not (proof['ran'] and proof['works']):
+                steps.add('proof', dict(failed=True, msg='Bookings ONE cannot use this tenant: %s' % (
+                    proof['first_failure'] if proof['ran'] else proof['reason'])))
         except StepFailed as exc:
             wrote = [name for name, step in steps.results.items() if step.get('changed') and name != exc.step]
             before = '; the steps before it changed: %s' % ', '.join(wrote) if wrote else ''
@@ -270,7 +316,7 @@ class ActionModule(ActionBase):
         found = {}
         if entra:
             found['app'] = dict(steps.run('app_registration_info', app_registration_info, dict(
-                unique_name=entra['unique_name'], secret_display_name=entra['secret']['display_name'])),
+                unique_name=entra['unique_name'], secret_display_name=entra['secret']['display_name'], sign_ins=True)),
                 credential_policy=checked.get('app_management_policy'),
                 handoff_store=(steps.results.get('app_secret') or {}).get('handoff_store'))
         if rooms:

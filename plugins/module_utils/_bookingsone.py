@@ -21,6 +21,8 @@ LEASE_WAIT_SECONDS = 900
 IN_FLIGHT_SECONDS = 2 * LEASE_SECONDS
 # How long a new secret may take to sign in (Entra reports 4 to 18 s after addPassword).
 SIGN_IN_TIMEOUT = 120
+# retire_when 'unused': an earlier secret Bookings ONE has not signed in with for this many days is retired.
+SECRET_UNUSED_DAYS = 14
 
 # The Microsoft Graph application permissions Bookings ONE is consented, and those of them that reach mailboxes:
 # with access_scope rooms they are granted through Exchange RBAC for Applications (the management role of each),
@@ -65,6 +67,8 @@ ROOM_POLICY = (
              'run onboard.yml (turns auto-decline outside limits off)',
              (('enforce_scheduling_horizon', False, True),)),
 )
+# Exchange's default BookingWindowInDays: how far ahead a room takes bookings when nothing else is known.
+BOOKING_WINDOW_DAYS = 180
 # The delegate gets Full Access to each room; Outlook opens it automatically only when asked for.
 FULL_ACCESS = ('FullAccess',)
 AUTOMAPPING = False
@@ -130,8 +134,9 @@ OPERATOR_ROLES = dict((role.name, role) for role in (
                  "Management"),
 ))
 # Graph permissions an operator may hold besides its role's without holding more than it needs: the preflight reads
-# the app management policies with one, and room discovery from Graph places needs the other.
-OPERATOR_OPTIONAL_GRAPH = ('Policy.Read.All', 'Place.Read.All')
+# the app management policies with one, room discovery from Graph places needs another, and Entra's sign-ins per
+# credential (retire_when unused, the audit's last sign-in per secret) the third.
+OPERATOR_OPTIONAL_GRAPH = ('Policy.Read.All', 'Place.Read.All', 'AuditLog.Read.All')
 # Graph permissions that include another's rights: holding the wider one meets a need for the narrower.
 # https://learn.microsoft.com/graph/permissions-reference
 GRAPH_SUPERSETS = {'Application.Read.All': ('Application.ReadWrite.All',),

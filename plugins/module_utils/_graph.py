@@ -23,8 +23,8 @@ def odata_quote(value):
 class GraphClient(ServiceClient):
     service = 'graph'
 
-    def __init__(self, endpoint, tokens, session, **kwargs):
-        super(GraphClient, self).__init__(endpoint.rstrip('/') + '/v1.0', tokens, session, **kwargs)
+    def __init__(self, endpoint, tokens, session, version='v1.0', **kwargs):
+        super(GraphClient, self).__init__(endpoint.rstrip('/') + '/' + version, tokens, session, **kwargs)
 
     # https://learn.microsoft.com/graph/errors
     def error_from(self, response, method, url):

@@ -32,7 +32,7 @@ class Connection(object):
         # One policy for login, Graph and Exchange: one retry budget per request, one count per connection.
         self.policy = RetryPolicy(max_attempts=params['max_retries'] + 1, wait_budget=params['wait_budget'])
         self.endpoints = Endpoints(params)
-        self._tokens = self._session = self._graph = self._exchange = None
+        self._tokens = self._session = self._graph = self._graph_beta = self._exchange = None
 
     def _shared(self):
         if self._tokens is None:
@@ -51,6 +51,14 @@ class Connection(object):
         if self._graph is None:
             self._graph = GraphClient(self.endpoints.graph, **self._shared())
         return self._graph
+
+    @property
+    def graph_beta(self):
+        """Microsoft Graph's beta endpoint, for the one report v1.0 lacks (credential sign-in activity); what it
+        answers may change without notice. https://learn.microsoft.com/graph/versioning-and-support"""
+        if self._graph_beta is None:
+            self._graph_beta = GraphClient(self.endpoints.graph, version='beta', **self._shared())
+        return self._graph_beta
 
     @property
     def exchange(self):

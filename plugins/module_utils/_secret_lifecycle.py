@@ -35,6 +35,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _secr
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError, TaskFailed
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_plan import Plan
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
+from ansible_collections.bookingsone.office365.plugins.module_utils._sign_in_activity import last_sign_ins
 from ansible_collections.bookingsone.office365.plugins.module_utils._tenant_lease import Lease, LeaseLost, LeaseTimeout
 
 # Where a new secret goes before the tenant records it (app_secret's and the tenant task's `handoff`);
@@ -54,6 +55,8 @@ LIFECYCLE_SPEC = dict(
     lock_timeout=dict(type='int', default=bookingsone.LEASE_WAIT_SECONDS),
     in_flight_seconds=dict(type='int', default=bookingsone.IN_FLIGHT_SECONDS),
     sign_in_timeout=dict(type='int', default=bookingsone.SIGN_IN_TIMEOUT),
+    retire_when=dict(type='str', default='grace', choices=['grace', 'unused']),
+    unused_days=dict(type='int', default=bookingsone.SECRET_UNUSED_DAYS),
 )
 
 # Entra's refusals under an app management policy (the tenant default or one applied to the app).
@@ -126,6 +129,7 @@ class Lifecycle(object):
         self.done = []  # what this run wrote, in order, for the message of a run that fails half-way
         self.recorded = None  # the key ID this run recorded as handed off
         self.clock, self.sleep = clock, sleep
+        self._sign_ins = None  # (sign-ins per key ID or None, why not), read once per run
 
     # ---------------------------------------------------------------- reading
 
@@ -192,8 +196,13 @@ class Lifecycle(object):
     def _plan(self, app, record, stored, stale_pending):
         """Plan on the app as read, and say what the run found (the result's fields)."""
         now = secrets.utcnow()
-        plan = Plan(record, self.mine(app), now, self.params, stored.get('key_id'), stale_pending=stale_pending)
-        self.result.update(app_id=app['appId'], rotated=False, retired=[], orphans_removed=[], notes=list(plan.notes),
+        sign_ins = self._evidence(app)
+        plan = Plan(record, self.mine(app), now, self.params, stored.get('key_id'), stale_pending=stale_pending,
+                    sign_ins=sign_ins)
+        unavailable = (self._sign_ins or (None, None))[1]
+        notes = list(plan.notes) + (['the grace period applies (retire_when unused): %s' % unavailable]
+                                    if unavailable else [])
+        self.result.update(app_id=app['appId'], rotated=False, retired=[], orphans_removed=[], notes=notes,
                            record_location='tags of app registration %s (appId %s)' % (app['id'], app['appId']),
                            handoff_store=self._store_report(stored, plan), in_flight=sorted(plan.in_flight),
                            recorded_key_id=plan.held['keyId'] if plan.held else None,
@@ -205,6 +214,15 @@ class Lifecycle(object):
                                         'handing it over' % (', '.join(sorted(plan.in_flight)),
                                                              self.params['in_flight_seconds']))
         return plan
+
+    def _evidence(self, app):
+        """Entra's last sign-in per secret of the app, when retire_when is 'unused' (else None); where the report is
+        unavailable the grace period applies and the result's notes say why."""
+        if self.params['retire_when'] != 'unused' or self.params['retire_previous'] != 'after_grace':
+            return None
+        if self._sign_ins is None:
+            self._sign_ins = last_sign_ins(self.state.connection, app['appId'])
+        return self._sign_ins[0]
 
     def _lease(self, app):
         params = self.params

@@ -26,7 +26,7 @@ class Plan(object):
     lost the lease; without it a pending secret may be in the middle of its hand-off.
     """
 
-    def __init__(self, record, mine, now, params, stored_key=None, stale_pending=False):
+    def __init__(self, record, mine, now, params, stored_key=None, stale_pending=False, sign_ins=None):
         by_key = dict((c['keyId'], c) for c in mine)
         window = datetime.timedelta(seconds=params['in_flight_seconds'])
         self.notes = []
@@ -58,7 +58,7 @@ class Plan(object):
         self.held = held
         self.interrupted = sorted(c['keyId'] for c in pending if c['keyId'] != self.adopt)
         self.rotate = self._why_rotate(params, now, stale_pending)
-        self.retire = self._retired(record, params, now, by_key, currents, pending, stale_pending)
+        self.retire = self._retired(record, params, now, by_key, currents, pending, stale_pending, sign_ins)
 
     def _why_rotate(self, params, now, stale_pending):
         if params['force_rotate']:
@@ -78,8 +78,9 @@ class Plan(object):
                 'expires in %d day(s), within rotate_before_days (%d)' % (days, params['rotate_before_days'])
         return None
 
-    def _retired(self, record, params, now, by_key, currents, pending, stale_pending):
-        """Earlier secrets that retire_previous removes in this run, the record being as this run leaves it."""
+    def _retired(self, record, params, now, by_key, currents, pending, stale_pending, sign_ins):
+        """Earlier secrets that retire_previous removes in this run, the record being as this run leaves it.
+        With retire_when 'unused' and Entra's sign-ins per credential at hand, evidence replaces the grace period."""
         earlier = [by_key[k] for k in record.earlier if k in by_key]
         if not record.marked:
             earlier = [c for c in by_key.values() if c is not self.held]
@@ -89,11 +90,33 @@ class Plan(object):
         elif self.adopt:
             earlier += [c for c in moved if c['keyId'] != self.adopt]
         policy = params['retire_previous']
+        earlier = [c for c in dict((c['keyId'], c) for c in earlier).values() if c['keyId'] not in self.in_flight]
+        if policy == 'after_grace' and params.get('retire_when') == 'unused' and sign_ins is not None:
+            return [] if self.rotate else self._unused(earlier, sign_ins, params['unused_days'], now)
         grace_over = self.held is not None and not self.rotate and \
             start_of(self.held) + datetime.timedelta(days=params['grace_days']) <= now
         if policy == 'now' or policy == 'after_grace' and grace_over:
-            return list(dict((c['keyId'], c) for c in earlier if c['keyId'] not in self.in_flight).values())
+            return earlier
         return []
+
+    def _unused(self, earlier, sign_ins, unused_days, now):
+        """The earlier secrets Bookings ONE has stopped using: it signed in with the secret it holds since that was
+        made, and not with the earlier one for `unused_days`."""
+        if not earlier:
+            return []
+        held = self.held
+        newest = sign_ins.get(held['keyId']) if held else None
+        if newest is None or newest < start_of(held):
+            self.notes.append('kept earlier secret(s) %s: Bookings ONE has not signed in with %s yet (Entra\'s '
+                              'sign-ins per credential)' % (', '.join(sorted(c['keyId'] for c in earlier)),
+                                                            held and held['keyId']))
+            return []
+        quiet = datetime.timedelta(days=unused_days)
+        used = [c for c in earlier if sign_ins.get(c['keyId']) and now - sign_ins[c['keyId']] < quiet]
+        if used:
+            self.notes.append('kept earlier secret(s) still in use: %s (signed in within %d days)' % (', '.join(
+                '%s last %s' % (c['keyId'], sign_ins[c['keyId']].strftime('%Y-%m-%d %H:%M')) for c in used), unused_days))
+        return [c for c in earlier if c not in used]
 
     def writes(self):
         """Whether this run has anything to write (or, in check mode, would have)."""

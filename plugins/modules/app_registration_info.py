@@ -21,6 +21,13 @@ options:
     description: Display name of the Bookings ONE client secrets, whose orphans are reported in RV(app.handoff_record).
     type: str
     default: bookings-one
+  sign_ins:
+    description:
+      - Add each secret's last sign-in (C(last_sign_in)) from Microsoft Entra's sign-ins per credential (Graph beta
+        C(reports/appCredentialSignInActivities); AuditLog.Read.All, Microsoft Entra ID P1 or P2, global cloud only).
+        Where the report cannot be read, RV(app.sign_ins_unavailable) says why and C(last_sign_in) is null.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - bookingsone.office365.app_key
   - bookingsone.office365.connection
@@ -70,7 +77,9 @@ app:
       type: list
       elements: str
     secrets:
-      description: Client secrets' metadata (key_id, display_name, hint, start_date_time, end_date_time, days_left).
+      description:
+        - Client secrets' metadata (key_id, display_name, hint, start_date_time, end_date_time, days_left), and with
+          O(sign_ins) last_sign_in (ISO 8601, or null when Entra reports none or the report is unavailable).
       type: list
       elements: dict
     requested_permissions:
@@ -89,6 +98,9 @@ app:
       type: bool
     service_principal_id:
       description: Object ID of the app's service principal in this tenant, or null.
+      type: str
+    sign_ins_unavailable:
+      description: With O(sign_ins), why Entra's sign-ins per credential could not be read; null when they were.
       type: str
     handoff_record:
       description:
@@ -111,6 +123,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._secret_plan
 from ansible_collections.bookingsone.office365.plugins.module_utils._secret_record import Record
 from ansible_collections.bookingsone.office365.plugins.module_utils._tenant_lease import alive
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
+from ansible_collections.bookingsone.office365.plugins.module_utils._sign_in_activity import last_sign_ins
 
 
 def handoff_record(app, display_name, now):
@@ -166,6 +179,16 @@ def main_logic(state):
             instance_lock=graph_api.is_locked(graph_api.instance_lock_of(state.graph, app)),
             handoff_record=handoff_record(app, params['secret_display_name'], now),
         )
+        if params['sign_ins']:
+            add_sign_ins(state, app['appId'], state.result['app'])
+
+
+def add_sign_ins(state, app_id, found):
+    last, why = last_sign_ins(state.connection, app_id)
+    for described in found['secrets']:
+        moment = (last or {}).get(described['key_id'])
+        described['last_sign_in'] = moment.strftime('%Y-%m-%dT%H:%M:%SZ') if moment else None
+    found['sign_ins_unavailable'] = why
 
 
 # The module's options (with the shared connection options added by M365Module), also used
@@ -174,6 +197,7 @@ SPEC = dict(
     argument_spec=dict(
         graph_api.APP_KEY_SPEC,
         secret_display_name=dict(type='str', default='bookings-one'),
+        sign_ins=dict(type='bool', default=False),
     ),
     required_one_of=[('app_id', 'unique_name', 'display_name')],
 )

@@ -110,6 +110,20 @@ options:
         added). One that never signs in is removed again and the task fails.
     type: int
     default: 120
+  retire_when:
+    description:
+      - With O(retire_previous=after_grace), what retires an earlier secret. V(grace) - the recorded secret is
+        O(grace_days) old. V(unused) - Microsoft Entra's sign-ins per credential (Graph beta
+        C(reports/appCredentialSignInActivities); AuditLog.Read.All, Microsoft Entra ID P1 or P2, global cloud only)
+        show Bookings ONE has signed in with the recorded secret and not with the earlier one for O(unused_days);
+        where that report cannot be read, V(grace) applies and RV(notes) says why.
+    type: str
+    choices: [grace, unused]
+    default: grace
+  unused_days:
+    description: With O(retire_when=unused), days without a sign-in after which an earlier secret is retired.
+    type: int
+    default: 14
   handoff:
     description:
       - Hand a new secret over on the controller, in the same task (handled by the action plugin).

@@ -105,6 +105,15 @@ options:
             description: Seconds to keep trying to sign in with a new secret before it is removed again.
             type: int
             default: 120
+          retire_when:
+            description: As O(bookingsone.office365.app_secret#module:retire_when) - V(grace) or V(unused) (on Entra's sign-in evidence).
+            type: str
+            choices: [grace, unused]
+            default: grace
+          unused_days:
+            description: As O(bookingsone.office365.app_secret#module:unused_days).
+            type: int
+            default: 14
       handoff:
         description: Where a new secret is handed over, as O(bookingsone.office365.app_secret#module:handoff).
         type: dict
@@ -227,6 +236,59 @@ options:
     description: Return RV(observed) for the audit report.
     type: bool
     default: false
+  proof:
+    description:
+      - Prove the tenant works for Bookings ONE, acting as Bookings ONE with the credentials of the hand-off store
+        (the logic of M(bookingsone.office365.integration_check)), after every other step; only with O(rooms) (its
+        state present) and when the hand-off file (C(proof.handoff), else C(entra.handoff)) can be opened with the
+        vault password. Outside check mode a failed proof fails the task; with O(observe) its findings are in
+        RV(observed.proof) for the audit report. Not run in check mode without O(observe).
+    type: dict
+    default: {}
+    suboptions:
+      mode:
+        description:
+          - V(full) - sign in, use every permission, make a test event and a booking request (each deleted at once);
+            V(read) - sign in and read only; V(off) - no proof.
+        type: str
+        choices: [full, read, 'off']
+        default: 'off'
+      send_mail:
+        description: Prove C(Mail.Send) by sending one message from the delegate to itself.
+        type: bool
+        default: false
+      request_rooms:
+        description: How many managed rooms get a booking request per run (a different set each day).
+        type: int
+        default: 1
+      organizer:
+        description: Who sends the booking request; defaults to the delegate.
+        type: str
+      answer_timeout:
+        description: Seconds to wait for a room's answer to the booking request.
+        type: int
+        default: 90
+      sign_in_timeout:
+        description: Seconds to keep retrying Bookings ONE's sign-in through Entra's propagation delay.
+        type: int
+        default: 120
+      handoff:
+        description: The hand-off file to sign in with (C(path), C(vault_id)), when O(entra) is not given.
+        type: dict
+        suboptions:
+          path:
+            description: The vault-encrypted hand-off file of this tenant.
+            type: path
+            required: true
+          vault_id:
+            description: The vault ID it was encrypted with.
+            type: str
+          url:
+            description: Not used by the proof.
+            type: str
+          url_token:
+            description: Not used by the proof.
+            type: str
   operator_role:
     description:
       - What this task needs of the operator identity (V(audit), V(rotate), V(onboard), V(onboard_scoped)); its
@@ -268,7 +330,9 @@ observed:
     - C(app) (the M(bookingsone.office365.app_registration_info) result, with the C(credential_policy) the
       preflight read) and C(rooms) (each selected room with C(calendar_processing) and C(full_access)), read
       by the steps; C(access_scope) as RV(access_scope); C(operator), what the operator identity holds (as
-      the preflight's RV(bookingsone.office365.preflight#module:operator)), when O(operator_role) is given.
+      the preflight's RV(bookingsone.office365.preflight#module:operator)), when O(operator_role) is given;
+      C(proof), with O(proof) - C(ran), C(reason) (why it did not run), C(works), C(first_failure), C(findings) and
+      C(events_made) as M(bookingsone.office365.integration_check) returns them.
   returned: with O(observe=true)
   type: dict
 access_scope:
@@ -334,6 +398,15 @@ SPEC = dict(argument_spec=dict(
     )),
     checked=dict(type='dict'),
     observe=dict(type='bool', default=False),
+    proof=dict(type='dict', default={}, options=dict(
+        mode=dict(type='str', default='off', choices=['full', 'read', 'off']),
+        send_mail=dict(type='bool', default=False),
+        request_rooms=dict(type='int', default=1),
+        organizer=dict(type='str'),
+        answer_timeout=dict(type='int', default=90),
+        sign_in_timeout=dict(type='int', default=bookingsone.SIGN_IN_TIMEOUT),
+        handoff=dict(type='dict', options=HANDOFF_SPEC),
+    )),
     operator_role=dict(type='str', choices=sorted(bookingsone.OPERATOR_ROLES)),
     known_variables=dict(type='list', elements='str'),
 ))

@@ -65,6 +65,14 @@ CATALOGUE = {
                                  'remove what the operator holds beyond bookingsone_operator_role: run '
                                  'playbooks/bootstrap.yml with that role (it grants exactly the role\'s), or set '
                                  'bookingsone_operator_role to what the operator is for'),
+    'proof.sign_in': ('proof', 'app', 'Bookings ONE signs in with the secret handed over to it',
+                      'run rotate_secrets.yml -e entra_app_secret_force_rotate=true (hands Bookings ONE a new secret)'),
+    'proof.*': ('proof', 'app', 'Bookings ONE can use %s', 'run onboard.yml (grants admin consent to %s)'),
+    'proof.scope': ('proof', 'app', 'Bookings ONE is refused a mailbox it does not manage',
+                    'run onboard.yml (puts only the managed rooms and the delegate in the scope)'),
+    'proof.room_request': ('proof', 'room', 'a booking request reaches the delegate',
+                           'run onboard.yml (the room policy); if it still fails, compare the room\'s other booking '
+                           'settings (Get-CalendarProcessing) with Set-CalendarProcessing\'s documentation'),
     'rooms.readable': ('rooms', 'tenant', 'rooms readable',
                        'give the operator an Exchange role that reads the rooms (Global Reader or Security Reader), '
                        'then run audit.yml again'),
@@ -175,7 +183,22 @@ def tenant_controls(tenant, expected, observed):
     results.extend(room_controls(tenant, expected, observed))
     if expected.get('scoped_access'):
         results.append(scope_control(tenant, observed.get('access_scope'), (app or {}).get('granted_permissions')))
+    results.extend(proof_controls(tenant, observed.get('proof')))
     return results
+
+
+def proof_controls(tenant, proof):
+    """What Bookings ONE itself could do (integration_check's findings), a control per step; none when the proof
+    did not run (the report says "not proven" and why)."""
+    if not proof or not proof.get('ran'):
+        return []
+    found = []
+    for step in proof.get('findings') or []:
+        ident = 'proof.' + step['step']
+        observed = dict(ok=step['ok'], detail=step.get('detail'), http_status=step.get('status'))
+        found.append(control(tenant, ident, PASS if step['ok'] else FAIL, observed, dict(ok=True), room=step.get('room'),
+                             detail=None if step['ok'] else step.get('detail'), fix=step.get('fix')))
+    return found
 
 
 def operator_control(tenant, role_name, operator):
@@ -246,7 +269,10 @@ def secret_controls(tenant, expected, app_info, app):
         'rotate' if days < threshold else 'ok'
     results = [control(tenant, 'secret.present', PASS if state == 'ok' else FAIL,
                        dict(days_left=days, key_id=held and held.get('key_id'), state=state,
-                            end_date_time=held and held.get('end_date_time')),
+                            end_date_time=held and held.get('end_date_time'),
+                            # Entra's last sign-in per secret, when the operator could read it (None: not known)
+                            last_sign_in=dict((s.get('key_id'), s.get('last_sign_in')) for s in mine
+                                              if s.get('last_sign_in')) or None),
                        dict(days_left_at_least=threshold),
                        detail=None if state == 'ok' else SECRET_STATES[state] % dict(
                            days=abs(days or 0), threshold=threshold, end=held and held.get('end_date_time')))]

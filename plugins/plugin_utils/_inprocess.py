@@ -90,3 +90,19 @@ class InProcess(object):
 
     def retries(self):
         return self.connection.policy.retries()
+
+
+def run_as_app(runner, credentials, module, args):
+    """The result of `module`'s logic on a connection of its own that signs in as another app with `credentials`
+    (tenant_id, client_id, client_secret): the operator's endpoints and limits, none of its credentials, no
+    environment fallback and no token cache on disk (that app's tokens are not the operator's to keep)."""
+    params = dict(runner.params, client_certificate_path=None, client_certificate_password=None,
+                  client_assertion_file=None, access_token=None, token_cache=False, **credentials)
+    values, errors = _validate(dict(argument_spec=module.SPEC['argument_spec']), args)
+    if errors:
+        return dict(failed=True, changed=False, msg='; '.join(errors))
+    state = TaskState(dict(params, **values), runner.check_mode, False, Connection(params))
+    result, failure = state.execute(module.main_logic)
+    if failure:
+        result.update(failure[1], failed=True, msg=failure[0])
+    return result

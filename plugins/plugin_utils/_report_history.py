@@ -21,7 +21,7 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_mode
     CHANGES, STATUSES, STAMP_FORMAT, TENANT_STATUSES, TIME_FORMAT, error_reason, key, not_onboarded, per_tenant)
 
 READABLE_MAJORS = ('1', '2')
-APP_GROUPS = ('app', 'consent', 'secret', 'scope')  # what a tenant without the app registration has no control of
+APP_GROUPS = ('app', 'consent', 'secret', 'scope', 'proof')  # what a tenant without the app registration has no control of
 
 
 def no_drift():

@@ -24,7 +24,7 @@ ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'report_assets
 OPEN_ROWS = 3000
 # Drift tables (a row per tenant and control) longer than this start closed.
 DRIFT_ROWS_OPEN = 100
-NO_APP = ('consent', 'secret', 'scope')  # the groups a tenant without the app registration has no control in
+NO_APP = ('consent', 'secret', 'scope', 'proof')  # the groups a tenant without the app registration has no control in
 esc = html.escape
 
 
@@ -57,8 +57,10 @@ def overview(controls, summary):
     tenants = {}
     for name, items in per_tenant(controls).items():
         tenant = dict(all=_blank(), groups={}, rooms=_blank(), secret=None, reason=error_reason(items),
-                      status=summary['tenants'][name]['status'])
+                      status=summary['tenants'][name]['status'], broken=None)
         for item in items:
+            if item['group'] == 'proof' and item['status'] != PASS and tenant['broken'] is None:
+                tenant['broken'] = item
             tenant['all'][item['status']] += 1
             tenant['groups'].setdefault(item['group'], _blank())[item['status']] += 1
             if item.get('room'):
@@ -94,6 +96,8 @@ def _group_cell(tenant, group, link):
         return '<td class="c %s"><a href="%s">%s</a></td>' % ((ERROR, link, 'error') if unread else (PASS, link, 'yes'))
     if tenant['status'] == NOT_ONBOARDED and group == 'app':
         return '<td class="c not_onboarded"><a href="%s">not onboarded</a></td>' % link
+    if group == 'proof':
+        return _proof_cell(tenant, counts, link)
     if counts:
         secret = (tenant['secret'] or {}).get('observed')
         expired = group == 'secret' and isinstance(secret, dict) and secret.get('state') == 'expired'
@@ -101,6 +105,19 @@ def _group_cell(tenant, group, link):
             _worst(counts), link, _counts_text(counts), ' &middot; <b>expired</b>' if expired else '')
     why = 'not read' if unread else 'no app' if tenant['status'] == NOT_ONBOARDED and group in NO_APP else 'n/a'
     return '<td class="c na">%s</td>' % why
+
+
+def _proof_cell(tenant, counts, link):
+    """'yes', or 'no' and the first step that failed as Bookings ONE (the permission, or the sign-in); 'not proven'
+    when the proof did not run (no hand-off file this run could open)."""
+    if not counts:
+        return '<td class="c na">not proven</td>'
+    broken = tenant['broken']
+    if broken is None:
+        return '<td class="c %s"><a href="%s">yes</a></td>' % (PASS, link)
+    what = broken['id'].partition('.')[2].replace('_', ' ')
+    return '<td class="c %s"><a href="%s" title="%s">no: %s</a></td>' % (
+        broken['status'], link, esc(broken.get('detail') or ''), esc(what))
 
 
 def _compliance(tenant):

@@ -26,7 +26,7 @@ SCHEMA_VERSION = '2.0'
 CHANGES = ('new', 'fixed', 'still_failing')
 # The overview's columns: each control counts in one group (its `group`).
 GROUPS = (('reach', 'Reachable'), ('app', 'App'), ('consent', 'Consent'), ('secret', 'Secret'),
-          ('scope', 'Scope'), ('rooms', 'Rooms'))
+          ('scope', 'Scope'), ('rooms', 'Rooms'), ('proof', 'Works for Bookings ONE'))
 # The states of the secret Bookings ONE holds (secret.present's observed.state): ok, rotate (below the
 # rotation threshold, not expired), expired, missing (no secret recorded or held, or no app registration).
 SECRET_CONTROL = 'secret.present'

@@ -33,6 +33,10 @@ RECAP = re.compile(r'^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
                    r'\s+skipped=(\d+)\s+rescued=(\d+)\s+ignored=(\d+)', re.M)
 
 
+# The only writes to mailboxes: the proof's, as Bookings ONE (the operator holds no mailbox permission).
+PROOF_WRITE = re.compile(r'^/v1\.0/users/[^/]+/(events(/[^/]+)?|sendMail)$')
+
+
 class Run(object):
     """One ansible-playbook run: exit code, output and the PLAY RECAP per host."""
 
@@ -50,7 +54,13 @@ class Run(object):
 
     @property
     def writes(self):
-        return [r for r in self.requests if r.get('write')]
+        """What the operator wrote: every write but the proof's, which Bookings ONE makes and undoes."""
+        return [r for r in self.requests if r.get('write') and not PROOF_WRITE.search(r['path'])]
+
+    @property
+    def proof_writes(self):
+        """The proof's test events and booking requests, made and deleted as Bookings ONE (and a test mail)."""
+        return [r for r in self.requests if r.get('write') and PROOF_WRITE.search(r['path'])]
 
     def __repr__(self):
         return 'Run(rc=%s, recap=%s)\n%s' % (self.rc, self.recap, self.output[-6000:])

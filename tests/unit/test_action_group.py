@@ -9,6 +9,8 @@ import os
 import yaml
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# Signs in as the Bookings ONE app, never with the operator's credentials the group's defaults carry.
+AS_BOOKINGS_ONE = {'integration_check'}
 
 
 def test_connection_modules_are_in_the_action_group():
@@ -19,4 +21,4 @@ def test_connection_modules_are_in_the_action_group():
         with open(path) as handle:
             if 'bookingsone.office365.connection' in handle.read():
                 connected.add(os.path.basename(path)[:-3])
-    assert connected and connected == group
+    assert connected and connected - AS_BOOKINGS_ONE == group and not AS_BOOKINGS_ONE & group

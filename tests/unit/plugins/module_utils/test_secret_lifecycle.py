@@ -23,11 +23,12 @@ from tests.unit.plugins.module_utils.fake_graph import FakeGraph, credential
 NOW = datetime.datetime.now(datetime.timezone.utc)
 DAY = datetime.timedelta(days=1)
 PARAMS = dict(in_flight_seconds=1200, force_rotate=False, rotate_before_days=30, retire_previous='after_grace',
-              grace_days=14)
+              grace_days=14, retire_when='grace', unused_days=14)
 
 
-def plan(record_tags, secrets, stored=None, stale=True, **params):
-    return Plan(Record(record_tags), secrets, NOW, dict(PARAMS, **params), stored, stale_pending=stale)
+def plan(record_tags, secrets, stored=None, stale=True, sign_ins=None, **params):
+    return Plan(Record(record_tags), secrets, NOW, dict(PARAMS, **params), stored, stale_pending=stale,
+                sign_ins=sign_ins)
 
 
 def keys(credentials):
@@ -52,6 +53,25 @@ def test_forced_rotation_rotates_and_retires_nothing_in_the_same_run_after_grace
 def test_the_grace_period_counts_from_the_recorded_secret():
     assert keys(plan(RECORDED, [HELD, EARLIER], grace_days=99).retire) == ['earlier']
     assert plan(RECORDED, [HELD, EARLIER], grace_days=101).retire == []
+
+
+def test_evidence_retires_an_earlier_secret_only_once_bookings_one_switched_and_stopped_using_it():
+    def unused(held_days_ago, earlier_days_ago):
+        sign_ins = dict((key, NOW - days * DAY) for key, days in (('held', held_days_ago), ('earlier', earlier_days_ago))
+                        if days is not None)
+        return plan(RECORDED, [HELD, EARLIER], retire_when='unused', grace_days=0, sign_ins=sign_ins)
+    assert keys(unused(1, 30).retire) == ['earlier']
+    assert keys(unused(1, None).retire) == ['earlier']  # never used: nothing to wait for
+    still = unused(1, 2)
+    assert still.retire == [] and 'still in use: earlier' in ' '.join(still.notes), still.notes
+    before = unused(None, 30)
+    assert before.retire == [] and 'has not signed in with held' in ' '.join(before.notes), before.notes
+    assert unused(101, 400).retire == []  # a sign-in from before the held secret existed is no evidence
+
+
+def test_without_the_report_the_grace_period_applies():
+    assert keys(plan(RECORDED, [HELD, EARLIER], retire_when='unused', sign_ins=None).retire) == ['earlier']
+    assert plan(RECORDED, [HELD, EARLIER], retire_when='unused', grace_days=101, sign_ins=None).retire == []
 
 
 def test_an_untagged_secret_is_an_orphan_only_once_it_is_older_than_the_in_flight_window():
@@ -157,7 +177,8 @@ def run(graph, store=None, proof=True, check_mode=False, **params):
     args = dict(app_id=None, unique_name='bookings-one', secret_display_name='bookings-one', state='present',
                 lifetime_days=730, rotate_before_days=30, force_rotate=False, retire_previous='after_grace',
                 grace_days=14, handed_off_key_id=None, lease_seconds=600, lease_settle_seconds=0.0,
-                lock_timeout=5, in_flight_seconds=1200, sign_in_timeout=1, handoff=None)
+                lock_timeout=5, in_flight_seconds=1200, sign_in_timeout=1, handoff=None, retire_when='grace',
+                unused_days=14)
     args.update(params)
     state = TaskState(args, check_mode, True, Connection(graph))
     store = store or Store()
@@ -281,7 +302,8 @@ def test_a_live_lease_of_another_run_is_waited_for_then_the_run_plans_again():
     state = TaskState(dict(app_id=None, unique_name='bookings-one', secret_display_name='bookings-one',
                            state='present', lifetime_days=730, rotate_before_days=30, force_rotate=False,
                            retire_previous='never', grace_days=14, handed_off_key_id=None, lease_seconds=600,
-                           lease_settle_seconds=0.0, lock_timeout=60, in_flight_seconds=1200, sign_in_timeout=1),
+                           lease_settle_seconds=0.0, lock_timeout=60, in_flight_seconds=1200, sign_in_timeout=1,
+                           retire_when='grace', unused_days=14),
                       False, True, Connection(graph))
     store = Store()
     result, failure = state.execute(lambda task: Lifecycle(task, store, lambda *a: dict(signed_in=True),

@@ -160,7 +160,7 @@ def test_the_held_secret_is_the_recorded_one_not_the_newest():
     tenant['app']['app']['secrets'] = [secret_of('k1', 10), secret_of('k2', 700)]  # k1 recorded, due soon
     held = held_secret(tenant)
     assert held['status'] == FAIL and held['observed'] == dict(days_left=10, key_id='k1', state='rotate',
-                                                               end_date_time='2027-01-01T00:00:00Z')
+                                                               end_date_time='2027-01-01T00:00:00Z', last_sign_in=None)
     assert held['expected'] == dict(days_left_at_least=30)  # a number, not text to parse
     assert held['detail'] == ('expires in 10 day(s), within the rotation threshold of 30 days: run '
                               'rotate_secrets.yml')
@@ -180,7 +180,7 @@ def test_before_a_record_exists_the_newest_secret_of_ours_is_held():
     tenant['app']['app'].update(secrets=[secret_of('k1', 10), secret_of('k2', 700), secret_of('x', 900, 'theirs')],
                                 handoff_record=dict(marked=False, recorded_key_id=None, dangling=[], orphans=[]))
     assert held_secret(tenant)['observed'] == dict(days_left=700, key_id='k2', state='ok',
-                                                   end_date_time='2027-01-01T00:00:00Z')
+                                                   end_date_time='2027-01-01T00:00:00Z', last_sign_in=None)
 
 
 def test_a_marked_app_with_no_recorded_secret_holds_none():
@@ -188,7 +188,14 @@ def test_a_marked_app_with_no_recorded_secret_holds_none():
     tenant['app']['app']['handoff_record'] = dict(marked=True, recorded_key_id=None, dangling=[], orphans=['k1'])
     held = held_secret(tenant)
     assert held['status'] == FAIL and held['observed'] == dict(days_left=None, key_id=None, state='missing',
-                                                               end_date_time=None)
+                                                               end_date_time=None, last_sign_in=None)
+
+
+def test_each_secrets_last_sign_in_is_shown_when_entra_reported_it():
+    tenant = observed()
+    tenant['app']['app']['secrets'] = [dict(secret_of('k1', 300), last_sign_in='2026-12-01T08:00:00Z'),
+                                       secret_of('k2', 700)]
+    assert held_secret(tenant)['observed']['last_sign_in'] == {'k1': '2026-12-01T08:00:00Z'}
 
 
 def test_a_secret_that_outlives_the_profile_fails_the_lifetime_control():

@@ -239,7 +239,7 @@ def test_a_tenant_not_in_this_run_is_a_greyed_row_and_nothing_else():
                     ('northwind', 'not_in_run')]  # last, by name
     row = re.search(r'<tr data-tenant="adatum".*?</tr>', page).group(0)
     assert row == ('<tr data-tenant="adatum" data-status="not_in_run" class="nir"><th scope="row">adatum</th>'
-                   '<td class="c nir" colspan="8">not in this run</td></tr>')  # no link: it has no controls
+                   '<td class="c nir" colspan="9">not in this run</td></tr>')  # no link: it has no controls
     assert data['tenants'] == ['tailspin', 'contoso', 'fabrikam'] and page.count('<details class="tenant"') == 3
     assert '<option>adatum</option>' not in page  # not offered in the filters either
     assert '<b>2</b> tenant(s) not in this run' in page and '3 tenants audited &middot; 2 not in this run' in page
