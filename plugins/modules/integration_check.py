@@ -118,7 +118,7 @@ findings:
   type: list
   elements: dict
 first_failure:
-  description: The first step that failed, as "step: detail"; null when everything works.
+  description: The first step that failed, as its step, a colon and its detail; null when everything works.
   returned: always
   type: str
 events_made:
