@@ -151,6 +151,7 @@ def _check_secret(request, app, secret, home):
                        "The provided client secret keys for app '%s' are expired. Visit the Azure portal to create "
                        "new keys for your app: https://aka.ms/NewClientSecret, or consider using certificate "
                        "credentials for added security: https://aka.ms/certCreds." % app['appId'])
+            request.credential_id = credential['keyId']
             return
     aadsts(request, 401, 'invalid_client', 7000215,
            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, "
@@ -193,6 +194,7 @@ def _check_assertion(request, app, assertion, audiences, header):
     if claims['iss'] != app['appId'] or claims['sub'] != app['appId']:
         aadsts(request, 401, 'invalid_client', 700021,
                "Client assertion application identifier doesn't match 'client_id' parameter.")
+    request.credential_id = credential['keyId']
 
 
 def required(request, form, name):
@@ -210,8 +212,9 @@ FEDERATED = []
 
 def authenticate_client(request, form, app, tenant, home):
     """Check the client's credential (run under the store's lock): None, or a check still to run without the lock;
-    the `appidacr` its tokens carry is left in request.appidacr (1 a secret, 2 an assertion)."""
-    request.appidacr = '1'
+    the `appidacr` its tokens carry is left in request.appidacr (1 a secret, 2 an assertion), the keyId of the
+    credential that matched (a federated credential: its id) in request.credential_id."""
+    request.appidacr, request.credential_id = '1', None
     if form.get('client_secret'):
         return _check_secret(request, app, form['client_secret'], home)
     if not form.get('client_assertion'):
@@ -259,6 +262,9 @@ def check_enabled(request, principal):
 
 # grant_type -> grant(request, tenant, form, client_id): (status, body[, headers]). Modules add their grants.
 GRANTS = {}
+# signed_in(request, tenant, home, app, resource app id), called once a client credentials token is issued (the
+# credential in request.credential_id): signin_activity records the credential's sign-in.
+SIGNED_IN = []
 NO_STORE = {'Cache-Control': 'no-store, no-cache', 'Pragma': 'no-cache'}
 
 
@@ -305,6 +311,8 @@ def client_credentials(request, tenant, form, client_id):
         wids = store.directory_role_ids(tenant, principal['id'])
     access = tokens.issue(request.emulator.signing_key, tenant['id'], resource[1], client_id, app['displayName'],
                           principal['id'], roles, wids, request.appidacr)
+    for signed_in in SIGNED_IN:
+        signed_in(request, tenant, home, app, resource[0])
     return 200, {'token_type': 'Bearer', 'expires_in': tokens.LIFETIME, 'ext_expires_in': tokens.LIFETIME,
                  'access_token': access}, NO_STORE
 

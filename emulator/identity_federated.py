@@ -64,6 +64,7 @@ def prepare(request, app, home, assertion):
         _invalid(request, 70021, "No matching federated identity record found for presented assertion. Assertion "
                                  "Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%s'."
                  % (claims.get('iss'), claims.get('sub'), ','.join(str(a) for a in audiences)))
+    request.credential_id = match['id']  # the credential signed in with, once verified (signin_activity.py)
     return lambda: _verify(request, assertion, claims['iss'], list(match['audiences']))
 
 
