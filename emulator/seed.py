@@ -22,7 +22,7 @@ from emulator.objects import (application, app_role_assignment, key_credential, 
 # A service's own per-tenant section: seed section name -> builder(section, users, domain) of its state.
 SECTIONS = {'exchange': exchange.seed_state}
 TENANT_KEYS = {'id', 'domain', 'display_name', 'app_management_policy', 'service_principals', 'applications',
-               'users'} | set(SECTIONS)
+               'users', 'premium'} | set(SECTIONS)
 # The redirect URI of a public client on a device (https://learn.microsoft.com/entra/identity-platform/
 # msal-client-application-configuration#redirect-uri).
 NATIVE_CLIENT_REDIRECT = 'https://login.microsoftonline.com/common/oauth2/nativeclient'
@@ -54,9 +54,13 @@ def build(seed, state_dir):
 
 
 def _tenant(spec):
+    if not isinstance(spec.get('premium', True), bool):
+        raise SeedError('seed: tenant %s: premium (a Microsoft Entra ID P1 or P2 licence) is true or false'
+                        % spec['id'])
     tenant = {'id': spec['id'], 'domain': spec['domain'], 'displayName': spec.get('display_name', spec['domain']),
               'policy': dict(spec.get('app_management_policy') or {}), 'applications': [], 'servicePrincipals': [],
-              'appRoleAssignments': [], 'directoryRoles': {}, 'owners': {}, 'created': {}, 'users': []}
+              'appRoleAssignments': [], 'directoryRoles': {}, 'owners': {}, 'created': {}, 'users': [],
+              'premium': spec.get('premium', True)}  # a Microsoft Entra ID P1 or P2 licence (graph_reports.py)
     for resource_app_id, first_party in catalog.FIRST_PARTY.items():
         principal = service_principal(resource_app_id, first_party['displayName'], catalog.MICROSOFT_TENANT_ID,
                                       catalog.app_roles(resource_app_id))
