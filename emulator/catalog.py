@@ -49,6 +49,14 @@ _GRAPH_ROLES = [
      'a signed-in user.'),
     ('b633e1c5-b582-4048-a93e-9f11b44c7e96', 'Mail.Send', 'Send mail as any user',
      'Allows the app to send mail as any user without a signed-in user.'),
+    ('810c84a8-4a9e-49e6-bf7d-12d183f40d01', 'Mail.Read', 'Read mail in all mailboxes',
+     'Allows the app to read mail in all mailboxes without a signed-in user.'),
+    ('6be147d2-ea4f-4b5a-a3fa-3eab6f3c140a', 'Mail.ReadBasic', 'Read basic mail in all mailboxes',
+     'Allows the app to read basic mail properties in all mailboxes without a signed-in user. Includes all '
+     'properties except body, previewBody, attachments and any extended properties.'),
+    ('693c5e45-0940-467d-9b8a-1022fb9d42ef', 'Mail.ReadBasic.All', 'Read basic mail in all mailboxes',
+     'Allows the app to read basic mail properties in all mailboxes without a signed-in user. Includes all '
+     'properties except body, previewBody, attachments and any extended properties.'),
     ('913b9306-0ce1-42b8-9137-6a7df690a760', 'Place.Read.All', 'Read all company places',
      'Allows the app to read company places (conference rooms and room lists) for calendar events and other '
      'applications, without a signed-in user.'),
