@@ -34,8 +34,8 @@ class Booking(object):
 
     def __init__(self, client):
         self.client, self.tenant = client, client.tenant(1)
-        app_id, _sp, _object, secret = new_app(client, self.tenant, 'Booking checks', ['Calendars.ReadWrite',
-                                                                                      'Mail.Read'])
+        app_id, _sp, _object, secret = new_app(client, self.tenant, 'Booking checks',
+                                               ['Calendars.ReadWrite', 'Mail.Read'])
         self.token = app_token(client, self.tenant, app_id, secret)
 
     def graph(self, method, path, body=None):
