@@ -192,8 +192,18 @@ class RetryPolicy(object):
         return self._wait(service, attempt, started, retry_after) is None
 
     def _wait(self, service, attempt, started, retry_after=None):
-        """Sleep before the next attempt and count it. None when it did; else a WaitRefused when the wait
-        budget does not allow the wait, or False when the attempts or the request's time are used up.
+        """Sleep before the next attempt and count it. None when it did; else what reserve() refused with."""
+        pause = self.reserve(service, attempt, started, retry_after)
+        if pause is False or isinstance(pause, WaitRefused):
+            return pause
+        self.sleep(pause)
+        return None
+
+    def reserve(self, service, attempt, started, retry_after=None):
+        """Take the wait before attempt `attempt` + 1 out of the wait budget and count the retry, without
+        sleeping: the pause in seconds; else a WaitRefused when the budget does not allow it, or False when
+        the attempts or the request's time are used up. A batch sender sleeps once for the inner requests it
+        repeats (ServiceClient.send_batched); _wait sleeps it for one request.
 
         The one place every retry passes through, so the counts and the budget cover all of them. A wait
         is taken in full or not at all: retrying before a Retry-After has passed only earns another 429.
@@ -208,11 +218,9 @@ class RetryPolicy(object):
             if self.clock() - started + pause > self.max_total:
                 return False
             self._budget.left = left - pause
-        self.sleep(pause)
-        with self._lock:
             retried, waited = self._counts.get(service, (0, 0.0))
             self._counts[service] = (retried + 1, waited + pause)
-        return None
+        return pause
 
     def with_budget(self, max_total, max_delay=10.0):
         """A policy bounded by `max_total` seconds rather than attempts, counting into this one's tally and
