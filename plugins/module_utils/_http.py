@@ -16,6 +16,7 @@ import re
 import threading
 import time
 import uuid
+from urllib.parse import urljoin
 
 try:
     import requests
@@ -24,13 +25,16 @@ except ImportError:
     HAS_REQUESTS = False
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import AdaptiveLimit
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import AdaptiveLimit, run_all
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.module_utils._retry import (
-    LOGIN_RETRY_STATUSES, RetryPolicy, WaitRefused, connection_message,
+    LOGIN_RETRY_STATUSES, RETRY_STATUSES, RetryPolicy, WaitRefused, connection_message, parse_retry_after,
 )
 
 USER_AGENT = 'bookingsone.office365/0.1.0'
+# How a service that does not serve JSON batching answers its batch URL: no such resource (404, or 400 as an
+# OData service answers an unknown segment), the method not allowed, or not implemented.
+BATCH_REFUSED = frozenset([400, 404, 405, 501])
 
 
 def tls_verify(ca_bundle, validate_certs):
@@ -84,6 +88,29 @@ class CachedResponse(object):
 
     def json(self):
         return json.loads(self.text)
+
+
+class InnerResponse(object):
+    """One answer of a JSON batch (`responses[]`: id, status, headers, body; https://learn.microsoft.com/graph/
+    json-batching), with what this layer reads of a requests.Response: the retry rules, the overload test and the
+    service's error mapping then judge it as they judge an answer to a request sent alone."""
+
+    def __init__(self, answer):
+        status, headers = answer.get('status'), answer.get('headers')
+        self.status_code = status if isinstance(status, int) else 0
+        self.headers = requests.structures.CaseInsensitiveDict(headers if isinstance(headers, dict) else {})
+        self.content = b'' if answer.get('body') is None else json.dumps(answer['body']).encode('utf-8')
+
+    def json(self):
+        return json.loads(self.content)
+
+
+class _Inner(object):
+    """An inner request on its way through batches: attempts made, when the first went out, when the next may."""
+
+    def __init__(self, index, request):
+        self.index, self.request = index, request
+        self.attempt, self.started, self.not_before = 0, None, 0.0
 
 
 class MetadataCache(object):
@@ -184,13 +211,23 @@ class ReadCache(object):
         self._answers = {}
 
     def get(self, key, fetch):
+        found, answer = self.peek(key)
+        if found:
+            return answer
+        answer = fetch()
+        self.put(key, answer)
+        return answer
+
+    def peek(self, key):
+        """(True, the answer) when one is kept, else (False, None): for a batch, which fetches many at once."""
         with self._lock:
             if key in self._answers:
-                return copy.deepcopy(self._answers[key])
-        answer = fetch()
+                return True, copy.deepcopy(self._answers[key])
+        return False, None
+
+    def put(self, key, answer):
         with self._lock:
             self._answers[key] = copy.deepcopy(answer)
-        return answer
 
     def clear(self):
         with self._lock:
@@ -211,6 +248,7 @@ class ServiceClient(object):
     """Authenticated JSON requests to one Microsoft service."""
 
     service = None  # 'graph' or 'exchange': selects the token's resource
+    batch_limit = 20  # inner requests per JSON batch (https://learn.microsoft.com/graph/json-batching)
 
     def __init__(self, base_url, tokens, session, timeout=60.0, policy=None):
         self.base_url = base_url.rstrip('/')
@@ -221,6 +259,7 @@ class ServiceClient(object):
         self.warnings = []
         self.reads = ReadCache()
         self.in_flight = AdaptiveLimit()
+        self.batching = True  # False once the service refused its batch URL: this connection sends alone from then on
 
     def url(self, path):
         return path if path.startswith('https://') else self.base_url + path
@@ -240,18 +279,22 @@ class ServiceClient(object):
                                     'refusing to follow a nextLink to another host: %s' % link)
         return link
 
-    def request(self, method, path, body=None, params=None, headers=None, idempotent=None, retry_codes=()):
+    def request(self, method, path, body=None, params=None, headers=None, idempotent=None, retry_codes=(),
+                crowded=None):
         """Send a request, retrying what is safe to retry; returns the requests.Response.
 
         `retry_codes`: service error codes that are transient for this request (as amazon.aws's
-        catch_extra_error_codes), retried with the same policy. Raises MicrosoftApiError for an
-        error that is not (or no longer) retried.
+        catch_extra_error_codes), retried with the same policy. `crowded(response)`: whether the answer
+        says the service refused work for too many requests at once (default: overloaded(); a batch says
+        so in its inner answers, which are repeated on their own). Raises MicrosoftApiError for an error
+        that is not (or no longer) retried.
         """
         url = self.url(path)
         if idempotent is None:
             idempotent = method.upper() != 'POST'
         if not self.is_read(method, body):
             self.reads.clear()  # what was read before a write may be stale after it
+        crowded = crowded or self.overloaded
         refreshed = []
 
         def send():
@@ -262,31 +305,114 @@ class ServiceClient(object):
                     refreshed.append(True)  # a cached token the service no longer accepts: fetch a new one once
                     response = self._send(method, url, body, params, headers, refresh=True)
             finally:
-                self.in_flight.release(started, response is not None and self.overloaded(response))
+                self.in_flight.release(started, response is not None and crowded(response))
             return response
 
-        def retry_when(response):
-            if self.overloaded(response):
-                return True
-            return bool(retry_codes) and response.status_code >= 400 and \
-                self.error_from(response, method, url).code in retry_codes
-
         try:
-            response = self.policy.send(self.service, send, idempotent=idempotent, retry_when=retry_when)
+            response = self.policy.send(self.service, send, idempotent=idempotent,
+                                        retry_when=self._retry_when(retry_codes, method, url))
         except WaitRefused as refused:
             if refused.response is None:
                 raise MicrosoftApiError(self.service, None, 'ConnectionError', refused.describe(url),
                                         method=method, url=url)
             if refused.response.status_code < 400:
                 return refused.response  # repeated for a service's own reason, but an answer all the same
-            error = self.error_from(refused.response, method, url)
-            raise error.with_message(refused.describe(url, error.message)) from error
+            raise self._refused(refused, method, url) from refused
         except requests.exceptions.RequestException as exc:
             raise MicrosoftApiError(self.service, None, 'ConnectionError', connection_message(exc, url),
                                     method=method, url=url)
         if response.status_code >= 400:
             raise self.error_from(response, method, url)
         return response
+
+    def _retry_when(self, retry_codes, method, url):
+        """What is repeated besides RETRY_STATUSES: a refusal for too many requests at once, and `retry_codes`."""
+        def retry_when(response):
+            if self.overloaded(response):
+                return True
+            return bool(retry_codes) and response.status_code >= 400 and \
+                self.error_from(response, method, url).code in retry_codes
+        return retry_when
+
+    def _refused(self, refused, method, url):
+        """The error of an answer not repeated for want of wait budget, saying so."""
+        error = self.error_from(refused.response, method, url)
+        return error.with_message(refused.describe(url, error.message))
+
+    def send_batched(self, path, inner, parallel=1, headers=None):
+        """Send inner requests ({method, url, body, headers, idempotent}; url relative to the batch URL `path`, or
+        an absolute path) through the service's JSON batch endpoint, batch_limit to a batch and `parallel`
+        batches at a time. Returns, in their order, the InnerResponse each got (status < 400), the
+        MicrosoftApiError it ended with, or None when the service refused the batch URL (self.batching is then
+        False and the caller sends those alone).
+
+        Each inner request is retried alone, as request() retries one sent alone: a throttled, unavailable or
+        overloaded one goes again in a later batch once its own Retry-After (or backoff) has passed, within the
+        same policy, attempts and wait budget; the others keep their answers. A batch holding a refusal for too
+        many requests at once cuts the in-flight limit as that refusal would alone.
+        """
+        results = [None] * len(inner)
+        pending = [_Inner(index, request) for index, request in enumerate(inner)]
+        while pending and self.batching:
+            now = self.policy.clock()
+            ready = [item for item in pending if item.not_before <= now]
+            if not ready:
+                self.policy.sleep(min(item.not_before for item in pending) - now)  # reserved when it was judged
+                continue
+            count = -(-len(ready) // self.batch_limit)
+            size = -(-len(ready) // count)  # even batches: a short last one would idle a worker
+            chunks = [ready[start:start + size] for start in range(0, len(ready), size)]
+            for chunk, answers, error in run_all(lambda chunk: self._post_batch(path, chunk, headers), chunks, parallel):
+                for item in chunk:
+                    results[item.index] = error if error is not None else self._judge(item, answers)
+            pending = [item for item in pending if results[item.index] is None]
+        return results
+
+    def _post_batch(self, path, chunk, headers):
+        """{id: InnerResponse} of one batch, or None when the service refused the batch URL."""
+        wire = [dict((key, value) for key, value in item.request.items() if key != 'idempotent' and value is not None)
+                for item in chunk]
+        body = {'requests': [dict(request, id=str(item.index)) for item, request in zip(chunk, wire)]}
+        for item in chunk:
+            item.started = item.started or self.policy.clock()
+        try:
+            response = self.request('POST', path, body=body, headers=headers,
+                                    idempotent=all(item.request.get('idempotent') for item in chunk),
+                                    crowded=lambda answer: self.overloaded(answer) or any(
+                                        self.overloaded(inner) for inner in self._answers(answer).values()))
+        except MicrosoftApiError as exc:
+            if exc.status not in BATCH_REFUSED:
+                raise
+            self.batching = False
+            return None
+        return self._answers(response)
+
+    def _answers(self, response):
+        page = self.json_or_none(response)
+        answers = page.get('responses') if isinstance(page, dict) else None
+        return dict((str(answer.get('id')), InnerResponse(answer)) for answer in answers or []
+                    if isinstance(answer, dict))
+
+    def _judge(self, item, answers):
+        """An inner request's answer, its error, or None when it goes again (then not before item.not_before)."""
+        if answers is None:
+            return None
+        method, url = item.request['method'], urljoin(self.base_url + '/', item.request['url'])
+        item.attempt += 1
+        response = answers.get(str(item.index))
+        if response is None:
+            return MicrosoftApiError(self.service, None, 'BatchResponseMissing',
+                                     'the batch answer has no response to this request', method=method, url=url)
+        if response.status_code in RETRY_STATUSES or self._retry_when((), method, url)(response):
+            pause = self.policy.reserve(self.service, item.attempt, item.started,
+                                        parse_retry_after(response.headers.get('Retry-After')))
+            if isinstance(pause, WaitRefused):
+                pause.response = response
+                return self._refused(pause, method, url)
+            if pause is not False:
+                item.not_before = self.policy.clock() + pause
+                return None
+        return self.error_from(response, method, url) if response.status_code >= 400 else response
 
     def overloaded(self, response):
         """The service refused the request for too many concurrent ones, before carrying it out: it is
