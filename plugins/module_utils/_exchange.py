@@ -11,9 +11,11 @@ parties, so everything that depends on its shape stays in this class.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import run_all
 
 # The arbitration mailbox Exchange routes tenant-wide requests to when no user mailbox is the target;
 # ExchangeOnlineManagement names the tenant in it by GUID.
@@ -26,6 +28,18 @@ LIST_PREFER = 'odata.maxpagesize=1000'
 # in any body shape; this text is the only signal it gives, so it is matched here and nowhere else.
 CONCURRENCY_TEXT = 'maximum number of concurrent requests per tenant'
 COMMAND_NOT_FOUND = 'System.Management.Automation.CommandNotFoundException'
+# JSON batching on the admin API, as a public client uses it (https://github.com/KelvinTegelaar/CIPP-API/blob/master/
+# Modules/CIPPCore/Public/GraphHelper/New-ExoBulkRequest.ps1): POST {tenant}/$batch with ten InvokeCommand requests
+# at most, each with its own X-AnchorMailbox, and `Prefer: odata.continue-on-error` so that one failed cmdlet does
+# not stop the others (https://learn.microsoft.com/graph/json-batching for the format).
+BATCH_LIMIT = 10
+BATCH_PREFER = 'odata.continue-on-error'
+# Batches in flight at once. The service runs a batch's requests one after another (as ASP.NET OData's
+# DefaultODataBatchHandler does: https://github.com/OData/AspNetCoreOData/blob/main/src/Microsoft.AspNetCore.OData/
+# Batch/DefaultODataBatchHandler.cs), so each batch holds one of the tenant's concurrent requests; three is what
+# Microsoft documents for Exchange Online PowerShell connections per account, and the in-flight limit cuts lower
+# after a refusal. More would only be refused and repeated, each repeat another batch.
+BATCH_PARALLEL = 3
 
 
 def _split(text):
@@ -38,6 +52,7 @@ def _split(text):
 
 class ExchangeClient(ServiceClient):
     service = 'exchange'
+    batch_limit = BATCH_LIMIT
 
     def __init__(self, endpoint, tenant, tokens, session, **kwargs):
         self.endpoint = endpoint.rstrip('/')
@@ -67,19 +82,28 @@ class ExchangeClient(ServiceClient):
         `anchor` is the mailbox the cmdlet acts on (routes the request to its server).
         Exchange's warnings are kept in self.warnings for the module to surface.
         """
-        if cmdlet.startswith('Get-'):
-            key = (cmdlet, json.dumps(parameters or {}, sort_keys=True), anchor)
+        key = self._read_key(cmdlet, parameters, anchor)
+        if key:
             return self.reads.get(key, lambda: self._invoke(cmdlet, parameters, anchor))
         return self._invoke(cmdlet, parameters, anchor)
 
-    def _invoke(self, cmdlet, parameters, anchor):
-        tenant = self.bind_tenant()
+    @staticmethod
+    def _read_key(cmdlet, parameters, anchor):
+        return (cmdlet, json.dumps(parameters or {}, sort_keys=True), anchor) if cmdlet.startswith('Get-') else None
+
+    def _request(self, cmdlet, parameters, anchor):
+        """The body and headers of one cmdlet's InvokeCommand request, sent alone or in a batch."""
+        tenant = self.bind_tenant()  # before the first URL is made
         body = {'CmdletInput': {'CmdletName': cmdlet, 'Parameters': parameters or {}}}
         headers = {'X-AnchorMailbox': 'UPN:%s' % anchor if anchor else SYSTEM_ANCHOR % tenant}
+        if cmdlet.startswith('Get-'):
+            headers['Prefer'] = LIST_PREFER
+        return body, headers
+
+    def _invoke(self, cmdlet, parameters, anchor):
+        body, headers = self._request(cmdlet, parameters, anchor)
         # Get-* cmdlets change nothing, so a read timeout may be retried.
         reads_only = cmdlet.startswith('Get-')
-        if reads_only:
-            headers['Prefer'] = LIST_PREFER
         items = []
         path = '/InvokeCommand'
         while path:
@@ -90,23 +114,88 @@ class ExchangeClient(ServiceClient):
                 if explained is None:
                     raise
                 raise explained from exc
-            page = self.json_or_none(response) or {}
-            items.extend(page.get('value', []))
-            self.warnings.extend(page.get('@adminapi.warnings') or [])
-            path = self.next_link(page)  # public clients post the same body to it
+            path = self._page(response, items)  # public clients post the same body to the next link
         return items
+
+    def _page(self, response, items):
+        """Take one page of a cmdlet's output into `items` (its warnings into self.warnings); the next link."""
+        page = self.json_or_none(response) or {}
+        items.extend(page.get('value', []))
+        self.warnings.extend(page.get('@adminapi.warnings') or [])
+        return self.next_link(page)
+
+    def invoke_each(self, calls, workers=1):
+        """Run many cmdlets, each (cmdlet, parameters, anchor) as invoke() takes them: [(objects, None) or
+        (None, error)] in their order, every call with its own outcome, as if each had been sent alone.
+
+        More calls than may go out at once (`workers`, at most BATCH_PARALLEL) travel in $batch requests of up
+        to ten, BATCH_PARALLEL at a time; fewer go alone, all at once, which is sooner (a batch runs its
+        requests one after another). Where the tenant refuses $batch, this connection sends alone, `workers`
+        at a time, from then on. Reads already made on this connection are not sent again.
+        """
+        keys, outcomes = [self._read_key(*call) for call in calls], []
+        for key in keys:
+            found, answer = self.reads.peek(key) if key else (False, None)
+            outcomes.append((answer, None) if found else None)
+        todo = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        parallel = max(1, min(workers, BATCH_PARALLEL))
+        if self.batching and len(todo) > parallel:
+            for index, outcome in zip(todo, self._batched([calls[index] for index in todo], parallel)):
+                outcomes[index] = outcome
+                if outcome is not None and outcome[1] is None and keys[index]:
+                    self.reads.put(keys[index], outcome[0])
+        alone = [index for index, outcome in enumerate(outcomes) if outcome is None]
+        for index, objects, error in run_all(lambda index: self.invoke(*calls[index]), alone, workers):
+            outcomes[index] = (objects, error)
+        return outcomes
+
+    def _batched(self, calls, parallel):
+        """invoke_each's outcomes of calls sent in batches; None for those the tenant's refusal left unsent.
+        A call whose output has more pages goes on in a later batch, its same body posted to the next link."""
+        tenant = self.bind_tenant()
+        path = urlsplit(self.url('/InvokeCommand')).path  # an absolute path, as OData JSON batching allows
+        inner = []
+        for cmdlet, parameters, anchor in calls:
+            body, headers = self._request(cmdlet, parameters, anchor)
+            inner.append(dict(method='POST', url=path, body=body, headers=headers, idempotent=cmdlet.startswith('Get-')))
+        items, outcomes = [[] for _call in calls], [None] * len(calls)
+        todo = list(range(len(calls)))
+        while todo:
+            answers = self.send_batched('/$batch', [inner[index] for index in todo], parallel, headers={
+                'Prefer': BATCH_PREFER, 'X-AnchorMailbox': SYSTEM_ANCHOR % tenant})
+            following = []
+            for index, answer in zip(todo, answers):
+                if answer is None:
+                    continue  # the tenant refused $batch: invoke_each sends it alone
+                try:
+                    link = None if isinstance(answer, Exception) else self._page(answer, items[index])
+                except MicrosoftApiError as exc:
+                    answer = exc  # a next link to another host
+                if isinstance(answer, Exception):
+                    outcomes[index] = (None, self._explained(answer, calls[index][0]) or answer)
+                elif link:
+                    parts = urlsplit(link)
+                    inner[index] = dict(inner[index], url=parts.path + ('?' + parts.query if parts.query else ''))
+                    following.append(index)
+                else:
+                    outcomes[index] = (items[index], None)
+            todo = following
+        return outcomes
 
     @staticmethod
     def _explained(exc, cmdlet):
         # Exchange RBAC leaves cmdlets outside the identity's roles out of its session, so a read-only role
         # (Global Reader, Security Reader) gets "not recognized" for a write: say what that means.
-        if COMMAND_NOT_FOUND in exc.details and not cmdlet.startswith('Get-'):
+        if isinstance(exc, MicrosoftApiError) and COMMAND_NOT_FOUND in exc.details and not cmdlet.startswith('Get-'):
             return exc.with_message(exc.message + (
                 ' (Exchange does not offer %s to this identity: its Microsoft Entra role does not hold it, e.g. '
                 'Global Reader is read-only and RBAC for Applications needs Exchange Administrator)' % cmdlet))
         return None
 
     def is_read(self, method, body):
+        inner = (body or {}).get('requests')
+        if isinstance(inner, list):  # a batch reads only when each of its requests does
+            return all(self.is_read(request.get('method'), request.get('body')) for request in inner)
         return str(((body or {}).get('CmdletInput') or {}).get('CmdletName') or '').startswith('Get-')
 
     def overloaded(self, response):

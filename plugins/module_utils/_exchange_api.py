@@ -9,6 +9,7 @@ Parameter names and values are the cmdlets' own (https://learn.microsoft.com/pow
 from __future__ import annotations
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import run_all
 
 # The modules' options for Set-/Get-CalendarProcessing parameters, each the parameter's name in snake_case.
 CALENDAR_OPTIONS = ('automate_processing', 'all_book_in_policy', 'all_request_in_policy', 'all_request_out_of_policy',
@@ -86,34 +87,66 @@ def room_mailboxes(exo):
     return exo.invoke('Get-Mailbox', {'RecipientTypeDetails': 'RoomMailbox', 'ResultSize': 'Unlimited'})
 
 
+# Per-mailbox cmdlets as calls, (cmdlet, parameters, anchor mailbox), for each(): a room costs its calls, not a
+# request each (ExchangeClient.invoke_each sends many in one $batch).
+
 # https://learn.microsoft.com/powershell/module/exchange/get-calendarprocessing
-def get_calendar_processing(exo, room):
-    found = exo.invoke('Get-CalendarProcessing', {'Identity': room}, anchor=room)
-    return found[0] if found else None
+def calendar_processing_read(room):
+    return 'Get-CalendarProcessing', {'Identity': room}, room
 
 
 # https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing
-def set_calendar_processing(exo, room, parameters):
-    exo.invoke('Set-CalendarProcessing', dict(parameters, Identity=room), anchor=room)
+def calendar_processing_write(room, parameters):
+    return 'Set-CalendarProcessing', dict(parameters, Identity=room), room
 
 
 # https://learn.microsoft.com/powershell/module/exchange/get-mailboxpermission
-def get_mailbox_permission(exo, mailbox, user=None):
+def mailbox_permission_read(mailbox, user=None):
     """Permission entries on a mailbox, of one user or of everyone."""
-    parameters = {'Identity': mailbox, 'User': user} if user else {'Identity': mailbox}
-    return exo.invoke('Get-MailboxPermission', parameters, anchor=mailbox)
+    return 'Get-MailboxPermission', {'Identity': mailbox, 'User': user} if user else {'Identity': mailbox}, mailbox
 
 
 # https://learn.microsoft.com/powershell/module/exchange/add-mailboxpermission
-def add_mailbox_permission(exo, mailbox, user, rights, automapping):
-    exo.invoke('Add-MailboxPermission', {'Identity': mailbox, 'User': user, 'AccessRights': rights,
-                                         'InheritanceType': 'All', 'AutoMapping': automapping}, anchor=mailbox)
+def mailbox_permission_add(mailbox, user, rights, automapping):
+    return 'Add-MailboxPermission', {'Identity': mailbox, 'User': user, 'AccessRights': rights,
+                                     'InheritanceType': 'All', 'AutoMapping': automapping}, mailbox
 
 
 # https://learn.microsoft.com/powershell/module/exchange/remove-mailboxpermission
-def remove_mailbox_permission(exo, mailbox, user, rights):
-    exo.invoke('Remove-MailboxPermission', {'Identity': mailbox, 'User': user, 'AccessRights': rights,
-                                            'InheritanceType': 'All'}, anchor=mailbox)
+def mailbox_permission_remove(mailbox, user, rights):
+    return 'Remove-MailboxPermission', {'Identity': mailbox, 'User': user, 'AccessRights': rights,
+                                        'InheritanceType': 'All'}, mailbox
+
+
+def first(objects):
+    """A cmdlet's one object (Get-CalendarProcessing of one room), or None."""
+    return objects[0] if objects else None
+
+
+def each(exo, items, call, workers, shape=None):
+    """[(item, result, error)] of call(item) for every item, as _parallel.run_all gives them: the calls go out
+    together (ExchangeClient.invoke_each), yet every item keeps its own result, or its own error (a cmdlet that
+    fails for one room fails that room only). `shape(objects)` makes the result, by default the objects."""
+    calls = [call(item) for item in items]
+    if hasattr(exo, 'invoke_each'):
+        outcomes = exo.invoke_each(calls, workers)
+    else:  # a client that only sends one cmdlet at a time (a test double)
+        outcomes = [(objects, error) for _call, objects, error in run_all(lambda one: exo.invoke(*one), calls, workers)]
+    return [(item, objects if error is not None or shape is None else shape(objects), error)
+            for item, (objects, error) in zip(items, outcomes)]
+
+
+def answers(outcomes):
+    """each()'s outcomes (of distinct items) as a read function, for _parallel.read_each: it judges them
+    (unknown items named, the first failure raised) exactly as it judges reads sent one by one."""
+    found = dict((item, (result, error)) for item, result, error in outcomes)
+
+    def read(item):
+        result, error = found[item]
+        if error is not None:
+            raise error
+        return result
+    return read
 
 
 def unique_identity(recipient, fallback):

@@ -17,6 +17,8 @@ description:
     or delegate fails the task with nothing changed.
   - Check mode only reads (no C(Set-CalendarProcessing) is sent); diff mode shows one diff per changed room.
   - Rooms are handled with bounded concurrency; throttled requests wait for Exchange's C(Retry-After).
+    More rooms than go out at once are read and set ten to a JSON batch request (C($batch)), each room
+    with its own outcome; a tenant that refuses batches gets one request per room.
   - No PowerShell is needed.
 author:
   - Bookings ONE engineering (@bookingsone)
@@ -143,7 +145,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._names import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
-    CONCURRENCY_SPEC, concurrency, raise_failures, read_each, run_all)
+    CONCURRENCY_SPEC, concurrency, raise_failures, read_each)
 
 
 def check_input(params):
@@ -243,8 +245,9 @@ def main_logic(state):
     if params['resource_delegates'] is not None:
         delegates = resolve_delegates(exo, params['resource_delegates'])
 
-    reads = read_each(lambda room: exchange_api.get_calendar_processing(exo, room), params['rooms'],
-                      params['concurrency'], 'room mailbox(es)', exchange_api.is_not_found)
+    found = exchange_api.each(exo, params['rooms'], exchange_api.calendar_processing_read, params['concurrency'],
+                              exchange_api.first)
+    reads = read_each(exchange_api.answers(found), params['rooms'], 1, 'room mailbox(es)', exchange_api.is_not_found)
 
     plans = []
     state.result['rooms'] = []
@@ -267,8 +270,8 @@ def main_logic(state):
                                           current=observed(have, delegates)))
     state.result['changed_rooms'] = len(plans)
     if plans and not state.check_mode:
-        writes = run_all(lambda plan: exchange_api.set_calendar_processing(exo, plan[0], plan[1]), plans,
-                         params['concurrency'])
+        writes = exchange_api.each(exo, plans, lambda plan: exchange_api.calendar_processing_write(*plan),
+                                   params['concurrency'])
         raise_failures([(plan[0], result, exc) for plan, result, exc in writes], 'setting')
 
 

@@ -15,6 +15,8 @@ description:
     that differ, through the Exchange Online admin API. No PowerShell is needed.
   - Every mailbox is read before anything is written, so an unknown mailbox or user fails the
     task with nothing changed.
+  - More mailboxes than go out at once are read and changed ten to a JSON batch request (C($batch)),
+    each mailbox with its own outcome; a tenant that refuses batches gets one request per mailbox.
 author:
   - Bookings ONE engineering (@bookingsone)
 options:
@@ -93,7 +95,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._errors impo
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._names import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import (
-    CONCURRENCY_SPEC, concurrency, raise_failures, read_each, run_all)
+    CONCURRENCY_SPEC, concurrency, raise_failures, read_each)
 
 
 def explicit_rights(entries):
@@ -115,8 +117,10 @@ def main_logic(state):
     if exchange_api.get_recipient(exo, params['user']) is None:
         raise InputError('unknown user %r: no such recipient in Exchange Online; nothing was changed' % params['user'])
 
-    reads = read_each(lambda mailbox: exchange_api.get_mailbox_permission(exo, mailbox, params['user']),
-                      params['mailboxes'], params['concurrency'], 'mailbox(es)', exchange_api.is_not_found)
+    found = exchange_api.each(exo, params['mailboxes'],
+                              lambda mailbox: exchange_api.mailbox_permission_read(mailbox, params['user']),
+                              params['concurrency'])
+    reads = read_each(exchange_api.answers(found), params['mailboxes'], 1, 'mailbox(es)', exchange_api.is_not_found)
 
     wanted = set(params['access_rights'])
     plans, state.result['mailboxes'] = [], []
@@ -136,11 +140,11 @@ def main_logic(state):
     if plans and not state.check_mode:
         if params['state'] == 'present':
             def write(plan):
-                exchange_api.add_mailbox_permission(exo, plan[0], params['user'], plan[1], params['automapping'])
+                return exchange_api.mailbox_permission_add(plan[0], params['user'], plan[1], params['automapping'])
         else:
             def write(plan):
-                exchange_api.remove_mailbox_permission(exo, plan[0], params['user'], plan[1])
-        writes = run_all(write, plans, params['concurrency'])
+                return exchange_api.mailbox_permission_remove(plan[0], params['user'], plan[1])
+        writes = exchange_api.each(exo, plans, write, params['concurrency'])
         raise_failures([(plan[0], result, exc) for plan, result, exc in writes], 'changing permissions on')
 
 

@@ -140,22 +140,28 @@ def full_access_holders(entries):
                       and 'FullAccess' in (e.get('AccessRights') or []) and e.get('User') != 'NT AUTHORITY\\SELF'))
 
 
+# What an include_* option adds to each room: (result key, the Exchange read, the result from its objects).
+DETAILS = dict(
+    include_calendar_processing=('calendar_processing', exchange_api.calendar_processing_read,
+                                 lambda objects: exchange_api.calendar_options(exchange_api.first(objects))),
+    include_permissions=('full_access', exchange_api.mailbox_permission_read, full_access_holders),
+)
+
+
 def add_details(state, chosen):
     params = state.params
-    exo = state.exchange
+    wanted = sorted(option for option in DETAILS if params[option])
+    calls = [(room['address'], option) for room in chosen for option in wanted]  # sent together, in batches
+    read = exchange_api.answers(exchange_api.each(state.exchange, calls, lambda call: DETAILS[call[1]][1](call[0]),
+                                                  params['concurrency']))
 
     def details(room):
-        extra = {}
-        if params['include_calendar_processing']:
-            extra['calendar_processing'] = exchange_api.calendar_options(exchange_api.get_calendar_processing(exo, room['address']))
-        if params['include_permissions']:
-            extra['full_access'] = full_access_holders(exchange_api.get_mailbox_permission(exo, room['address']))
-        return extra
+        return dict((DETAILS[option][0], DETAILS[option][2](read((room['address'], option)))) for option in wanted)
 
-    for room, extra in read_each(details, chosen, params['concurrency'], 'room mailbox(es)', exchange_api.is_not_found):
+    for room, extra in read_each(details, chosen, 1, 'room mailbox(es)', exchange_api.is_not_found):
         room.update(extra)
     if params['include_calendar_processing']:
-        addresses = delegate_addresses(exo, chosen)
+        addresses = delegate_addresses(state.exchange, chosen)
         for room in chosen:
             processing = room['calendar_processing']
             processing['resource_delegates'] = [a for d in processing['resource_delegates'] or []
