@@ -10,7 +10,7 @@ this listener checks the token, then those roles, then runs the cmdlet.
 
 Settings (attributes of the Emulator object, read on every request; documented in README.md):
 exchange_concurrency_limit, exchange_concurrency_status, exchange_cmdlet_ms, exchange_error_shapes,
-exchange_error_seed.
+exchange_error_seed, exchange_batch_refusal.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import time
 import uuid
 import weakref
 
-from emulator import catalog, exchange_cmdlets, tokens
+from emulator import catalog, exchange_batch, exchange_cmdlets, faults, tokens
 from emulator.exchange_cmdlets import BINDING, COMMAND_NOT_FOUND, ExchangeError
 from emulator.exchange_params import GUID
 from emulator.routing import HttpError, service
@@ -47,6 +47,7 @@ def error_body(request, code, message):
 
 SERVICE = service('exchange')
 SERVICE.error_body = error_body
+faults.SELF_TIMED.add('exchange')  # the injected latency is spent in a request's slot (spend_latency)
 
 
 class _Runtime(object):
@@ -84,7 +85,15 @@ def _shape(request, status):
         return runtime.random.choice(choices)
 
 
+def spend_latency(request):
+    """The injected latency, once per request: inside its concurrency slot, or before it is refused without one."""
+    if not getattr(request, 'latency_spent', False):
+        request.latency_spent = True
+        request.emulator.faults.latency('exchange', by_handler=True)
+
+
 def fail(request, error, headers=None):
+    spend_latency(request)
     raise HttpError(error.status, error.body(_shape(request, error.status)), headers)
 
 
@@ -106,6 +115,7 @@ def authenticate(request):
     _cmdlet_of(request)
     claims, problem = tokens.bearer_claims(request, AUDIENCES + (request.emulator.endpoints['exchange'],))
     if claims is None:
+        spend_latency(request)
         raise HttpError(401, error_body(request, 'Unauthorized', problem),
                         {'WWW-Authenticate': 'Bearer error="invalid_token"'})
     request.claims = claims
@@ -205,6 +215,7 @@ def invoke_command(request):
     _check_anchor(request)
     store = request.store
     with _Slot(request):
+        spend_latency(request)  # the request counts against the limit for its whole duration, latency included
         delay = getattr(request.emulator, 'exchange_cmdlet_ms', 0)
         if delay:
             time.sleep(delay / 1000.0)  # the cmdlet's own run time, while it holds its slot
@@ -215,7 +226,7 @@ def invoke_command(request):
             except ExchangeError as exc:
                 fail(request, exc)
             if request.write:
-                store.save()
+                store.save(request.tenant)
     start = int(base64.urlsafe_b64decode(request.query['$skiptoken'].encode()).decode()) \
         if '$skiptoken' in request.query else 0
     size = _page_size(request)
@@ -227,3 +238,20 @@ def invoke_command(request):
         answer['@odata.nextLink'] = '%s/InvokeCommand?$skiptoken=%s' % (
             base, base64.urlsafe_b64encode(str(start + size).encode()).decode())
     return 200, answer
+
+
+# https://learn.microsoft.com/graph/json-batching (the OData JSON batch format; as a public client sends it to this API:
+# https://github.com/KelvinTegelaar/CIPP-API/blob/master/Modules/CIPPCore/Public/GraphHelper/New-ExoBulkRequest.ps1)
+@SERVICE.route('POST', r'/adminapi/beta/(?P<tenant>[^/]+)/\$batch')
+def batch(request):
+    """Up to ten InvokeCommand requests, each run as if sent alone (exchange_batch.py). The envelope holds no
+    concurrency slot (its requests each take one in turn) and is no write; `exchange_batch_refusal` (400, 404 or
+    501) answers as a tenant that does not serve $batch."""
+    refusal = getattr(request.emulator, 'exchange_batch_refusal', None)
+    if refusal:
+        spend_latency(request)
+        request.fail(refusal, {400: 'BadRequest', 404: 'NotFound'}.get(refusal, 'NotImplemented'),
+                     "Resource not found for the segment '$batch'.")
+    _check_anchor(request)
+    spend_latency(request)
+    return exchange_batch.answer(request)

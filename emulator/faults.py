@@ -14,6 +14,10 @@ DEFAULTS = dict(latency_ms=0, throttle_rate=0.0, throttle_next=0, retry_after=1,
                 services=['graph', 'exchange'], tenants=None, seed=None)
 ERROR_STATUSES = (500, 503, 504)
 FAULTABLE = ('login', 'graph', 'exchange')  # never control: tests steer through it
+# Listeners whose handlers sleep the injected latency themselves: exchange_routes.py does it while the request
+# holds its slot of the tenant's concurrency limit, so a request counts against the limit for its whole
+# duration. The server's sleep before dispatch leaves them out; a fault decided for one sleeps it then.
+SELF_TIMED = set()
 
 
 class Fault(object):
@@ -58,12 +62,19 @@ class Faults(object):
     def applies_to(self, listener):
         return listener in self.config['services']
 
-    def latency(self, listener):
-        if self.applies_to(listener) and self.config['latency_ms']:
+    def latency(self, listener, by_handler=False):
+        """Sleep the injected latency of one request; for a SELF_TIMED listener only when its handler asks."""
+        if (by_handler or listener not in SELF_TIMED) and self.applies_to(listener) and self.config['latency_ms']:
             time.sleep(self.config['latency_ms'] / 1000.0)
 
     def decide(self, listener, caller):
         """The fault for one request of `caller` (tenant id, client id) on a listener, or None."""
+        fault = self._decide(listener, caller)
+        if fault is not None and listener in SELF_TIMED:
+            self.latency(listener, by_handler=True)  # answered here, its handler never runs
+        return fault
+
+    def _decide(self, listener, caller):
         with self.lock:
             config = self.config
             if listener not in config['services']:
