@@ -9,9 +9,10 @@ every listener (login, Graph, Exchange) and for each number of forks:
   audit.yml (check mode)   converged onboard.yml   an empty play (one no-op task per tenant)
 
 and prints per run: wall time; controller CPU (user+sys of ansible-playbook and all its children,
-from os.wait4) per tenant; requests per tenant by service from the emulator's request log, against
-the floor of what the work needs (2 tokens + the app + Graph's service principal + the app's service
-principal + its assignments + the room list + the delegate + per room Get-CalendarProcessing and
+from os.wait4) per tenant; requests per tenant by service from the emulator's request log (HTTP
+requests: a $batch is one, the requests inside it are counted apart, by kind), against the floor of
+what the work needs (2 tokens + the app + Graph's service principal + the app's service principal +
+its assignments + the room list + the delegate + per room Get-CalendarProcessing and
 Get-MailboxPermission = 8 + 2R); token requests per tenant per resource (each run has its own, new
 token cache directory, so these are the token requests of one run); OpenID metadata fetches; writes.
 Then the ratios (CPU against the empty play, forks, 1xR wall times) and the targets of issue 12,
@@ -210,9 +211,13 @@ class Case(object):
         by_service, tokens, openid = Counter(), Counter(), 0
         per_tenant = Counter()
         foreign = 0
+        inner = 0
         for entry in run['requests']:
             if entry['tenant'] not in tenants:
                 foreign += 1
+                continue
+            if entry['batch']:  # inside a $batch, which is the HTTP request: counted by kind only
+                inner += 1
                 continue
             by_service[entry['service']] += 1
             per_tenant[entry['tenant']] += 1
@@ -228,7 +233,8 @@ class Case(object):
             total=total / t, max_tenant=max(per_tenant.values()) if per_tenant else 0,
             tokens=dict((r, tokens[r] / t) for r in ('graph', 'exchange', 'other')), openid=openid / t,
             writes=sum(1 for e in run['requests'] if e['write']), foreign=foreign,
-            cmdlets=Counter(e['cmdlet'] for e in run['requests'] if e['service'] == 'exchange' and e['tenant'] in tenants),
+            inner=inner / t,
+            cmdlets=Counter(exchange_kind(e) for e in run['requests'] if e['service'] == 'exchange' and e['tenant'] in tenants),
             graph_paths=Counter(graph_path(e) for e in run['requests'] if e['service'] == 'graph' and e['tenant'] in tenants),
             changed=sum(c for c, _u, _f in run['recap'].values()),
             failed=sum(f + u for _c, u, f in run['recap'].values()),
@@ -242,6 +248,13 @@ def graph_path(entry):
     select = parse_qs(entry['query']).get('$select')
     return '%s %s%s%s' % (entry['method'], path, '?$select=' + select[0] if select else '',
                           ' (in $batch)' if entry['batch'] else '')
+
+
+def exchange_kind(entry):
+    """An Exchange request by its cmdlet, a $batch envelope as such, and a cmdlet inside one marked."""
+    if entry['cmdlet'] is None and entry['path'].endswith('/$batch'):
+        return '$batch'
+    return '%s%s' % (entry['cmdlet'], ' (in $batch)' if entry['batch'] else '')
 
 
 def per_tenant(counter, tenants):
@@ -274,6 +287,8 @@ def table(case, rows):
             notes.append('%d request(s) not attributed to a tenant of the case' % row['foreign'])
         if row['rc']:
             notes.append('rc=%d, output: %s' % (row['rc'], row['log']))
+        if row['inner']:
+            notes.append('%g requests/tenant inside $batch requests (not counted above)' % round(row['inner'], 2))
         if row['cmdlets']:
             notes.append('Exchange: %s' % per_tenant(row['cmdlets'], case.tenants))
         if row['graph_paths']:
