@@ -5,20 +5,20 @@ set-calendarprocessing) and working hours. A room organizing its own event proce
 
 Decision table, in this order (AutomateProcessing first, then the first row that applies):
 
-| AutomateProcessing | condition                                                             | outcome               |
-|--------------------|-----------------------------------------------------------------------|-----------------------|
-| None               | (processing disabled)                                                 | unprocessed           |
-| AutoUpdate         | (Calendar Attendant only; "delegates don't get requests")             | unprocessed           |
-| AutoAccept         | a busy or tentative item overlaps and AllowConflicts is false         | declined ("busy")     |
-| AutoAccept         | ScheduleOnlyDuringWorkHours and not wholly inside the working hours   | declined              |
-| AutoAccept         | out of policy: ends after today + BookingWindowInDays (0 = today), or  | pending if AllRequest-|
-|                    | lasts more than MaximumDurationInMinutes (0 = unlimited)              | OutOfPolicy or the    |
-|                    |                                                                       | organizer is in       |
-|                    |                                                                       | RequestOutOfPolicy,   |
-|                    |                                                                       | else declined         |
-| AutoAccept         | in policy; AllBookInPolicy, or the organizer is in BookInPolicy       | accepted              |
-| AutoAccept         | in policy; AllRequestInPolicy, or the organizer is in RequestInPolicy | pending               |
-| AutoAccept         | in policy; none of these                                              | declined              |
+| AutomateProcessing | condition                                                           | outcome           |
+|--------------------|---------------------------------------------------------------------|-------------------|
+| None               | processing disabled                                                 | unprocessed       |
+| AutoUpdate         | Calendar Attendant only ("delegates don't get requests")            | unprocessed       |
+| AutoAccept         | a busy or tentative item overlaps and AllowConflicts is false       | declined ("busy") |
+| AutoAccept         | ScheduleOnlyDuringWorkHours and not wholly inside the working hours | declined          |
+| AutoAccept         | out of policy, and AllRequestOutOfPolicy or in RequestOutOfPolicy   | pending           |
+| AutoAccept         | out of policy otherwise                                             | declined          |
+| AutoAccept         | AllBookInPolicy, or the organizer in BookInPolicy                   | accepted          |
+| AutoAccept         | AllRequestInPolicy, or the organizer in RequestInPolicy             | pending           |
+| AutoAccept         | none of these                                                       | declined          |
+
+Out of policy: ends after today + BookingWindowInDays (0 = today), or lasts longer than MaximumDurationInMinutes
+(0 = no limit).
 
 The lists hold users or groups: the organizer counts as in a list when it or a group it belongs to (nested) is.
 EnforceSchedulingHorizon only governs recurring meetings ("A recurring meeting request is automatically declined if
@@ -295,12 +295,12 @@ def _apply(state, room, settings, organizer, event, outcome, reason):
     return RESPONSES[outcome][0]
 
 
-def process(state, organizer, event, now=None):
+def process(state, organizer, event):
     """Each room among the attendees of the organizer's new event decides and answers at once; the organizer's copy
     shows each room's response in its attendee status."""
-    start, end = instants(event)
+    (start, end), now = instants(event), utc_now()
     for room, settings in _room_attendees(state, organizer, event):
-        outcome, reason = decide(state, room['Identity'], settings, organizer, start, end, now or utc_now())
+        outcome, reason = decide(state, room['Identity'], settings, organizer, start, end, now)
         response = _apply(state, room, settings, organizer, event, outcome, reason)
         if response == 'none':
             continue
