@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -77,8 +79,9 @@ def test_state_survives_a_restart_and_reset_discards_it(own_emulator, tmp_path):
     with open(first.endpoints['ca_bundle']) as handle:
         ca = handle.read()
     first.stop()
-    with open(tmp_path / 'state' / 'state.json') as handle:
-        saved = handle.read()
+    with contextlib.closing(sqlite3.connect(str(tmp_path / 'state' / 'state.sqlite3'))) as db:
+        saved = ''.join(document for (document,) in db.execute('SELECT document FROM tenants UNION ALL '
+                                                               'SELECT document FROM sections'))
     assert 'Persistent' in saved and secret not in saved
     second = own_emulator(tmp_path / 'state')
     again = Client(second)

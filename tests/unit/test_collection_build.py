@@ -29,6 +29,9 @@ PLANTED = (
     '.emulator/ca-key.pem',  # an emulator state directory: keys, operator certificates, state
     '.emulator/operators/x.pem',
     '.emulator/state.json',
+    '.emulator/state.sqlite3',
+    '.emulator/state.sqlite3-wal',
+    '.emulator/state.sqlite3-shm',
     'reports/audit.json',
     'reports/audit.html',
     '.venv/lib/x.py',
