@@ -234,7 +234,7 @@ def approve(emulator, user_code, user_key):
                 granted = identity_consent.grant_for_sign_in(store, tenant, code, user)
             except identity_consent.ConsentRequired as exc:
                 raise ApprovalError(exc.status, str(exc))
-            store.save()
+            store.save(tenant)
         code.update(state='approved', user_id=user['id'], granted=granted)
     return {'user_code': code['user_code'], 'userPrincipalName': user['userPrincipalName'], 'scopes': granted}
 
