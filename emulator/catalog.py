@@ -80,6 +80,8 @@ _GRAPH_ROLES = [
      "membership, and reading directory role templates, directory roles and memberships."),
     ('741f803b-c850-494e-b5df-cde7c675a1ca', 'User.ReadWrite.All', "Read and write all users' full profiles",
      'Allows the app to read and update user profiles without a signed in user.'),
+    ('b0afded3-3588-46d8-8b3d-9842eff778da', 'AuditLog.Read.All', 'Read all audit log data',
+     'Allows the app to read and query your audit log activities, without a signed-in user.'),
 ]
 
 _EXCHANGE_ROLES = [
@@ -106,6 +108,8 @@ _GRAPH_SCOPES = [
      'Manage all delegated permission grants',
      'Allows the app to manage permission grants for delegated permissions exposed by any API (including Microsoft '
      'Graph), on behalf of the signed in user.'),
+    ('e4c9e354-4dc5-45b8-9e7c-e1393b0b1a20', 'AuditLog.Read.All', 'Admin', 'Read audit log data',
+     'Allows the app to read and query your audit log activities, on behalf of the signed-in user.'),
     ('0e263e50-5827-48a4-b97c-d940288653c7', 'Directory.AccessAsUser.All', 'Admin',
      'Access directory as the signed in user',
      'Allows the app to have the same access to information in the directory as the signed-in user.'),

@@ -13,6 +13,7 @@ https://learn.microsoft.com/graph/errors
 from __future__ import annotations
 
 import functools
+import re
 from urllib.parse import unquote
 
 from emulator import catalog, tokens
@@ -34,8 +35,9 @@ SERVICE.error_body = error_body
 SERVICE.unknown_status, SERVICE.unknown_code = 400, 'BadRequest'  # Graph: "Resource not found for the segment"
 
 
-def route(method, pattern, *permissions, locked=True):
-    """Register a Graph v1.0 route; `pattern` is the path after /v1.0.
+def route(method, pattern, *permissions, locked=True, version='v1.0'):
+    """Register a Graph route; `pattern` is the path after /v1.0 (or after /beta, for version='beta': only the
+    beta routes the emulator names are served there, any other beta path is an unknown segment).
 
     Each of `permissions` is a tuple from the route's documented permissions table of which the token
     must hold one (403 otherwise), checked before anything else (an app-only token's `roles`, a delegated
@@ -56,9 +58,9 @@ def route(method, pattern, *permissions, locked=True):
                     authorize_delegated(request, handler)
                 answer = handler(request)
                 if request.write and answer[0] < 400:
-                    request.store.save()
+                    request.store.save(request.tenant)
                 return answer
-        return SERVICE.route(method, r'/v1\.0' + pattern)(checked)
+        return SERVICE.route(method, '/' + re.escape(version) + pattern)(checked)
     return register
 
 

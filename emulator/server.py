@@ -25,7 +25,7 @@ ROUTE_MODULES = ('identity', 'identity_device', 'identity_refresh', 'identity_fe
                  'graph_service_principals', 'graph_grants', 'graph_users', 'graph_roles', 'graph_federated',
                  'graph_batch', 'graph_policies', 'places', 'graph_mail', 'exchange_routes', 'exchange_mailboxes',
                  'graph_groups',
-                 'exchange_rooms', 'exchange_groups', 'exchange_rbac', 'control')
+                 'exchange_rooms', 'exchange_groups', 'exchange_rbac', 'control', 'signin_activity', 'graph_reports')
 # In the state directory, beside endpoints.json: the absolute path of the seed the running emulator was started with.
 SEED_PATH_FILE = 'seed-path'
 _FAULT_CODES = {429: 'TooManyRequests', 500: 'generalException', 503: 'serviceNotAvailable',

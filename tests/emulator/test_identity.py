@@ -68,7 +68,7 @@ def test_access_token_verifies_against_the_published_keys(client):
 def test_roles_are_the_assignments_of_the_service_principal(client):
     graph_token, _ = client.token(client.tenant(1))
     assert claims(graph_token)['roles'] == ['AppRoleAssignment.ReadWrite.All', 'Application.ReadWrite.All',
-                                            'Place.Read.All', 'User.Read.All']
+                                            'AuditLog.Read.All', 'Place.Read.All', 'User.Read.All']
     exo, _ = client.token(client.tenant(1), service='exchange')
     assert claims(exo)['aud'] == client.emu.endpoints['exchange']
     assert claims(exo)['roles'] == ['Exchange.ManageAsApp']
