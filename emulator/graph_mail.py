@@ -119,7 +119,9 @@ def list_events(request):
     zone_name, zone = output_zone(request)
     events = (request.tenant['exchange'].get('calendars') or {}).get(mailbox['Identity'], [])
     shown = [event_view(e, zone_name, zone) for e in events]
-    return 200, odata.collection(request, shown, 'event', events_path(key), EVENT_TEMPLATE,
+    # an event's copies in attendees' calendars share its iCalUId, which clients find them by
+    # https://learn.microsoft.com/graph/api/resources/event (iCalUId)
+    return 200, odata.collection(request, shown, 'event', events_path(key), EVENT_TEMPLATE, filterable=('iCalUId',),
                                  page_size=min(ITEMS_PAGE, request.emulator.page_size))
 
 

@@ -210,19 +210,24 @@ def observed_rooms(steps, rooms, checked):
     return found
 
 
-def proof_args(args, rooms, selected, steps, access):
+def proof_args(args, rooms, selected, steps, access, check):
     """integration_check's options from what this task's steps read: the delegate, the rooms, their booking windows,
     and in scoped mode what the access scope's verification found."""
-    processing = (steps.results.get('calendar_processing') or {}).get('rooms') or []
-    windows = dict((r['room'].lower(), r['current'].get('booking_window_in_days')) for r in processing
-                   if (r.get('current') or {}).get('booking_window_in_days') is not None)
+    read = dict((room['room'].lower(), room.get('current') or {})
+                for room in (steps.results.get('calendar_processing') or {}).get('rooms') or [])
+    windows = dict((room, now['booking_window_in_days']) for room, now in read.items()
+                   if now.get('booking_window_in_days') is not None)
+    delegate = rooms['delegate'].lower()
+    # as read (its delegates shown by the addresses given); a real run has just made every room forward to it
+    forwarding = dict((room, not check or bool(now.get('forward_requests_to_delegates')) and delegate in [
+        str(d).lower() for d in now.get('resource_delegates') or []]) for room, now in read.items())
     verification = (access or {}).get('verification') or {}
     wanted = args['proof']
     return dict(delegate=rooms['delegate'], rooms=selected, scoped=args['access_scope'] == 'rooms',
                 mail_in_scope=(verification.get('in_scope') or {}).get(rooms['delegate']),
                 out_of_scope=sorted(verification.get('out_of_scope') or []), send_mail=wanted['send_mail'],
                 requests=wanted['mode'] == 'full', request_rooms=wanted['request_rooms'], organizer=wanted['organizer'],
-                booking_windows=windows, answer_timeout=wanted['answer_timeout'],
+                booking_windows=windows, forwarding=forwarding, answer_timeout=wanted['answer_timeout'],
                 sign_in_timeout=wanted['sign_in_timeout'])
 
 
@@ -239,7 +244,7 @@ def prove(loader, store, runner, options):
     found = run_as_app(runner, credentials, integration_check, options)
     if found.get('failed'):
         return dict(ran=False, reason='the proof could not run: %s' % found.get('msg'))
-    return dict((k, found[k]) for k in ('works', 'first_failure', 'findings', 'events_made'), ran=True, reason=None)
+    return dict(ran=True, reason=None, **dict((k, found[k]) for k in ('works', 'first_failure', 'findings', 'events_made')))
 
 
 class ActionModule(ActionBase):
@@ -288,8 +293,8 @@ class ActionModule(ActionBase):
             handoff = (entra or {}).get('handoff') or args['proof'].get('handoff')
             if args['proof']['mode'] != 'off' and handoff and rooms and rooms['state'] == 'present' and \
                     (args['observe'] or not check):
-                proof = prove(self._loader, store or StoreHandoff(self._loader, handoff), runner, proof_args(args, rooms, selected, steps,
-                                                                       result.get('access_scope')))
+                options = proof_args(args, rooms, selected, steps, result.get('access_scope'), check)
+                proof = prove(self._loader, store or StoreHandoff(self._loader, handoff), runner, options)
                 result['proof'] = proof
             if args['observe']:
                 result['observed'] = self._observe(steps, entra, rooms, checked, selected)

@@ -12,6 +12,8 @@ try:
 except ImportError:  # pragma: no cover
     from urllib import quote  # type: ignore
 
+from ansible_collections.bookingsone.office365.plugins.module_utils._graph import odata_quote
+
 
 def _user(address):
     return '/users/%s' % quote(address, safe='@')
@@ -47,6 +49,14 @@ def create_event(graph, mailbox, event):
 def get_event(graph, mailbox, event_id, select):
     return graph.json_or_none(graph.request('GET', '%s/events/%s' % (_user(mailbox), quote(event_id, safe='')),
                                             params={'$select': ','.join(select)}))
+
+
+# https://learn.microsoft.com/graph/api/user-list-events (an event's copies share its iCalUId)
+def events_of_meeting(graph, mailbox, ical_uid):
+    if not ical_uid:
+        return []
+    return graph.json_or_none(graph.request('GET', _user(mailbox) + '/events', params={
+        '$filter': 'iCalUId eq %s' % odata_quote(ical_uid), '$select': 'id'})).get('value', [])
 
 
 # https://learn.microsoft.com/graph/api/event-delete

@@ -52,7 +52,8 @@ class RoomRule(object):
 
 # The room policy: booking requests go to the delegate for approval (the portal's "delegates accept or decline"),
 # no working-hours-only scheduling, no automatic decline outside the limits (BookingWindowInDays and
-# MaximumDurationInMinutes stay as they are). Setting, auditing, offboarding and the report fixture all read it.
+# MaximumDurationInMinutes stay as they are): EnforceSchedulingHorizon governs recurring meetings only, so a single
+# meeting beyond the limits is out of policy, which AllRequestOutOfPolicy sends to the delegate instead of declining. Setting, auditing, offboarding and the report fixture all read it.
 # https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing
 ROOM_POLICY = (
     RoomRule('room.requests_to_delegate', 'requests go to the delegate',
@@ -65,7 +66,7 @@ ROOM_POLICY = (
              (('schedule_only_during_work_hours', False, False),)),
     RoomRule('room.horizon_off', 'auto-decline outside limits off',
              'run onboard.yml (turns auto-decline outside limits off)',
-             (('enforce_scheduling_horizon', False, True),)),
+             (('enforce_scheduling_horizon', False, True), ('all_request_out_of_policy', True, False))),
 )
 # Exchange's default BookingWindowInDays: how far ahead a room takes bookings when nothing else is known.
 BOOKING_WINDOW_DAYS = 180

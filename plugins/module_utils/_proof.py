@@ -36,6 +36,7 @@ SIGN_IN_FIXES = {
 # https://learn.microsoft.com/graph/api/resources/responsestatus
 PENDING = 'tentativelyAccepted'
 UNANSWERED = ('none', 'notResponded', None)
+ANSWERS = {'declined': 'was declined by the room', 'accepted': 'was booked by the room without the delegate'}
 
 
 def finding(step, ok, detail=None, permission=None, room=None, status=None):
@@ -98,7 +99,8 @@ def rooms_for_today(rooms, count, today):
 class Proof(object):
     """The steps, run on Bookings ONE's own Graph client. params: delegate, rooms, scoped, mail_in_scope,
     out_of_scope, send_mail, requests (whether to write: events and a booking request), request_rooms,
-    organizer, booking_windows {room: days}, answer_timeout."""
+    organizer, booking_windows {room: days}, forwarding {room: whether its requests go to the delegate, as the
+    operator read it}, answer_timeout."""
 
     def __init__(self, graph, claims, params, clock=time.time, sleep=time.sleep):
         self.graph, self.claims, self.params = graph, claims, params
@@ -188,23 +190,41 @@ class Proof(object):
         return finding('scope', False, 'Bookings ONE reads the calendar of %s, a mailbox it does not manage' % mailbox)
 
     def room_request(self, room, now):
+        """Two requests from the organizer to the room, outside working hours: one inside the booking window (in
+        policy: it must await the delegate, not be booked or declined by the room) and one beyond it (out of policy:
+        it must not be declined either). Exchange forwards what awaits approval to the room's delegates, which
+        Bookings ONE cannot see itself: the operator's reading of the room says whether the delegate is one."""
         organizer = self.params['organizer'] or self.params['delegate']
         window = (self.params['booking_windows'] or {}).get(room.lower(), bookingsone.BOOKING_WINDOW_DAYS)
-        start = booking_start(now, window + 1)
+        problems, said = [], []
+        for label, days in (('inside the %d-day booking window' % window, min(7, max(window - 1, 1))),
+                            ('beyond the %d-day booking window' % window, window + 1)):
+            start = booking_start(now, days)
+            answer = self._request(organizer, room, start)
+            said.append('%s UTC (%s): %s' % (start.strftime('%Y-%m-%d %H:%M'), label, answer))
+            if answer != PENDING:
+                problems.append('the request for %s %s' % (start.strftime('%Y-%m-%d'), ANSWERS.get(
+                    answer, 'got no answer from the room within %d s' % self.params['answer_timeout'])))
+        forwarded = (self.params['forwarding'] or {}).get(room.lower())
+        if forwarded is False:
+            problems.append('the room answers tentatively but forwards requests to no delegate %s (ResourceDelegates, '
+                            'ForwardRequestsToDelegates)' % self.params['delegate'])
+        detail = 'requests from %s, outside working hours, the room\'s answers: %s' % (organizer, '; '.join(said))
+        if problems:
+            return finding('room_request', False, '%s (%s)' % ('; '.join(problems), detail), room=room)
+        return finding('room_request', True, detail + ': each awaits the delegate\'s approval', room=room)
+
+    def _request(self, organizer, room, start):
+        """The room's answer to one request, which is then cancelled and its cancelled copy in the room removed."""
         created = booking_api.create_event(self.graph, organizer, event_body(start, 30, [room]))
         self.events += 1
         try:
-            answer = self._answer(organizer, created['id'], room)
+            return self._answer(organizer, created['id'], room)
         finally:
             booking_api.delete_event(self.graph, organizer, created['id'])
-        said = 'a request from %s for %s UTC (outside working hours, beyond the %d-day booking window)' % (
-            organizer, start.strftime('%Y-%m-%d %H:%M'), window)
-        if answer == PENDING:
-            return finding('room_request', True, said + ' awaits the delegate\'s approval', room=room)
-        why = 'was declined by the room' if answer == 'declined' else \
-            'was accepted by the room without the delegate' if answer == 'accepted' else \
-            'got no answer from the room within %d s' % self.params['answer_timeout']
-        return finding('room_request', False, '%s %s (%s)' % (said, why, answer), room=room)
+            # Exchange keeps a cancelled meeting in the room's calendar unless RemoveCanceledMeetings
+            for copy in booking_api.events_of_meeting(self.graph, room, created.get('iCalUId')):
+                booking_api.delete_event(self.graph, room, copy['id'])
 
     def _answer(self, organizer, event_id, room):
         """The room's response to the request, once it answered or the wait is over."""

@@ -20,10 +20,10 @@ description:
     room's calendar, read back and deleted), C(Mail.Send) (the token's roles; in scoped mode Exchange's
     authorization for the delegate; with O(send_mail) one message from the delegate to itself).
   - With O(scoped), also that an ordinary mailbox (O(out_of_scope)) is refused.
-  - The room policy by its effect - for O(request_rooms) managed rooms (a different set each day), a meeting
-    request from O(organizer) outside working hours and beyond the room's booking window must be left awaiting the
-    delegate's approval (the room answers tentatively), not declined nor accepted by the room itself; the request
-    is deleted at once.
+  - The room policy by its effect - for O(request_rooms) managed rooms (a different set each day), two meeting
+    requests from O(organizer) outside working hours, one inside and one beyond the room's booking window, must
+    each be left awaiting the delegate's approval (the room answers tentatively), neither declined nor booked by the
+    room itself; each is cancelled at once and the room's cancelled copy deleted.
   - Every step is a finding naming the permission and the HTTP error when it fails. Nothing is left in the tenant
     (each event made is deleted; a deletion that fails is said); in check mode the same steps run, since they
     change nothing that stays - set O(requests=false) for reads only.
@@ -71,6 +71,13 @@ options:
     type: str
   booking_windows:
     description: BookingWindowInDays of each room, by address (lower case); Exchange's default of 180 days otherwise.
+    type: dict
+    default: {}
+  forwarding:
+    description:
+      - Whether each room forwards requests awaiting approval to O(delegate) (C(ResourceDelegates) and
+        C(ForwardRequestsToDelegates) as the operator read them), by address (lower case); Bookings ONE cannot see
+        that itself. A room listed as V(false) fails its booking request step.
     type: dict
     default: {}
   answer_timeout:
@@ -143,6 +150,7 @@ OPTIONS = dict(
     request_rooms=dict(type='int', default=1),
     organizer=dict(type='str'),
     booking_windows=dict(type='dict', default={}),
+    forwarding=dict(type='dict', default={}),
     answer_timeout=dict(type='int', default=90),
     sign_in_timeout=dict(type='int', default=bookingsone.SIGN_IN_TIMEOUT),
 )

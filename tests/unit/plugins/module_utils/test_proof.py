@@ -73,7 +73,7 @@ class BookingGraph(object):
 def params(**extra):
     return dict(dict(delegate=DELEGATE, rooms=[ROOM], scoped=False, mail_in_scope=None, out_of_scope=[],
                      send_mail=False, requests=True, request_rooms=1, organizer=None, booking_windows={},
-                     answer_timeout=0), **extra)
+                     forwarding={ROOM: True}, answer_timeout=0), **extra)
 
 
 def run(graph, roles=bookingsone.GRAPH_PERMISSIONS, **extra):
@@ -91,7 +91,7 @@ def test_a_working_tenant_passes_every_step_and_keeps_no_event():
     check, found = run(graph)
     assert all(f['ok'] for f in found.values()), found
     assert sorted(found) == sorted(list(bookingsone.GRAPH_PERMISSIONS) + ['room_request:' + ROOM])
-    assert check.events == 2 and graph.events == {}
+    assert check.events == 3 and graph.events == {}  # the calendar probe and two booking requests
     assert 'awaits the delegate' in found['room_request:' + ROOM]['detail']
 
 
@@ -103,7 +103,7 @@ def test_a_refused_permission_is_named_with_the_http_error():
 
 
 @pytest.mark.parametrize('answer, said', [('declined', 'declined by the room'),
-                                          ('accepted', 'accepted by the room without the delegate'),
+                                          ('accepted', 'booked by the room without the delegate'),
                                           ('none', 'no answer from the room')])
 def test_a_request_the_delegate_never_sees_fails_and_is_deleted(answer, said):
     graph = BookingGraph(room_answer=answer)
@@ -113,13 +113,21 @@ def test_a_request_the_delegate_never_sees_fails_and_is_deleted(answer, said):
     assert graph.events == {}
 
 
-def test_the_request_is_outside_working_hours_and_beyond_the_booking_window():
+def test_one_request_inside_and_one_beyond_the_booking_window_both_outside_working_hours():
     graph = BookingGraph()
     run(graph, booking_windows={ROOM: 30})
     made = [p for m, p in graph.log if m == 'POST' and p.startswith('/users/' + DELEGATE)]
-    assert made, graph.log
-    start = proof.booking_start(proof.utc(NOW), 31)
-    assert start.weekday() == 5 and start.hour == 2 and start - proof.utc(NOW) > datetime.timedelta(days=30)
+    assert len(made) == 2, graph.log
+    inside, beyond = proof.booking_start(proof.utc(NOW), 7), proof.booking_start(proof.utc(NOW), 31)
+    for start in (inside, beyond):
+        assert start.weekday() == 5 and start.hour == 2
+    assert inside - proof.utc(NOW) < datetime.timedelta(days=30) < beyond - proof.utc(NOW)
+
+
+def test_a_room_that_forwards_to_no_delegate_fails_though_it_answers_tentatively():
+    _check, found = run(BookingGraph(), forwarding={ROOM: False})
+    request = found['room_request:' + ROOM]
+    assert not request['ok'] and 'forwards requests to no delegate' in request['detail'], request
 
 
 def test_mail_send_is_proven_from_the_token_roles_or_exchange_in_scoped_mode():
