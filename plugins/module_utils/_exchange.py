@@ -34,11 +34,12 @@ COMMAND_NOT_FOUND = 'System.Management.Automation.CommandNotFoundException'
 # not stop the others (https://learn.microsoft.com/graph/json-batching for the format).
 BATCH_LIMIT = 10
 BATCH_PREFER = 'odata.continue-on-error'
-# Batches in flight at once. The service runs a batch's requests one after another (as ASP.NET OData's
-# DefaultODataBatchHandler does: https://github.com/OData/AspNetCoreOData/blob/main/src/Microsoft.AspNetCore.OData/
-# Batch/DefaultODataBatchHandler.cs), so each batch holds one of the tenant's concurrent requests; three is what
-# Microsoft documents for Exchange Online PowerShell connections per account, and the in-flight limit cuts lower
-# after a refusal. More would only be refused and repeated, each repeat another batch.
+# Batches in flight at once. The admin API is an ASP.NET OData service (its errors name Microsoft.Exchange.Admin.
+# OData types), whose batch handler runs a batch's requests one after another (https://github.com/OData/
+# AspNetCoreOData/blob/main/src/Microsoft.AspNetCore.OData/Batch/DefaultODataBatchHandler.cs): each batch in flight
+# holds one of the tenant's concurrent requests. Three is what Microsoft documents for Exchange Online PowerShell
+# connections per account; over the tenant's limit a request is refused and repeated, each repeat another batch,
+# and the in-flight limit cuts lower after such a refusal.
 BATCH_PARALLEL = 3
 
 
