@@ -1,6 +1,7 @@
 """Graph v1.0 users: list (with $select, $filter, $top, $count and paging), get by id or
-userPrincipalName, and /me for a signed-in user. The users are the seed's (`users:`);
-they are read-only here.
+userPrincipalName, and /me for a signed-in user. The users are the seed's (`users:`), and a user object for each
+mailbox Exchange holds without one (a shared, room or equipment mailbox is a user account in Microsoft Entra,
+https://learn.microsoft.com/exchange/collaboration-exo/shared-mailboxes); they are read-only here.
 
 https://learn.microsoft.com/graph/api/user-list
 https://learn.microsoft.com/graph/api/user-get
@@ -11,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from emulator import odata
+from emulator.exchange import MAILBOX_KINDS
 from emulator.graph_routes import delegated, not_found, route
 
 # https://learn.microsoft.com/graph/api/user-list#permissions and user-get#permissions (User.ReadBasic.All is
@@ -45,16 +47,30 @@ def _shown(request, obj):
     return obj if request.query.get('$select') else dict((name, obj[name]) for name in DEFAULT)
 
 
+def directory_users(tenant):
+    """The seed's users, then one for each mailbox that has none (its Exchange object id, its address as UPN)."""
+    users = list(tenant['users'])
+    known = set(u['userPrincipalName'].lower() for u in users) | set(u['id'].lower() for u in users)
+    for recipient in (tenant.get('exchange') or {}).get('recipients') or []:
+        address = recipient.get('PrimarySmtpAddress') or ''
+        if recipient.get('RecipientTypeDetails') in MAILBOX_KINDS and address.lower() not in known and \
+                recipient['ExternalDirectoryObjectId'].lower() not in known:
+            users.append({'id': recipient['ExternalDirectoryObjectId'], 'userPrincipalName': address,
+                          'displayName': recipient.get('DisplayName'), 'mail': address})
+    return users
+
+
 def find(tenant, key):
     """The user an id or userPrincipalName names (case-insensitive), or None."""
     wanted = key.lower()
-    return next((u for u in tenant['users'] if wanted in (u['id'].lower(), u['userPrincipalName'].lower())), None)
+    return next((u for u in directory_users(tenant) if wanted in (u['id'].lower(), u['userPrincipalName'].lower())),
+                None)
 
 
 # https://learn.microsoft.com/graph/api/user-list
 @route('GET', r'/users', READ)
 def list_users(request):
-    items = [_shown(request, view(user)) for user in request.tenant['users']]
+    items = [_shown(request, view(user)) for user in directory_users(request.tenant)]
     return 200, odata.collection(request, items, 'user', 'users', TEMPLATE, FILTERABLE)
 
 
