@@ -53,7 +53,8 @@ class RoomRule(object):
 # The room policy: booking requests go to the delegate for approval (the portal's "delegates accept or decline"),
 # no working-hours-only scheduling, no automatic decline outside the limits (BookingWindowInDays and
 # MaximumDurationInMinutes stay as they are): EnforceSchedulingHorizon governs recurring meetings only, so a single
-# meeting beyond the limits is out of policy, which AllRequestOutOfPolicy sends to the delegate instead of declining. Setting, auditing, offboarding and the report fixture all read it.
+# meeting beyond the limits is out of policy, which AllRequestOutOfPolicy sends to the delegate instead of declining.
+# Setting, auditing, offboarding and the report fixture all read it.
 # https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing
 ROOM_POLICY = (
     RoomRule('room.requests_to_delegate', 'requests go to the delegate',

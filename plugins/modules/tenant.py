@@ -242,7 +242,7 @@ options:
         (the logic of M(bookingsone.office365.integration_check)), after every other step; only with O(rooms) (its
         state present) and when the hand-off file (C(proof.handoff), else C(entra.handoff)) can be opened with the
         vault password. Outside check mode a failed proof fails the task; with O(observe) its findings are in
-        RV(observed.proof) for the audit report. Not run in check mode without O(observe).
+        RV(observed) (C(proof)) for the audit report. Not run in check mode without O(observe).
     type: dict
     default: {}
     suboptions:
