@@ -111,7 +111,7 @@ def _proof_cell(tenant, counts, link):
     """'yes', or 'no' and the first step that failed as Bookings ONE (the permission, or the sign-in); 'not proven'
     when the proof did not run (no hand-off file this run could open)."""
     if not counts:
-        return '<td class="c na">not proven</td>'
+        return '<td class="c na">%s</td>' % ('no app' if tenant['status'] == NOT_ONBOARDED else 'not proven')
     broken = tenant['broken']
     if broken is None:
         return '<td class="c %s"><a href="%s">yes</a></td>' % (PASS, link)

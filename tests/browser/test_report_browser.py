@@ -81,7 +81,8 @@ def test_the_matrix_shows_the_failing_tenants_first(browser, demo):
     cells = browser.evaluate('''Array.from(document.querySelectorAll('#matrix tbody tr')).map(function(r){
         return Array.from(r.querySelectorAll('td.c')).map(function(c){return c.firstChild.textContent;});})''')
     assert cells[0][:2] == ['error 1', 'error'] and cells[0][2:7] == ['not read'] * 5, cells[0]
-    assert cells[2] == ['fail 3', 'yes', 'pass 4', 'fail 1', 'pass 4', 'n/a', 'fail 2'], cells[2]
+    # no proof in the demo report's run: the proof's column says "not proven"
+    assert cells[2] == ['fail 3', 'yes', 'pass 4', 'fail 1', 'pass 4', 'n/a', 'fail 2', 'not proven'], cells[2]
     judged, failing = 3 * PER_ROOM, 2  # contoso's three rooms, two of their controls failing
     assert browser.evaluate('''document.querySelector('#matrix tr[data-tenant="contoso"] td:last-child')
                               .textContent''') == '%d%% (%d/%d)' % (round(100.0 * (judged - failing) / judged),
@@ -102,7 +103,7 @@ def test_a_tenant_not_in_this_run_is_greyed_and_neither_passes_nor_fails(browser
         c.colSpan, getComputedStyle(c).backgroundColor, getComputedStyle(c).fontStyle];}),
         links: r.querySelectorAll('a').length};})()''')
     assert row['status'] == 'not_in_run' and row['links'] == 0  # no controls to open
-    assert [c[:2] for c in row['cells']] == [['proseware', 1], ['not in this run', 8]]
+    assert [c[:2] for c in row['cells']] == [['proseware', 1], ['not in this run', 9]]
     assert set((c[2], c[3]) for c in row['cells']) == {('rgb(236, 236, 236)', 'italic')}  # greyed
     assert browser.evaluate('document.querySelector("details.tenant[data-tenant=proseware]")') is None
     assert browser.evaluate('document.getElementById("card-not-in-run").textContent') == \
@@ -262,7 +263,8 @@ def test_a_tenant_not_onboarded_is_one_status_and_one_control_and_its_rooms_are_
     browser.open(demo['url'])
     cells = browser.evaluate('''Array.from(document.querySelectorAll('#matrix tr[data-tenant=fourthcoffee] td.c'))
         .map(function(c){return c.textContent;})''')
-    assert cells == ['not onboardedrun onboard.yml', 'yes', 'not onboarded', 'no app', 'no app', 'no app', 'fail 1']
+    assert cells == ['not onboardedrun onboard.yml', 'yes', 'not onboarded', 'no app', 'no app', 'no app', 'fail 1',
+                     'no app']
     assert browser.evaluate('document.getElementById("card-not-onboarded").textContent') == \
         '1 tenant(s) not onboarded run onboard.yml'
     assert demo['document']['summary']['tenants']['fourthcoffee']['status'] == 'not_onboarded'

@@ -333,3 +333,19 @@ def test_an_asset_that_would_end_its_element_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(page, 'ASSETS', str(tmp_path))
     with pytest.raises(ValueError, match='would end its element'):
         page.asset('report.js', '</script')
+
+
+# -- the proof as Bookings ONE
+
+def test_the_overview_says_whether_each_tenant_works_for_bookings_one_and_the_first_step_that_does_not():
+    proof = [control('contoso', 'proof.sign_in', 'pass', dict(ok=True), dict(ok=True)),
+             control('contoso', 'proof.Group.Read.All', 'fail', dict(ok=False), dict(ok=True),
+                     detail='graph answered HTTP 403 Authorization_RequestDenied'),
+             control('contoso', 'proof.Mail.Send', 'fail', dict(ok=False), dict(ok=True)),
+             control('fabrikam', 'proof.sign_in', 'pass', dict(ok=True), dict(ok=True))]
+    page, _data = page_of(CONTROLS + proof)
+    contoso = re.search(r'<tr id="m-t\d+" data-tenant="contoso".*?</tr>', page).group(0)
+    assert '>no: Group.Read.All</a>' in contoso and 'HTTP 403 Authorization_RequestDenied' in contoso
+    assert '>yes</a>' in re.search(r'<tr id="m-t\d+" data-tenant="fabrikam".*?</tr>', page).group(0)
+    assert '<td class="c na">not proven</td>' in re.search(r'<tr id="m-t\d+" data-tenant="tailspin".*?</tr>',
+                                                           page).group(0)
