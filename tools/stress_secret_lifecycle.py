@@ -42,6 +42,8 @@ from tests.emulator.emulator_fixture import running_emulator  # noqa: E402
 
 MINTED = re.compile(r'minted new secret ([0-9a-f-]{36})')
 KEY = re.compile(r'[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}')
+# The runs' lease on the tenant's record: short, so a killed run's lease expires within a round.
+LEASE_SECONDS = 20
 
 
 class Factory(object):
@@ -85,7 +87,7 @@ def one_round(harness, root, mode, controllers, number, rng, kill_rate):
             site.due()
     playbook = 'onboard.yml' if mode == 'onboard' else 'rotate_secrets.yml'
     extra = dict(entra_app_secret_force_rotate=True) if mode == 'forced' else {}
-    extra['entra_app_secret_lease_seconds'] = 20  # a killed run's lease on another controller expires soon
+    extra['entra_app_secret_lease_seconds'] = LEASE_SECONDS  # a killed run's lease on another controller expires soon
     names = 'abc'[:controllers]
     offsets = dict((name, rng.uniform(0, 3)) for name in names)
     harness.emu.handoff_delay_s = rng.uniform(0, 3)  # a slow Bookings ONE: kills land inside hand-offs too
@@ -101,6 +103,7 @@ def one_round(harness, root, mode, controllers, number, rng, kill_rate):
         if runs[victim][0].poll() is None:
             kill_tree(runs[victim][0].pid)
             found['kills'] += 1
+            killed_at = time.monotonic()
     outputs = {}
     for name, (process, log) in runs.items():
         code = process.wait(timeout=900)
@@ -122,6 +125,10 @@ def one_round(harness, root, mode, controllers, number, rng, kill_rate):
             elif 'fatal:' not in output and 'failed:' not in output:
                 found['violations'].append('I3: %s failed without saying why' % name)
     check_received(site, found, healed=False, killed=bool(found['kills']))
+    if found['kills']:
+        # another controller's killed run holds its lease until it expires: only then may a run heal what it left
+        # pending (before, a run rightly takes that hand-off for one still in flight)
+        time.sleep(max(0.0, LEASE_SECONDS + 1 - (time.monotonic() - killed_at)))
     heal = site.run('rotate_secrets.yml', 'heal', **dict(extra, entra_app_secret_force_rotate=False))
     if heal.rc != 0:
         found['violations'].append('the healing run failed: %s' % heal.output[-800:])
