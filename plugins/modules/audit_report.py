@@ -24,7 +24,9 @@ description:
   - A tenant without the app registration is "not onboarded" - one failed control (C(app.exists), fix
     C(run onboard.yml)) instead of one per app control, and its own status in the overview, the JSON, the
     metrics and RV(tenants_by_status); its rooms are still judged.
-  - Reads what the audit play observed from each tenant's C(bookingsone_observed) variable and the
+  - Reads what the audit play observed from each tenant's C(bookingsone_observed) variable (the
+    M(bookingsone.office365.tenant) task's registered result, whose RV(bookingsone.office365.tenant#module:observed)
+    it takes, or a dict with C(error) for a tenant that could not be audited) and the
     expected values from the tenant's C(bookingsone_callback_url) and C(bookingsone_delegate) variables
     and, where set, the C(entra_app_*) role variables. A tenant or control that could
     not be read is an error, never a pass.

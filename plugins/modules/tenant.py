@@ -318,7 +318,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 steps:
-  description: The result of each step that ran, by module name (never a secret).
+  description:
+    - The result of each step that ran, by module name (never a secret). With O(observe=true), each step's
+      C(changed) and C(msg) only, since what the steps read is in RV(observed).
   returned: always
   type: dict
 failed_step:
@@ -332,7 +334,8 @@ observed:
       by the steps; C(access_scope) as RV(access_scope); C(operator), what the operator identity holds (as
       the preflight's RV(bookingsone.office365.preflight#module:operator)), when O(operator_role) is given;
       C(proof), with O(proof) - C(ran), C(reason) (why it did not run), C(works), C(first_failure), C(findings) and
-      C(events_made) as M(bookingsone.office365.integration_check) returns them.
+      C(events_made) as M(bookingsone.office365.integration_check) returns them; C(retries), a list of one
+      RV(retries).
   returned: with O(observe=true)
   type: dict
 access_scope:
