@@ -80,6 +80,11 @@ class _CacheFile(object):
             self.cache.remove_at(item)
 
 
+# A held token is used until this many seconds before it expires, then msal is asked again (it renews
+# from its cache or the identity platform).
+HELD_MARGIN_SECONDS = 300
+
+
 class TokenProvider(object):
     """Hands out bearer tokens for 'graph' and 'exchange'.
 
@@ -96,6 +101,7 @@ class TokenProvider(object):
         self._app = None
         self._cache_file = None
         self._lock = threading.Lock()  # modules fan out over threads; one token request serves them all
+        self._held = {}  # service: (access token, when it expires), for this process's requests
         self.tenant_id = params['tenant_id']
 
     def _client_app(self):
@@ -137,6 +143,9 @@ class TokenProvider(object):
             return self._acquire(service, refresh)
 
     def _acquire(self, service, refresh):
+        held = self._held.get(service)
+        if held and not refresh and held[1] - time.time() > HELD_MARGIN_SECONDS:
+            return held[0]  # the token this process already holds: msal's cache lookup costs ~5 ms of CPU per call
         app = self._client_app()
         if refresh and self._cache_file:
             self._cache_file.forget_access_tokens()
@@ -145,6 +154,7 @@ class TokenProvider(object):
             self._cache_file.save()
         if 'access_token' not in result:
             raise login_error(None, result)  # msal hands back a 4xx error body (bad secret, …) as the result
+        self._held[service] = (result['access_token'], time.time() + float(result.get('expires_in') or 0))
         return self._remember(result['access_token'])
 
     def _remember(self, token):
