@@ -4,8 +4,9 @@
 
 runs ansible-playbook in this process with cProfile on, and in each worker Ansible forks (one per task and
 host: sampling profilers such as py-spy miss them, they live a fraction of a second), writes one .prof file
-per process into DIR (CPU time, not wall time: waiting on the network does not count), then prints the functions with the most cumulative and most own time, summed over the
-workers and, apart, for the main process (the strategy, templating of play-level variables, callbacks).
+per process into DIR (CPU time, not wall time: waiting on the network does not count), then prints the
+functions with the most cumulative and most own time, summed over the workers and, apart, for the main
+process (the strategy, templating of play-level variables, callbacks).
 Profiling slows the run about twofold; compare shares, not seconds. The environment is the one
 ansible-playbook would use (tools/benchmark.py --keep leaves an inventory and an emulator state to run
 against; see its help).
