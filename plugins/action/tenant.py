@@ -29,7 +29,6 @@ from ansible_collections.bookingsone.office365.plugins.module_utils._delegate_re
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import read as read_handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import (
     InProcess, run_as_app, split_connection, validated_args)
 
@@ -231,11 +230,10 @@ def proof_args(args, rooms, selected, steps, access, check):
                 sign_in_timeout=wanted['sign_in_timeout'])
 
 
-def prove(loader, store, runner, options):
+def prove(store, runner, options):
     """The proof as Bookings ONE with what the hand-off store holds: dict(ran, reason) and, when it ran,
     integration_check's result (works, first_failure, findings, events_made)."""
-    stored = store.stored()
-    handed = read_handoff(loader, store.path) if stored['state'] == 'readable' else None
+    stored, handed = store.opened()
     if not handed or not handed.get('client_secret'):
         return dict(ran=False, reason='not proven as Bookings ONE: %s' % (
             stored['reason'] if stored['state'] != 'readable' else '%s holds no client secret' % store.path))
@@ -294,7 +292,7 @@ class ActionModule(ActionBase):
             if args['proof']['mode'] != 'off' and handoff and rooms and rooms['state'] == 'present' and \
                     (args['observe'] or not check):
                 options = proof_args(args, rooms, selected, steps, result.get('access_scope'), check)
-                proof = prove(self._loader, store or StoreHandoff(self._loader, handoff), runner, options)
+                proof = prove(store or StoreHandoff(self._loader, handoff), runner, options)
                 result['proof'] = proof
             if args['observe']:
                 result['observed'] = self._observe(steps, entra, rooms, checked, selected)

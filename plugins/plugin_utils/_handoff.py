@@ -123,15 +123,20 @@ class StoreHandoff(Handoff):
         check_url(self.url)
 
     def stored(self):
+        return self.opened()[0]
+
+    def opened(self):
+        """(what stored() says of the file, its data when readable, else None): one decryption for both."""
         if not os.path.exists(self.path):
-            return dict(state='absent', key_id=None, reason='no file %s' % self.path)
+            return dict(state='absent', key_id=None, reason='no file %s' % self.path), None
         if not self.loader._vault.secrets:  # pylint: disable=protected-access
-            return dict(state='unreadable', key_id=None, reason='%s exists, but no vault password was given' % self.path)
+            return dict(state='unreadable', key_id=None,
+                        reason='%s exists, but no vault password was given' % self.path), None
         data = read(self.loader, self.path)
         if not data or not data.get('secret_key_id'):
             return dict(state='unreadable', key_id=None, reason='%s cannot be opened with the vault password given, '
-                                                                'or holds no secret_key_id' % self.path)
-        return dict(state='readable', key_id=data['secret_key_id'], reason=self.path)
+                                                                'or holds no secret_key_id' % self.path), None
+        return dict(state='readable', key_id=data['secret_key_id'], reason=self.path), data
 
     def check(self):
         try:

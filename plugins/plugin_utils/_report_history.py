@@ -18,10 +18,10 @@ import re
 
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import ERROR, FAIL, PASS, id_of_name, kind_of
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_model import (
-    CHANGES, STATUSES, STAMP_FORMAT, TENANT_STATUSES, TIME_FORMAT, error_reason, key, not_onboarded, per_tenant)
+    APP_GROUPS, CHANGES, STATUSES, STAMP_FORMAT, TENANT_STATUSES, TIME_FORMAT, error_reason, key, not_onboarded,
+    per_tenant)
 
 READABLE_MAJORS = ('1', '2')
-APP_GROUPS = ('app', 'consent', 'secret', 'scope', 'proof')  # what a tenant without the app registration has no control of
 
 
 def no_drift():

@@ -16,7 +16,7 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_char
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_formats import value_text
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_history import no_drift
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._report_model import (
-    GROUPS, NOT_IN_RUN, NOT_ONBOARDED, SECRET_CONTROL, STATUSES, by_status, error_reason,
+    APP_GROUPS, GROUPS, NOT_IN_RUN, NOT_ONBOARDED, SECRET_CONTROL, STATUSES, by_status, error_reason,
     per_tenant, summarize)
 
 ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'report_assets')
@@ -24,7 +24,6 @@ ASSETS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'report_assets
 OPEN_ROWS = 3000
 # Drift tables (a row per tenant and control) longer than this start closed.
 DRIFT_ROWS_OPEN = 100
-NO_APP = ('consent', 'secret', 'scope', 'proof')  # the groups a tenant without the app registration has no control in
 esc = html.escape
 
 
@@ -103,7 +102,8 @@ def _group_cell(tenant, group, link):
         expired = group == 'secret' and isinstance(secret, dict) and secret.get('state') == 'expired'
         return '<td class="c %s"><a href="%s">%s%s</a></td>' % (
             _worst(counts), link, _counts_text(counts), ' &middot; <b>expired</b>' if expired else '')
-    why = 'not read' if unread else 'no app' if tenant['status'] == NOT_ONBOARDED and group in NO_APP else 'n/a'
+    no_app = tenant['status'] == NOT_ONBOARDED and group in APP_GROUPS and group != 'app'
+    why = 'not read' if unread else 'no app' if no_app else 'n/a'
     return '<td class="c na">%s</td>' % why
 
 

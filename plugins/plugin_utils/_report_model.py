@@ -27,6 +27,8 @@ CHANGES = ('new', 'fixed', 'still_failing')
 # The overview's columns: each control counts in one group (its `group`).
 GROUPS = (('reach', 'Reachable'), ('app', 'App'), ('consent', 'Consent'), ('secret', 'Secret'),
           ('scope', 'Scope'), ('rooms', 'Rooms'), ('proof', 'Works for Bookings ONE'))
+# The groups a tenant without the app registration has no control in but app.exists (its rooms are still judged).
+APP_GROUPS = ('app', 'consent', 'secret', 'scope', 'proof')
 # The states of the secret Bookings ONE holds (secret.present's observed.state): ok, rotate (below the
 # rotation threshold, not expired), expired, missing (no secret recorded or held, or no app registration).
 SECRET_CONTROL = 'secret.present'
