@@ -126,12 +126,15 @@ def resource_of(emulator, scope):
     return resource_named(emulator, scope[:-len('/.default')])
 
 
+# The sentence AADSTS500011 and AADSTS700016 share (reference-error-codes); each goes on in its own words.
+NOT_INSTALLED = ('This can happen if the application has not been installed by the administrator of the tenant or '
+                 'consented to by any user in the tenant.')
+
+
 def unknown_resource(request, resource, tenant):
     aadsts(request, 400, 'invalid_resource', 500011,
-           'The resource principal named %s was not found in the tenant named %s. This can happen if the '
-           'application has not been installed by the administrator of the tenant or consented to by any '
-           'user in the tenant. You might have sent your authentication request to the wrong tenant.'
-           % (resource, tenant['displayName']))
+           'The resource principal named %s was not found in the tenant named %s. %s You might have sent your '
+           'authentication request to the wrong tenant.' % (resource, tenant['displayName'], NOT_INSTALLED))
 
 
 def _check_secret(request, app, secret, home):
@@ -246,10 +249,8 @@ def client_app(request, tenant, client_id):
 
 def not_in_directory(request, tenant, client_id):
     aadsts(request, 400, 'unauthorized_client', 700016,
-           "Application with identifier '%s' was not found in the directory '%s'. This can happen if the "
-           "application has not been installed by the administrator of the tenant or consented to by any user in "
-           "the tenant. You may have sent your authentication request to the wrong tenant."
-           % (client_id, tenant['displayName']))
+           "Application with identifier '%s' was not found in the directory '%s'. %s You may have sent your "
+           "authentication request to the wrong tenant." % (client_id, tenant['displayName'], NOT_INSTALLED))
 
 
 def check_enabled(request, principal):

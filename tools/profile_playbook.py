@@ -38,7 +38,22 @@ def profile_workers(out):
     WorkerProcess._run = profiled
 
 
+def readable(paths):
+    """The profiles that were written whole: a worker may still be writing when the run returns."""
+    time.sleep(1)
+    found = []
+    for path in paths:
+        try:
+            pstats.Stats(path)
+        except (EOFError, ValueError, TypeError):
+            print('(skipped %s: not written whole)' % path)
+            continue
+        found.append(path)
+    return found
+
+
 def summary(paths, title, top):
+    paths = readable(paths)
     if not paths:
         return
     stats = pstats.Stats(*paths, stream=sys.stdout)

@@ -74,9 +74,14 @@ class InProcess(object):
 
     def run(self, module, args, logic=None):
         """The result module `module` (its SPEC and main_logic, or `logic`) would return for `args`."""
-        # Only the options that are set: mutually exclusive options count when merely present.
-        given = dict((k, v) for k, v in self.params.items() if v is not None)
-        params, errors = _validate(full_spec(module.SPEC), dict(given, **args))
+        if any(name in CONNECTION_OPTIONS for name in args):
+            # Only the options that are set: mutually exclusive options count when merely present.
+            given = dict((k, v) for k, v in self.params.items() if v is not None)
+            params, errors = _validate(full_spec(module.SPEC), dict(given, **args))
+        else:
+            # The connection options were validated once, in __init__; no module's constraints name them.
+            values, errors = _validate(module.SPEC, args)
+            params = dict(self.params, **values)
         if errors:
             return dict(failed=True, changed=False, msg='; '.join(errors))
         state = TaskState(params, self.check_mode, self.diff, self.connection)

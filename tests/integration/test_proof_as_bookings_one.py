@@ -178,24 +178,22 @@ def test_an_earlier_secret_is_retired_only_once_bookings_one_stopped_using_it(ha
     assert 'the grace period applies (retire_when unused)' in unlicensed.output and 'HTTP 403' in unlicensed.output
 
     # the earlier secret signed in yesterday (Bookings ONE may not have switched): kept
-    control = harness.emu.endpoints['control']
-    yesterday = sign_in_record(harness, app, before['secret_key_id'], days_ago=1)
-    requests.post(control + '/signins', json=yesterday, verify=harness.emu.endpoints['ca_bundle'],
-                  timeout=30).raise_for_status()
+    record_sign_in(harness, app, before['secret_key_id'], days_ago=1)
     kept = play(harness, tenant, 'rotate_secrets.yml', **rotate)
     assert kept.rc == 0 and kept.writes == [], kept
     assert 'still in use: %s' % before['secret_key_id'] in kept.output, kept.output[-3000:]
 
     # and once unused for longer than entra_app_secret_unused_days, retired though the grace period is not over
-    unused = sign_in_record(harness, app, before['secret_key_id'], days_ago=30)
-    requests.post(control + '/signins', json=unused, verify=harness.emu.endpoints['ca_bundle'],
-                  timeout=30).raise_for_status()
+    record_sign_in(harness, app, before['secret_key_id'], days_ago=30)
     retired = play(harness, tenant, 'rotate_secrets.yml', **rotate)
     assert retired.rc == 0, retired
     assert sorted(c['keyId'] for c in app['passwordCredentials']) == [k for k in keys if k != before['secret_key_id']]
 
 
-def sign_in_record(harness, app, key_id, days_ago):
+def record_sign_in(harness, app, key_id, days_ago):
+    """The emulator's Entra records a sign-in with the app's credential `key_id`, `days_ago` days ago."""
     moment = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=days_ago)
-    return dict(tenant=harness.tenant(CONTOSO), appId=app['appId'], keyId=key_id,
-                lastSignInDateTime=moment.strftime('%Y-%m-%dT%H:%M:%SZ'))
+    record = dict(tenant=harness.tenant(CONTOSO), appId=app['appId'], keyId=key_id,
+                  lastSignInDateTime=moment.strftime('%Y-%m-%dT%H:%M:%SZ'))
+    requests.post(harness.emu.endpoints['control'] + '/signins', json=record, verify=harness.emu.endpoints['ca_bundle'],
+                  timeout=30).raise_for_status()
