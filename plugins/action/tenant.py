@@ -28,7 +28,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _book
 from ansible_collections.bookingsone.office365.plugins.module_utils._delegate_record import former_delegates, record_delegate
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff, check_file_name
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import (
     InProcess, run_as_app, split_connection, validated_args)
 
@@ -257,24 +257,25 @@ class ActionModule(ActionBase):
         connection_args = split_connection(validated)[0]
         args = dict((name, validated[name]) for name in tenant.SPEC['argument_spec'])
         check = bool(self._task.check_mode)
-        if args['known_variables'] is not None:
-            variables.refuse_unknown(task_vars, args['known_variables'])
         entra, rooms = args['entra'], args['rooms']
-        if rooms:
-            try:
-                concurrency(rooms)
-            except InputError as exc:
-                raise AnsibleActionFail('rooms.%s; nothing was changed' % exc)
-        runner = InProcess(connection_args, check, self._task.diff)
-        store = None
-        if entra:
-            store = StoreHandoff(self._loader, entra['handoff'], runner.params['ca_bundle'],
-                                 runner.params['validate_certs'])
-            if not check:
+        try:  # the controller's own checks, before any request: each names itself as the preflight's
+            if args['known_variables'] is not None:
+                variables.refuse_unknown(task_vars, args['known_variables'])
+            if rooms:
                 try:
-                    store.check()  # before the first write: a new secret could not be handed over otherwise
+                    concurrency(rooms)
                 except InputError as exc:
-                    raise AnsibleActionFail(str(exc))
+                    raise AnsibleActionFail('rooms.%s; nothing was changed' % exc)
+            runner = InProcess(connection_args, check, self._task.diff)
+            store = None
+            if entra:
+                check_file_name(task_vars.get('inventory_hostname') or '')  # it names the hand-off file
+                store = StoreHandoff(self._loader, entra['handoff'], runner.params['ca_bundle'],
+                                     runner.params['validate_certs'])
+                if not check:
+                    store.check()  # before the first write: a new secret could not be handed over otherwise
+        except (AnsibleActionFail, InputError) as exc:
+            raise AnsibleActionFail('preflight: %s' % exc)
         steps = Steps(runner)
         try:
             checked = args['checked'] or steps.run('preflight', preflight, preflight_args(
