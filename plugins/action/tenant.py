@@ -269,11 +269,15 @@ class ActionModule(ActionBase):
             runner = InProcess(connection_args, check, self._task.diff)
             store = None
             if entra:
-                check_file_name(task_vars.get('inventory_hostname') or '')  # it names the hand-off file
-                store = StoreHandoff(self._loader, entra['handoff'], runner.params['ca_bundle'],
-                                     runner.params['validate_certs'])
-                if not check:
-                    store.check()  # before the first write: a new secret could not be handed over otherwise
+                try:
+                    check_file_name(task_vars.get('inventory_hostname') or '')  # it names the hand-off file
+                    store = StoreHandoff(self._loader, entra['handoff'], runner.params['ca_bundle'],
+                                         runner.params['validate_certs'])
+                    if not check:
+                        store.check()  # before the first write: a new secret could not be handed over otherwise
+                except InputError as exc:
+                    raise AnsibleActionFail('preflight refused the hand-off store, so nothing was written to this '
+                                            'tenant: %s' % exc)
         except (AnsibleActionFail, InputError) as exc:
             raise AnsibleActionFail('preflight: %s' % exc)
         steps = Steps(runner)

@@ -162,7 +162,10 @@ class Lifecycle(object):
             self.result['msg'] = 'would ' + '; would '.join(self._intentions(plan))
             return
         if plan.rotate:
-            self.handoff.check()  # nothing is written when the new secret could not be handed over
+            try:
+                self.handoff.check()  # nothing is written when the new secret could not be handed over
+            except InputError as exc:
+                raise InputError('%s; nothing was written' % exc)
         failure = None
         try:
             self._converge(lease.acquire(), lease, stored)

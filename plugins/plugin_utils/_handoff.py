@@ -142,7 +142,7 @@ class StoreHandoff(Handoff):
         try:
             vault_secrets(self.loader)
         except AnsibleActionFail as exc:
-            raise InputError('%s; nothing was written' % exc)
+            raise InputError(str(exc))
         check_writable(os.path.dirname(os.path.abspath(self.path)))
 
     def deliver(self, data, result):
