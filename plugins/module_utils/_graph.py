@@ -9,10 +9,6 @@ import copy
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._http import ServiceClient
-from ansible_collections.bookingsone.office365.plugins.module_utils._retry import RETRY_STATUSES, parse_retry_after
-
-# https://learn.microsoft.com/graph/json-batching
-BATCH_LIMIT = 20
 
 
 def odata_quote(value):
@@ -92,38 +88,21 @@ class GraphClient(ServiceClient):
         return clone
 
     def batch(self, requests, retry_codes=()):
-        """Run requests ({id, method, url, body?, headers?, dependsOn?}) through /$batch.
-
-        Sent in chunks of 20; inner answers of 429/503/504, and inner errors whose code is in
-        `retry_codes` (transient for these requests, as in request(); or a callable that judges an
-        inner response), are sent again after their own Retry-After, within the retry policy.
-        Returns responses in the order of `requests`; the caller decides what an inner error means.
+        """Run requests ({id, method, url, body?, headers?}) through /$batch, by the shared ServiceClient.send_batched
+        (20 to a batch, each inner request retried alone after its own Retry-After, within the retry policy).
+        Inner errors whose code is in `retry_codes` (transient for these requests, as in request(); or a callable
+        that judges an inner answer) are repeated the same way. Returns each request's last answer, in the order
+        of `requests`, as {id, status, headers, body}; the caller decides what an inner error means.
         """
-        transient = retry_codes if callable(retry_codes) else (
-            lambda response: bool(retry_codes) and self.inner_code(response) in retry_codes)
-        by_id = {}
-        for start in range(0, len(requests), BATCH_LIMIT):
-            chunk = requests[start:start + BATCH_LIMIT]
-            pending = list(chunk)
-            started = self.policy.clock()
-            attempt = 0
-            while pending:
-                attempt += 1
-                reads_only = all(r.get('method', 'GET').upper() == 'GET' for r in pending)
-                answer = self.post_batch(pending, reads_only)
-                retry, wait = [], None
-                for response in answer.get('responses', []):
-                    by_id[response['id']] = response
-                    if response.get('status') in RETRY_STATUSES or transient(response):
-                        retry.append(response['id'])
-                        after = parse_retry_after(_header(response, 'Retry-After'))
-                        if after is not None:
-                            wait = max(wait or 0.0, after)
-                pending = [r for r in pending if r['id'] in retry]
-                # the policy's wait counts these inner retries in the module's `retries` too
-                if pending and not self.policy.wait(self.service, attempt, started, wait):
-                    break  # budget spent: hand back the last (throttled) answers
-        return [by_id.get(r['id'], {'id': r['id'], 'status': None, 'body': None}) for r in requests]
+        transient = retry_codes if callable(retry_codes) else (lambda answer: self.inner_code(answer) in retry_codes)
+        inner = [dict(method=r.get('method', 'GET'), url=r['url'], body=r.get('body'), headers=r.get('headers'),
+                      idempotent=r.get('method', 'GET').upper() == 'GET') for r in requests]
+        outcomes = self.send_batched('/$batch', inner, raw=True, retry_when=(
+            lambda response: transient(_answer(None, response))) if retry_codes else None)
+        if not self.batching:
+            raise MicrosoftApiError('graph', None, 'BatchRefused', 'Microsoft Graph refused the JSON batch',
+                                    method='POST', url=self.url('/$batch'))
+        return [_answer(request['id'], outcome) for request, outcome in zip(requests, outcomes)]
 
     @staticmethod
     def inner_code(response):
@@ -131,18 +110,16 @@ class GraphClient(ServiceClient):
             return None
         return (response['body'].get('error') or {}).get('code')
 
-    def post_batch(self, requests, reads_only):
-        body = {'requests': [dict((k, v) for k, v in r.items() if v is not None) for r in requests]}
-        return self.json_or_none(self.request('POST', '/$batch', body=body, idempotent=reads_only)) or {}
-
     def inner_error(self, response, request):
         """MicrosoftApiError for a failed inner $batch response."""
         return self.error_from_body(response.get('status'), response.get('body') or {}, response.get('headers'),
                                     request.get('method', 'GET'), request.get('url'))
 
 
-def _header(response, name):
-    for key, value in (response.get('headers') or {}).items():
-        if key.lower() == name.lower():
-            return value
-    return None
+def _answer(request_id, outcome):
+    """A batch answer as {id, status, headers, body}: from the InnerResponse it got, or the error it ended with."""
+    if isinstance(outcome, MicrosoftApiError):
+        return dict(id=request_id, status=outcome.status, headers={},
+                    body={'error': {'code': outcome.code, 'message': outcome.message}})
+    return dict(id=request_id, status=outcome.status_code, headers=dict(outcome.headers),
+                body=outcome.json() if outcome.content else None)

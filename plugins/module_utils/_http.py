@@ -346,7 +346,7 @@ class ServiceClient(object):
         error = self.error_from(refused.response, method, url)
         return error.with_message(refused.describe(url, error.message))
 
-    def send_batched(self, path, inner, parallel=1, headers=None):
+    def send_batched(self, path, inner, parallel=1, headers=None, retry_when=None, raw=False):
         """Send inner requests ({method, url, body, headers, idempotent}; url relative to the batch URL `path`, or
         an absolute path) through the service's JSON batch endpoint, batch_limit to a batch and `parallel`
         batches at a time. Returns, in their order, the InnerResponse each got (status < 400), the
@@ -356,7 +356,10 @@ class ServiceClient(object):
         Each inner request is retried alone, as request() retries one sent alone: a throttled, unavailable or
         overloaded one goes again in a later batch once its own Retry-After (or backoff) has passed, within the
         same policy, attempts and wait budget; the others keep their answers. A batch holding a refusal for too
-        many requests at once cuts the in-flight limit as that refusal would alone.
+        many requests at once cuts the in-flight limit as that refusal would alone. `retry_when` (an InnerResponse
+        of status >= 400: whether it is transient for these requests) repeats more answers the same way; with
+        `raw`, each request's last answer is handed back as its InnerResponse whatever its status, for a caller
+        that judges them itself.
         """
         results = [None] * len(inner)
         pending = [_Inner(index, request) for index, request in enumerate(inner)]
@@ -371,7 +374,7 @@ class ServiceClient(object):
             chunks = [ready[start:start + size] for start in range(0, len(ready), size)]
             for chunk, answers, error in run_all(lambda chunk: self._post_batch(path, chunk, headers), chunks, parallel):
                 for item in chunk:
-                    results[item.index] = error if error is not None else self._judge(item, answers)
+                    results[item.index] = error if error is not None else self._judge(item, answers, retry_when, raw)
             pending = [item for item in pending if results[item.index] is None]
         return results
 
@@ -400,7 +403,7 @@ class ServiceClient(object):
         return dict((str(answer.get('id')), InnerResponse(answer)) for answer in answers or []
                     if isinstance(answer, dict))
 
-    def _judge(self, item, answers):
+    def _judge(self, item, answers, retry_when=None, raw=False):
         """An inner request's answer, its error, or None when it goes again (then not before item.not_before)."""
         if answers is None:
             return None
@@ -410,16 +413,17 @@ class ServiceClient(object):
         if response is None:
             return MicrosoftApiError(self.service, None, 'BatchResponseMissing',
                                      'the batch answer has no response to this request', method=method, url=url)
-        if response.status_code in RETRY_STATUSES or self._retry_when((), method, url)(response):
+        if response.status_code in RETRY_STATUSES or self._retry_when((), method, url)(response) or \
+                (retry_when is not None and response.status_code >= 400 and retry_when(response)):
             pause = self.policy.reserve(self.service, item.attempt, item.started,
                                         parse_retry_after(response.headers.get('Retry-After')))
             if isinstance(pause, WaitRefused):
                 pause.response = response
-                return self._refused(pause, method, url)
+                return response if raw else self._refused(pause, method, url)
             if pause is not False:
                 item.not_before = self.policy.clock() + pause
                 return None
-        return self.error_from(response, method, url) if response.status_code >= 400 else response
+        return response if raw or response.status_code < 400 else self.error_from(response, method, url)
 
     def overloaded(self, response):
         """The service refused the request for too many concurrent ones, before carrying it out: it is

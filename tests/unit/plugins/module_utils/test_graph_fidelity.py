@@ -26,13 +26,15 @@ def answer(*responses):
 def test_batch_retries_inner_errors_with_the_given_codes_only():
     clock = FakeClock()
     grants = [{'id': '1', 'method': 'POST', 'url': '/x'}, {'id': '2', 'method': 'POST', 'url': '/x'}]
-    session = ScriptedSession(answer({'id': '1', 'status': 400, 'body': NOT_YET}, {'id': '2', 'status': 201}),
-                              answer({'id': '1', 'status': 201}))
+    # on the wire each inner request is numbered by its place in the call ('0', '1'); answers keep the ids given
+    session = ScriptedSession(answer({'id': '0', 'status': 400, 'body': NOT_YET}, {'id': '1', 'status': 201}),
+                              answer({'id': '0', 'status': 201}))
     graph = client(session, clock)
-    assert [r['status'] for r in graph.batch(grants, retry_codes=('Request_BadRequest',))] == [201, 201]
+    answers = graph.batch(grants, retry_codes=('Request_BadRequest',))
+    assert [(r['id'], r['status']) for r in answers] == [('1', 201), ('2', 201)]
     assert [len(c['json']['requests']) for c in session.calls] == [2, 1]
     assert graph.policy.retries()['graph']['retried'] == 1
-    session = ScriptedSession(answer({'id': '1', 'status': 400, 'body': NOT_YET}, {'id': '2', 'status': 201}))
+    session = ScriptedSession(answer({'id': '0', 'status': 400, 'body': NOT_YET}, {'id': '1', 'status': 201}))
     assert [r['status'] for r in client(session, FakeClock()).batch(grants)] == [400, 201]  # a bad request fails fast
     assert len(session.calls) == 1
 

@@ -245,10 +245,10 @@ def test_one_policy_counts_each_service_apart_and_the_last_failed_attempt_is_no_
 
 def test_batch_inner_retries_are_counted():
     clock = FakeClock()
-    throttled = {'responses': [{'id': '1', 'status': 200, 'body': {}},
-                               {'id': '2', 'status': 429, 'headers': {'Retry-After': '0.5'}, 'body': {}}]}
+    throttled = {'responses': [{'id': '0', 'status': 200, 'body': {}},
+                               {'id': '1', 'status': 429, 'headers': {'Retry-After': '0.5'}, 'body': {}}]}
     session = ScriptedSession(FakeResponse(200, throttled),
-                              FakeResponse(200, {'responses': [{'id': '2', 'status': 200, 'body': {}}]}))
+                              FakeResponse(200, {'responses': [{'id': '1', 'status': 200, 'body': {}}]}))
     client = graph(session, clock)
     answers = client.batch([{'id': '1', 'method': 'GET', 'url': '/a'}, {'id': '2', 'method': 'GET', 'url': '/b'}])
     assert [a['status'] for a in answers] == [200, 200]

@@ -38,14 +38,15 @@ def batch_answer(*responses):
     return FakeResponse(200, {'responses': list(responses)})
 
 
-def test_batch_splits_into_chunks_of_twenty_and_keeps_order():
-    requests_ = [{'id': str(i), 'method': 'GET', 'url': '/users/%d' % i} for i in range(45)]
-    answers = [batch_answer(*[{'id': r['id'], 'status': 200, 'body': {'n': r['id']}}
-                              for r in reversed(requests_[s:s + 20])]) for s in (0, 20, 40)]
+def test_batch_splits_into_even_chunks_of_at_most_twenty_and_keeps_order():
+    requests_ = [{'id': 'r%d' % i, 'method': 'GET', 'url': '/users/%d' % i} for i in range(45)]
+    # three batches of 15 (even: a short last one would idle a worker), each answered in reverse order
+    answers = [batch_answer(*[{'id': str(i), 'status': 200, 'body': {'n': i}}
+                              for i in reversed(range(s, s + 15))]) for s in (0, 15, 30)]
     session = ScriptedSession(*answers)
     responses = client(session).batch(requests_)
-    assert [len(c['json']['requests']) for c in session.calls] == [20, 20, 5]
-    assert [r['body']['n'] for r in responses] == [str(i) for i in range(45)]
+    assert [len(c['json']['requests']) for c in session.calls] == [15, 15, 15]
+    assert [(r['id'], r['body']['n']) for r in responses] == [('r%d' % i, i) for i in range(45)]
     assert all(c['url'] == BASE + '/$batch' for c in session.calls)
 
 
@@ -53,18 +54,19 @@ def test_batch_retries_inner_429_after_its_own_retry_after():
     clock = FakeClock()
     requests_ = [{'id': 'a', 'method': 'GET', 'url': '/a'}, {'id': 'b', 'method': 'GET', 'url': '/b'}]
     session = ScriptedSession(
-        batch_answer({'id': 'a', 'status': 200, 'body': {}},
-                     {'id': 'b', 'status': 429, 'headers': {'Retry-After': '1.5'}, 'body': {}}),
-        batch_answer({'id': 'b', 'status': 200, 'body': {'ok': True}}))
+        batch_answer({'id': '0', 'status': 200, 'body': {}},
+                     {'id': '1', 'status': 429, 'headers': {'Retry-After': '1.5'}, 'body': {}}),
+        batch_answer({'id': '1', 'status': 200, 'body': {'ok': True}}))
     responses = client(session, clock).batch(requests_)
-    assert [r['status'] for r in responses] == [200, 200]
+    assert [(r['id'], r['status']) for r in responses] == [('a', 200), ('b', 200)]
+    assert responses[1]['body'] == {'ok': True}
     assert clock.sleeps == [1.5]
-    assert [r['id'] for r in session.calls[1]['json']['requests']] == ['b']
+    assert [(r['id'], r['url']) for r in session.calls[1]['json']['requests']] == [('1', '/b')]  # only b again
 
 
 def test_batch_hands_back_the_last_answer_when_throttling_never_ends():
     clock = FakeClock()
-    throttled = {'id': 'a', 'status': 429, 'headers': {'Retry-After': '1'}, 'body': {'error': {'code': 'x'}}}
+    throttled = {'id': '0', 'status': 429, 'headers': {'Retry-After': '1'}, 'body': {'error': {'code': 'x'}}}
     session = ScriptedSession(*[batch_answer(throttled) for _attempt in range(3)])
     graph = GraphClient('https://graph.example', FakeTokens(), session, policy=policy(clock, max_attempts=3))
     responses = graph.batch([{'id': 'a', 'method': 'GET', 'url': '/a'}])
