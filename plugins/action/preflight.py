@@ -7,11 +7,9 @@ host name, and outside check mode the vault password and a writable directory)."
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.modules import preflight
-from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _handoff as handoff
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
@@ -35,7 +33,7 @@ class ActionModule(ActionBase):
         if known is not None:
             variables.refuse_unknown(task_vars, known)
         if store:
-            self._check_store(store)
+            handoff.check_store(self._loader, store['name'], store['directory'], self._task.check_mode)
         if any(args.get(name) is not None for name in CHECKS):
             # the module's logic in this worker: no module process for a read-only check
             runner = InProcess(connection_args, bool(self._task.check_mode), self._task.diff)
@@ -44,13 +42,3 @@ class ActionModule(ActionBase):
             result.update(changed=False, tenant_id=connection_args.get('tenant_id'))
         result.setdefault('notes', [])
         return result
-
-    def _check_store(self, store):
-        try:
-            handoff.check_file_name(store['name'])
-            if not self._task.check_mode:
-                handoff.vault_secrets(self._loader)
-                handoff.check_writable(store['directory'])
-        except (InputError, AnsibleActionFail) as exc:
-            raise AnsibleActionFail('preflight refused the hand-off store, so nothing was written to this tenant: %s'
-                                    % exc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
@@ -28,7 +29,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _book
 from ansible_collections.bookingsone.office365.plugins.module_utils._delegate_record import former_delegates, record_delegate
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
-from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff, check_file_name
+from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff import StoreHandoff, check_store
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import (
     InProcess, run_as_app, split_connection, validated_args)
 
@@ -268,16 +269,11 @@ class ActionModule(ActionBase):
                     raise AnsibleActionFail('rooms.%s; nothing was changed' % exc)
             runner = InProcess(connection_args, check, self._task.diff)
             store = None
-            if entra:
-                try:
-                    check_file_name(task_vars.get('inventory_hostname') or '')  # it names the hand-off file
-                    store = StoreHandoff(self._loader, entra['handoff'], runner.params['ca_bundle'],
-                                         runner.params['validate_certs'])
-                    if not check:
-                        store.check()  # before the first write: a new secret could not be handed over otherwise
-                except InputError as exc:
-                    raise AnsibleActionFail('preflight refused the hand-off store, so nothing was written to this '
-                                            'tenant: %s' % exc)
+            if entra:  # before the first write: a new secret could not be handed over otherwise
+                check_store(self._loader, task_vars.get('inventory_hostname') or '',
+                            os.path.dirname(os.path.abspath(entra['handoff']['path'])), check)
+                store = StoreHandoff(self._loader, entra['handoff'], runner.params['ca_bundle'],
+                                     runner.params['validate_certs'])
         except (AnsibleActionFail, InputError) as exc:
             raise AnsibleActionFail('preflight: %s' % exc)
         steps = Steps(runner)

@@ -162,10 +162,7 @@ class Lifecycle(object):
             self.result['msg'] = 'would ' + '; would '.join(self._intentions(plan))
             return
         if plan.rotate:
-            try:
-                self.handoff.check()  # nothing is written when the new secret could not be handed over
-            except InputError as exc:
-                raise InputError('%s; nothing was written' % exc)
+            self.handoff.check()  # nothing is written when the new secret could not be handed over
         failure = None
         try:
             self._converge(lease.acquire(), lease, stored)

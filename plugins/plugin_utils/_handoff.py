@@ -53,6 +53,18 @@ def check_file_name(name, what='inventory host name'):
                          'control characters); rename the host, e.g. with the tenant\'s domain' % (what, name))
 
 
+def check_store(loader, host_name, directory, check_mode):
+    """The preflight's check of the hand-off store, before any request: the host name names a file in it, and
+    outside check mode there is a vault password and the directory can be written."""
+    try:
+        check_file_name(host_name)
+        if not check_mode:
+            vault_secrets(loader)
+            check_writable(directory)
+    except (InputError, AnsibleActionFail) as exc:
+        raise AnsibleActionFail('preflight refused the hand-off store, so nothing was written to this tenant: %s' % exc)
+
+
 def check_path(path):
     """A hand-off file path with no '..' part (a host name such as a/../../x would leave the directory)."""
     if '..' in path.replace('\\', '/').split('/'):
@@ -142,7 +154,7 @@ class StoreHandoff(Handoff):
         try:
             vault_secrets(self.loader)
         except AnsibleActionFail as exc:
-            raise InputError(str(exc))
+            raise InputError('%s; nothing was written' % exc)
         check_writable(os.path.dirname(os.path.abspath(self.path)))
 
     def deliver(self, data, result):
