@@ -171,7 +171,7 @@ def controls_of(fleet, which, profile='baseline'):
             not_in_run.append(tenant)
             continue
         observed = observe(tenant, rooms, state, generated)
-        controls.extend(tenant_controls(tenant, expected_of(host_vars(tenant), profile), observed))
+        controls.extend(tenant_controls(tenant, expected_of(host_vars(tenant).get, profile), observed))
         retries[tenant] = model.sum_retries(observed.get('retries'))
     return controls, retries, not_in_run
 

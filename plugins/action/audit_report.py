@@ -55,53 +55,70 @@ def check_dest(dest, root=COLLECTION_ROOT):
             '(the playbooks default to reports/ of the directory ansible-playbook runs in)' % (dest, root))
 
 
-def expected_of(host_vars, profile):
-    """What one tenant is judged against: its own settings, made stricter where the profile asks."""
+def expected_of(setting, profile):
+    """What one tenant is judged against: its own settings (setting(name): a variable's value, None when unset),
+    made stricter where the profile asks."""
     baseline = PROFILES[profile]
     defaults = role_defaults('entra_app')  # what a tenant that sets nothing was onboarded with
 
-    def setting(name):
-        value = host_vars.get(name)
+    def role_setting(name):
+        value = setting(name)
         return defaults[name] if value is None else value
 
-    rooms_scope = host_vars.get('bookingsone_access_scope') == 'rooms'
-    permissions = setting('entra_app_graph_permissions')
+    rooms_scope = setting('bookingsone_access_scope') == 'rooms'
+    permissions = role_setting('entra_app_graph_permissions')
     return dict(
-        callback_url=host_vars.get('bookingsone_callback_url'),
+        callback_url=setting('bookingsone_callback_url'),
         # scoped permissions are granted by Exchange RBAC, not requested or consented tenant-wide
         permissions=[p for p in permissions if not (rooms_scope and p in SCOPED_PERMISSIONS)],
-        delegate=host_vars.get('bookingsone_delegate'),
-        rotate_before_days=int(setting('entra_app_secret_rotate_before_days')),
-        secret_display_name=setting('entra_app_secret_display_name'),
+        delegate=setting('bookingsone_delegate'),
+        rotate_before_days=int(role_setting('entra_app_secret_rotate_before_days')),
+        secret_display_name=role_setting('entra_app_secret_display_name'),
         secret_max_days=baseline['secret_max_days'],
         # the lock is on unless the tenant's settings turn it off (entra_app_instance_lock, default true)
-        instance_lock=baseline['instance_lock'] or setting('entra_app_instance_lock') in (True, 'true', 'True'),
+        instance_lock=baseline['instance_lock'] or role_setting('entra_app_instance_lock') in (True, 'true', 'True'),
         scoped_access=baseline['scoped_access'] or rooms_scope,
-        operator_role=operator_role_of(host_vars) if baseline['operator_least_privilege'] else None,
+        operator_role=operator_role_of(setting) if baseline['operator_least_privilege'] else None,
     )
 
 
-def operator_role_of(host_vars):
+def operator_role_of(setting):
     """What the operator is for in this tenant (bookingsone_operator_role; default: this playbook's need, an audit)."""
-    role = host_vars.get('bookingsone_operator_role') or 'audit'
+    role = setting('bookingsone_operator_role') or 'audit'
     if role not in bookingsone.OPERATOR_ROLES:
         raise AnsibleActionFail('bookingsone_operator_role of %s is %r; allowed: %s' % (
-            host_vars.get('inventory_hostname'), role, ', '.join(sorted(bookingsone.OPERATOR_ROLES))))
+            setting('inventory_hostname'), role, ', '.join(sorted(bookingsone.OPERATOR_ROLES))))
     return role
 
 
-def audited_run(args, hostvars):
+def variables_of(hostvars, tenant, templar):
+    """(variables, setting): a tenant's variables as they are held, and setting(name), one of them templated.
+
+    bookingsone_observed is read as held: a task's registered result is data, already templated, and reading
+    it through the templating host variables would wrap each of its values (~4,000 for a 200-room tenant)."""
+    if not hasattr(hostvars, 'raw_get'):  # a plain mapping (as in unit tests): nothing to template
+        held = hostvars.get(tenant) or {}
+        return held, held.get
+    held = hostvars.raw_get(tenant)
+    own = templar.copy_with_new_env(available_variables=held)
+    return held, lambda name: own.template(held.get(name))
+
+
+def audited_run(args, hostvars, templar):
     """This run's controls, judged from what each tenant in it observed."""
     in_run = set(args['tenants'] if args['in_run'] is None else args['in_run'])
     controls, retries, proven = [], {}, dict(works=[], broken={}, not_proven={}, events_made=0)
+    not_audited = {}
     for tenant in args['tenants']:
         if tenant not in in_run:
             continue
-        host_vars = hostvars.get(tenant) or {}
-        observed = host_vars.get('bookingsone_observed')
+        held, setting = variables_of(hostvars, tenant, templar)
+        observed = held.get('bookingsone_observed')
         if isinstance(observed, dict) and isinstance(observed.get('observed'), dict):
             observed = observed['observed']  # registered as the tenant task's whole result (audit.yml)
-        controls.extend(tenant_controls(tenant, expected_of(host_vars, args['profile']), observed))
+        elif isinstance(observed, dict) and observed.get('error'):
+            not_audited[tenant] = observed['error']  # the audit task failed (audit.yml's rescue)
+        controls.extend(tenant_controls(tenant, expected_of(setting, args['profile']), observed))
         retries[tenant] = model.sum_retries((observed or {}).get('retries'))
         proof = (observed or {}).get('proof')
         if proof and proof.get('ran'):
@@ -114,6 +131,7 @@ def audited_run(args, hostvars):
             proven['not_proven'][tenant] = proof.get('reason')
     # not audited this time: neither an error nor a pass, not compared, their last results carried on
     return dict(controls=controls, retries=retries, generated=model.now(), warnings=[], merged_from=None, proof=proven,
+                not_audited=not_audited,
                 not_in_run=sorted(set(name for name in args['tenants'] if name not in in_run)),
                 profile=dict(PROFILES[args['profile']], name=args['profile']))
 
@@ -139,7 +157,7 @@ class ActionModule(ActionBase):
         if args['tenants'] is None and not args['merge']:
             raise AnsibleActionFail('tenants is required (unless merge names the slices of a run to merge)')
         check_dest(args['dest'])
-        run = merged_run(args) if args['merge'] else audited_run(args, task_vars.get('hostvars', {}))
+        run = merged_run(args) if args['merge'] else audited_run(args, task_vars.get('hostvars', {}), self._templar)
         controls, retries, not_in_run = run['controls'], run['retries'], run['not_in_run']
         written = report.write_reports(args['dest'], args['name'], controls, run['generated'], retries,
                                        run['profile'], history=args['history'], known_failures=args['known_failures'],
@@ -156,7 +174,9 @@ class ActionModule(ActionBase):
         summary = written['document']['summary']
         # The task itself never fails: the report is always written, and the playbook
         # fails the run on 'failure' after showing the summary.
-        result.update(model.verdict(controls, args['fail_on']))
+        judged = model.verdict(controls, args['fail_on'])
+        result.update(judged, failing_tenants=model.failing_tenants(
+            judged, args['fail_on'], run.get('not_audited') or {}, written['paths']['html']))
         result.update(changed=False, paths=written['paths'], profile=(run['profile'] or {}).get('name'),
                       totals=summary['totals'], generated=run['generated'], retries=retries,
                       tenants=dict((name, counts['status']) for name, counts in summary['tenants'].items()),
@@ -167,4 +187,5 @@ class ActionModule(ActionBase):
             result['proof'] = run['proof']
         if run['merged_from']:
             result['merged_from'] = [entry['path'] for entry in run['merged_from']]
+        result['summary_lines'] = model.summary_lines(result, args['fail_on'])
         return result

@@ -263,6 +263,22 @@ failure:
   returned: always
   type: str
   sample: "1 tenant(s) could not be audited: tailspin (Read the rooms ...: AuthorizationException ...)"
+failing_tenants:
+  description:
+    - Each tenant RV(failure) names, with its reason and the report's page - C(not audited) with the error of a
+      tenant whose audit task failed, C(a control could not be read), or C(failed controls) under O(fail_on=fail);
+      empty when the run should not fail. The audit playbooks fail each on its own host.
+  returned: always
+  type: dict
+  sample: {tailspin: "not audited: preflight: ... (task: Compare the tenant with the desired state (read only)); see reports/audit.html"}
+summary_lines:
+  description:
+    - What the audit playbooks print of the run, a few lines whatever the number of tenants - the verdict, the
+      tenants per status (those that pass counted, the others named), the controls per status, the drift, whether
+      the tenants work for Bookings ONE as it found, the retries and the report's page.
+  returned: always
+  type: list
+  elements: str
 retries:
   description: Per tenant, the requests retried and seconds waited per service (login, graph, exchange).
   returned: always

@@ -8,6 +8,7 @@ report's files share. It reads the controls' fields (id, group, status, observed
 from __future__ import annotations
 
 import datetime
+import os
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._secrets import parse_datetime
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._audit import ERROR, FAIL, PASS
@@ -222,3 +223,62 @@ def secrets_due(summary):
            if (counts.get('secret') or {}).get('state') in ('rotate', 'expired')]
     return sorted(due, key=lambda s: (s['state'] != 'expired', s['days_left'] if s['days_left'] is not None else 0,
                                       s['tenant']))
+
+
+def failing_tenants(judged, fail_on, not_audited, page):
+    """{tenant: reason} for each tenant the verdict (judged: verdict's result) fails under fail_on, for the
+    playbooks to fail on its own host; not_audited: {tenant: why} of the tenants whose audit task failed."""
+    if not judged['failure']:
+        return {}
+    names = judged['error_tenants'] + [name for name in (judged['failed_tenants'] if fail_on == 'fail' else [])
+                                       if name not in judged['error_tenants']]
+    reasons = {}
+    for name in names:
+        if name in not_audited:
+            reason = 'not audited: %s' % not_audited[name]
+        elif name in judged['error_tenants']:
+            reason = 'a control could not be read'
+        else:
+            reason = 'failed controls (bookingsone_audit_fail_on=fail)'
+        reasons[name] = '%s; see %s' % (reason, page)
+    return reasons
+
+
+def summary_lines(result, fail_on):
+    """What the audit playbooks print of a run (the action's result): a few lines whatever the fleet's size,
+    the tenants that pass counted and the others named."""
+    tenants = ', '.join('%d %s%s' % (len(names), status, '' if status in (PASS, NOT_IN_RUN) else ' (%s)' % ', '.join(names))
+                        for status, names in result['tenants_by_status'].items() if names)
+    drift = result['drift']
+    if drift['previous']:
+        since = 'since %s: %d new, %d fixed, %d still failing' % (
+            drift['previous'], drift['new'], drift['fixed'], drift['still_failing'])
+    else:
+        since = 'no earlier run in %s: no drift to show (keep that directory between runs, see docs/awx.md)' % (
+            os.path.dirname(result['paths']['html']))
+    retried = dict((name, counts) for name, counts in result['retries'].items() if counts)
+    return [
+        'verdict: %s' % (result['failure'] or 'pass (bookingsone_audit_fail_on=%s)' % fail_on),
+        'tenants: %s' % tenants,
+        'controls: %s; profile %s' % (', '.join('%d %s' % (result['totals'].get(status, 0), status) for status in STATUSES),
+                                      result['profile']),
+        since,
+        proof_line(result.get('proof') or {}),
+        'retries: %s' % (retried or 'none'),
+        'report: %s (and .json, .csv, .junit.xml, .prom beside it)' % result['paths']['html'],
+    ]
+
+
+def proof_line(proof):
+    """Whether the tenants work for Bookings ONE, as Bookings ONE found when the audit signed in as it."""
+    works, broken, not_proven = proof.get('works') or [], proof.get('broken') or {}, proof.get('not_proven') or {}
+    if not (works or broken or not_proven):
+        return ('works for Bookings ONE: not proven in this run (no proof ran: bookingsone_proof is off, or no tenant '
+                'got that far)')
+    parts = ['works for Bookings ONE (proven as Bookings ONE): %d yes' % len(works)]
+    parts += ['%s: NO, %s' % (name, why) for name, why in broken.items()]
+    if not_proven:
+        parts.append('%d not proven (%s)' % (len(not_proven), next(iter(not_proven.values()))))
+    parts.append('%d test item(s) made and deleted as Bookings ONE (the operator wrote nothing)' % (
+        proof.get('events_made') or 0))
+    return '; '.join(parts)

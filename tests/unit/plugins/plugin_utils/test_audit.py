@@ -36,32 +36,32 @@ def by_id(controls):
 
 
 def test_baseline_judges_two_years_and_the_lock_the_role_sets_by_default():
-    controls = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), observed('2027-01-01')))
+    controls = by_id(tenant_controls('contoso', expected_of(HOST.get, 'baseline'), observed('2027-01-01')))
     lifetime = controls['secret.lifetime']
     assert lifetime['status'] == 'pass' and lifetime['name'] == 'client secret lifetime at most 2 years'
     assert lifetime['expected'] == {'lifetime_days_at_most': 730} and lifetime['fix'] is None
     assert controls['app.instance_lock']['status'] == 'pass'
-    unlocked = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), observed(instance_lock=False)))
+    unlocked = by_id(tenant_controls('contoso', expected_of(HOST.get, 'baseline'), observed(instance_lock=False)))
     assert unlocked['app.instance_lock']['status'] == 'fail'
     assert unlocked['app.instance_lock']['fix'] == 'run onboard.yml (sets the lock; entra_app_instance_lock: true)'
 
 
 def test_baseline_leaves_the_lock_out_when_the_tenant_turns_it_off():
     host = dict(HOST, entra_app_instance_lock=False)
-    controls = by_id(tenant_controls('contoso', expected_of(host, 'baseline'), observed(instance_lock=False)))
+    controls = by_id(tenant_controls('contoso', expected_of(host.get, 'baseline'), observed(instance_lock=False)))
     assert 'app.instance_lock' not in controls
-    strict = by_id(tenant_controls('contoso', expected_of(host, 'strict'), observed(instance_lock=False)))
+    strict = by_id(tenant_controls('contoso', expected_of(host.get, 'strict'), observed(instance_lock=False)))
     assert strict['app.instance_lock']['status'] == 'fail'  # the strict profile requires it anyway
 
 
 def test_strict_fails_a_one_year_secret_and_names_180_days():
-    controls = by_id(tenant_controls('contoso', expected_of(HOST, 'strict'), observed('2027-01-01')))
+    controls = by_id(tenant_controls('contoso', expected_of(HOST.get, 'strict'), observed('2027-01-01')))
     lifetime = controls['secret.lifetime']  # the same id in every profile, so drift holds across a change
     assert lifetime['status'] == 'fail' and lifetime['expected'] == {'lifetime_days_at_most': 180}
     assert lifetime['name'] == 'client secret lifetime at most 180 days' and lifetime['observed'] == {'lifetime_days': 365}
     assert lifetime['fix'] == ('set entra_app_secret_lifetime_days to at most 180, then run rotate_secrets.yml -e '
                                'entra_app_secret_force_rotate=true')
-    short = by_id(tenant_controls('contoso', expected_of(HOST, 'strict'), observed('2026-06-01')))  # 151 days
+    short = by_id(tenant_controls('contoso', expected_of(HOST.get, 'strict'), observed('2026-06-01')))  # 151 days
     assert short['secret.lifetime']['status'] == 'pass', short
 
 
@@ -69,15 +69,15 @@ def test_the_credential_policy_is_judged_where_it_could_be_read():
     tenant = observed('2026-07-20')  # 200 days
     tenant['app']['credential_policy'] = dict(readable=True, password_max_lifetime_days=180,
                                               password_addition_blocked=False, source='tenant app management policy')
-    controls = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
+    controls = by_id(tenant_controls('contoso', expected_of(HOST.get, 'baseline'), tenant))
     judged = controls['secret.policy']
     assert judged['status'] == 'fail' and judged['observed']['lifetime_days'] == 200, judged
     assert judged['name'] == 'client secrets within the tenant credential policy' and judged['subject'] == 'tenant'
     tenant['app']['credential_policy'].update(password_max_lifetime_days=None, password_addition_blocked=True)
-    blocked = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))['secret.policy']
+    blocked = by_id(tenant_controls('contoso', expected_of(HOST.get, 'baseline'), tenant))['secret.policy']
     assert 'next rotation will fail' in blocked['detail'] and blocked['fix'].startswith('ask the tenant')
     tenant['app']['credential_policy'] = dict(readable=False)
-    unread = by_id(tenant_controls('contoso', expected_of(HOST, 'baseline'), tenant))
+    unread = by_id(tenant_controls('contoso', expected_of(HOST.get, 'baseline'), tenant))
     assert 'secret.policy' not in unread
 
 

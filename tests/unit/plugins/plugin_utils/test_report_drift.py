@@ -419,3 +419,35 @@ def test_the_action_leaves_the_tenants_not_in_this_run_out_of_the_verdict(tmp_pa
     full = action_run(tmp_path, dict(contoso=missing, tailspin=unreachable), T3)
     assert full['tenants_by_status']['not_in_run'] == [] and full['error_tenants'] == ['tailspin']
     assert [c['first_seen'] for c in full['failed_controls'] if c['tenant'] == 'tailspin'] == [T1]
+
+
+def test_the_action_says_what_the_playbook_prints_and_which_tenants_fail(tmp_path):
+    unreachable, missing = dict(error='login failed'), dict(app=dict(exists=False), rooms=[])
+    first = action_run(tmp_path, dict(contoso=missing, tailspin=unreachable, fabrikam=None), T1, in_run=[
+        'contoso', 'tailspin'], fail_on='fail')
+    page = first['paths']['html']
+    # each tenant the verdict fails, with its reason: the audit task's own error, else what the controls say
+    assert first['failing_tenants'] == dict(tailspin='not audited: login failed; see %s' % page,
+                                            contoso='failed controls (bookingsone_audit_fail_on=fail); see %s' % page)
+    lines = first['summary_lines']
+    assert lines[0] == 'verdict: ' + first['failure'] and 'tailspin (login failed)' in lines[0]
+    # those that fail are named, those not in the run counted
+    assert lines[1] == 'tenants: 1 not_onboarded (contoso), 1 error (tailspin), 1 not_in_run', lines[1]
+    assert lines[2] == 'controls: %d fail, %d error, 0 pass; profile baseline' % (
+        first['totals']['fail'], first['totals']['error']) and first['totals']['fail'] == 2
+    assert lines[3].startswith('no earlier run in %s: no drift' % str(tmp_path))
+    assert lines[4].startswith('works for Bookings ONE: not proven in this run')
+    assert lines[5] == 'retries: none' and lines[6].startswith('report: %s ' % page)
+    # under the default fail_on, a tenant with failed controls only is not failed; the next run shows the drift
+    second = action_run(tmp_path, dict(contoso=missing, tailspin=missing), T2)
+    assert second['failing_tenants'] == {} and second['summary_lines'][0] == 'verdict: pass (bookingsone_audit_fail_on=error)'
+    assert second['summary_lines'][3] == 'since %s: %d new, %d fixed, %d still failing' % (
+        T1, second['drift']['new'], second['drift']['fixed'], second['drift']['still_failing'])
+
+
+def test_the_proof_line_says_what_bookings_one_found():
+    line = model.proof_line(dict(works=['contoso'], broken=dict(tailspin='cannot read rooms'),
+                                 not_proven=dict(fabrikam='no secret held'), events_made=4))
+    assert line == ('works for Bookings ONE (proven as Bookings ONE): 1 yes; tailspin: NO, cannot read rooms; '
+                    '1 not proven (no secret held); 4 test item(s) made and deleted as Bookings ONE (the operator wrote '
+                    'nothing)')
