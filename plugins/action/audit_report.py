@@ -96,9 +96,10 @@ def variables_of(hostvars, tenant, templar):
 
     bookingsone_observed is read as held: a task's registered result is data, already templated, and reading
     it through the templating host variables would wrap each of its values (~4,000 for a 200-room tenant)."""
-    if not hasattr(hostvars, 'raw_get'):  # a plain mapping (as in unit tests): nothing to template
-        held = hostvars.get(tenant) or {}
-        return held, held.get
+    if tenant not in hostvars:  # not a host of the inventory: nothing observed, nothing set
+        return {}, {}.get
+    if not hasattr(hostvars, 'raw_get'):  # a plain mapping (unit tests): nothing to template
+        return hostvars[tenant], hostvars[tenant].get
     held = hostvars.raw_get(tenant)
     own = templar.copy_with_new_env(available_variables=held)
     return held, lambda name: own.template(held.get(name))

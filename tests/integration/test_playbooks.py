@@ -17,7 +17,10 @@ from helpers import app_by_unique, days_from_now, operator_playbook, tenant_host
 def fleet(harness, tmp_path_factory):
     """An inventory of two tenants: Contoso, and Tailspin, where the operator holds no Exchange role (Exchange refuses it)."""
     root = tmp_path_factory.mktemp('fleet')
-    hosts = dict(contoso=tenant_host('contoso', harness.tenant(1), root / 'handoff'),
+    # Contoso's delegate and callback are templates, as an inventory's may be: the report templates what it reads.
+    hosts = dict(contoso=tenant_host('contoso', harness.tenant(1), root / 'handoff',
+                                     bookingsone_delegate='bookings@{{ inventory_hostname }}.onmicrosoft.com',
+                                     bookingsone_callback_url='https://{{ inventory_hostname }}.bookingsone.example/cb'),
                  tailspin=tenant_host('tailspin', harness.tenant(3), root / 'handoff'))
     write_inventory(root / 'inventory', hosts)
     password = root / 'vault-pass'
@@ -79,6 +82,9 @@ def test_audit_reports_drift_errors_and_passes_without_writing(harness, fleet):
     assert status[('contoso', None, 'consent.Mail.Send')]['status'] == 'fail'
     assert status[('contoso', None, 'consent.User.Read.All')]['status'] == 'pass'
     assert status[('contoso', 'board@contoso.onmicrosoft.com', 'room.full_access')]['status'] == 'pass'
+    # judged against the inventory's templates rendered, not their text
+    delegate = status[('contoso', 'board@contoso.onmicrosoft.com', 'room.delegate_set')]
+    assert delegate['status'] == 'pass' and status[('contoso', None, 'app.redirect_uri')]['status'] == 'pass'
     tailspin = [c for c in report['controls'] if c['tenant'] == 'tailspin']
     assert tailspin and all(c['status'] == 'error' for c in tailspin if c['id'] == 'rooms.readable' or c['room'])
     assert not any(c['status'] == 'pass' and c['observed'] is None for c in report['controls'])

@@ -451,3 +451,9 @@ def test_the_proof_line_says_what_bookings_one_found():
     assert line == ('works for Bookings ONE (proven as Bookings ONE): 1 yes; tailspin: NO, cannot read rooms; '
                     '1 not proven (no secret held); 4 test item(s) made and deleted as Bookings ONE (the operator wrote '
                     'nothing)')
+
+
+def test_a_tenant_that_is_no_host_of_the_inventory_is_an_error_not_a_crash(tmp_path):
+    judged = action_run(tmp_path, dict(contoso=dict(app=dict(exists=False), rooms=[])), T1, tenants=['contoso', 'ghost'])
+    assert judged['tenants']['ghost'] == 'error' and judged['error_tenants'] == ['ghost'], judged['tenants']
+    assert judged['failing_tenants'] == dict(ghost='a control could not be read; see %s' % judged['paths']['html'])
