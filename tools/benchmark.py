@@ -34,6 +34,7 @@ Where the CPU goes (a profile of ansible-playbook and every worker it forks):
 from __future__ import annotations
 
 import argparse
+import configparser
 import io
 import os
 import re
@@ -158,6 +159,14 @@ class Code(object):
 
 
 CURRENT = Code('this tree', ROOT, os.path.join(ROOT, 'build', 'collections'))
+
+
+def poll_interval(code):
+    """The internal_poll_interval of the ansible.cfg a tree's runs read (they run in its root): how often the
+    controller checks its workers, which costs CPU while tenants answer."""
+    config = configparser.ConfigParser(interpolation=None, inline_comment_prefixes=(';',))
+    config.read(os.path.join(code.root, 'ansible.cfg'))
+    return config.get('defaults', 'internal_poll_interval', fallback="0.001 (Ansible's default)")
 
 
 def baseline_code(revision, work):
@@ -382,6 +391,9 @@ def main():
              baseline.name if baseline else 'none'))
     print('Each run has a new token cache directory: token counts are per run. CPU = user+sys of ansible-playbook '
           'and all its children (os.wait4). Work directory (removed at the end unless --keep): %s' % work, flush=True)
+    print('Each tree runs in its root, with its ansible.cfg: internal_poll_interval %s' % '; '.join(
+        '%s %s' % (code.name.split(' ')[0] if code is baseline else code.name, poll_interval(code))
+        for code in [CURRENT] + ([baseline] if baseline else [])), flush=True)
     results, broken = [], False
     try:
         for tenants, rooms in cases:
