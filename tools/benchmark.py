@@ -29,6 +29,7 @@ Where the CPU goes (a profile of ansible-playbook and every worker it forks):
   eval "$(.venv/bin/python -m emulator env --state-dir $W/emulator)"
   .venv/bin/python tools/profile_playbook.py --out /tmp/profile -- -i $W/inventory -f 20 \
       playbooks/audit.yml -e bookingsone_proof=off --vault-password-file $W/vault-pass
+  # with --cpu (and a new --out directory) instead: CPU per task and of the main process, at full speed
 """
 
 from __future__ import annotations
