@@ -184,8 +184,7 @@ class ActionModule(ActionBase):
                       tenants_by_status=model.by_status(summary),
                       failed_controls=[c for c in controls if c['status'] != 'pass'],
                       drift=dict((k, written['drift'][k]) for k in ('new', 'fixed', 'still_failing', 'previous')))
-        if run.get('proof'):
-            result['proof'] = run['proof']
+        result['proof'] = run.get('proof') or model.proof_of(controls)
         if run['merged_from']:
             result['merged_from'] = [entry['path'] for entry in run['merged_from']]
         result['summary_lines'] = model.summary_lines(result, args['fail_on'])

@@ -279,6 +279,15 @@ summary_lines:
   returned: always
   type: list
   elements: str
+proof:
+  description:
+    - Whether the tenants of this run work for Bookings ONE as the proof found when it signed in as Bookings ONE -
+      C(works) (tenants), C(broken) (tenant - the first failure), C(not_proven) (tenant - why the proof did not run)
+      and C(events_made) (test items made and deleted). For O(merge), read from the slices' proof controls, with
+      C(events_made) null (not kept) and C(not_proven) empty.
+  returned: always
+  type: dict
+  sample: {works: [contoso], broken: {tailspin: "read a mailbox it does not manage"}, not_proven: {}, events_made: 4}
 retries:
   description: Per tenant, the requests retried and seconds waited per service (login, graph, exchange).
   returned: always

@@ -457,3 +457,19 @@ def test_a_tenant_that_is_no_host_of_the_inventory_is_an_error_not_a_crash(tmp_p
     judged = action_run(tmp_path, dict(contoso=dict(app=dict(exists=False), rooms=[])), T1, tenants=['contoso', 'ghost'])
     assert judged['tenants']['ghost'] == 'error' and judged['error_tenants'] == ['ghost'], judged['tenants']
     assert judged['failing_tenants'] == dict(ghost='a control could not be read; see %s' % judged['paths']['html'])
+
+
+def test_a_merged_run_says_what_the_proof_found_from_its_controls():
+    # a merged run keeps the slices' controls, not their accounts of the proof: the summary reads the controls
+    found = model.proof_of([
+        control('contoso', 'proof.sign_in', 'pass', dict(ok=True), dict(ok=True)),
+        control('tailspin', 'proof.sign_in', 'pass', dict(ok=True), dict(ok=True)),
+        control('tailspin', 'proof.scope', 'fail', dict(ok=False), dict(ok=True), detail='read a mailbox it does not manage'),
+        control('fabrikam', 'app.multitenant', 'pass', 'AzureADMultipleOrgs', 'AzureADMultipleOrgs'),  # proof off there
+    ])
+    assert found == dict(works=['contoso'], broken=dict(tailspin='read a mailbox it does not manage'), not_proven={},
+                         events_made=None)
+    # how many test items the slices made is not known: the line does not invent a count
+    assert model.proof_line(found) == ('works for Bookings ONE (proven as Bookings ONE): 1 yes; tailspin: NO, read a '
+                                       'mailbox it does not manage')
+    assert model.proof_of([])['works'] == [] and 'not proven in this run' in model.proof_line(model.proof_of([]))
