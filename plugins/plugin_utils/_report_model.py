@@ -271,15 +271,21 @@ def summary_lines(result, fail_on):
 
 def proof_of(controls):
     """What the proof as Bookings ONE found, from its controls (group proof): for a merged run, whose slices' own
-    accounts of it are not kept. Tenants without a proof control are not counted; test items are not known."""
+    accounts of it are not kept. When any tenant was proven, those without a proof control are not proven (the
+    reason is not kept either); test items are not known."""
     works, broken = [], {}
-    for name, items in per_tenant(c for c in controls if c['group'] == 'proof').items():
-        failing = [c for c in items if c['status'] != PASS]
+    tenants = per_tenant(controls)
+    for name, items in tenants.items():
+        proof = [c for c in items if c['group'] == 'proof']
+        failing = [c for c in proof if c['status'] != PASS]
         if failing:
             broken[name] = failing[0].get('detail') or failing[0]['name']
-        else:
+        elif proof:
             works.append(name)
-    return dict(works=works, broken=broken, not_proven={}, events_made=None)
+    unproven = [name for name in tenants if name not in works and name not in broken] if works or broken else []
+    not_proven = dict((name, 'no proof in its slice: bookingsone_proof off, or the tenant did not get that far')
+                      for name in unproven)
+    return dict(works=works, broken=broken, not_proven=not_proven, events_made=None)
 
 
 def proof_line(proof):

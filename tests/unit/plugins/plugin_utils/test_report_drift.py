@@ -467,9 +467,11 @@ def test_a_merged_run_says_what_the_proof_found_from_its_controls():
         control('tailspin', 'proof.scope', 'fail', dict(ok=False), dict(ok=True), detail='read a mailbox it does not manage'),
         control('fabrikam', 'app.multitenant', 'pass', 'AzureADMultipleOrgs', 'AzureADMultipleOrgs'),  # proof off there
     ])
-    assert found == dict(works=['contoso'], broken=dict(tailspin='read a mailbox it does not manage'), not_proven={},
-                         events_made=None)
+    # fabrikam has no proof control: it is not counted as working, and the line says it was not proven
+    assert found == dict(works=['contoso'], broken=dict(tailspin='read a mailbox it does not manage'), not_proven=dict(
+        fabrikam='no proof in its slice: bookingsone_proof off, or the tenant did not get that far'), events_made=None)
     # how many test items the slices made is not known: the line does not invent a count
     assert model.proof_line(found) == ('works for Bookings ONE (proven as Bookings ONE): 1 yes; tailspin: NO, read a '
-                                       'mailbox it does not manage')
+                                       'mailbox it does not manage; 1 not proven (no proof in its slice: '
+                                       'bookingsone_proof off, or the tenant did not get that far)')
     assert model.proof_of([])['works'] == [] and 'not proven in this run' in model.proof_line(model.proof_of([]))
