@@ -14,6 +14,9 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils import _hand
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import InProcess, split_connection, validated_args
 
+# the known variable names, read once per run: here, in the main process, before any worker forks
+variables.read_once()
+
 
 # The module's options that need the tenant (or the module's own input checks).
 CHECKS = ('secret_lifetime_days', 'redirect_uris', 'graph_permissions', 'delegate', 'rooms', 'handoff_url',

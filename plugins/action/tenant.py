@@ -33,6 +33,9 @@ from ansible_collections.bookingsone.office365.plugins.plugin_utils._handoff imp
 from ansible_collections.bookingsone.office365.plugins.plugin_utils._inprocess import (
     InProcess, run_as_app, split_connection, validated_args)
 
+# the known variable names, read once per run: here, in the main process, before any worker forks
+variables.read_once()
+
 # What Bookings ONE needs (the room policy, the scoped permissions) is defined once, in module_utils/_bookingsone.py.
 SCOPED = bookingsone.SCOPED_ROLES
 

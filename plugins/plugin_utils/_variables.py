@@ -24,8 +24,7 @@ PREFIXES = ('bookingsone_', 'entra_app_', 'room_policy_')
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-# libyaml's parser when PyYAML has it: an eighth of the CPU of the pure-Python one, and the files are read
-# on every tenant (each task runs in a new worker process, so nothing read here outlives the task).
+# libyaml's parser when PyYAML has it: an eighth of the CPU of the pure-Python one.
 LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 
 
@@ -40,7 +39,10 @@ def role_defaults(role, root=ROOT):
     return _yaml(os.path.join(root, 'roles', role, 'defaults', 'main.yml'))
 
 
+@functools.lru_cache(maxsize=None)
 def known_names(root=ROOT):
+    """The names, read once per process. Each task runs in a worker forked from ansible-playbook's main process,
+    so the action plugins read them when Ansible loads them there (read_once): once per run, not once per tenant."""
     names = set()
     for spec in glob.glob(os.path.join(root, 'roles', '*', 'meta', 'argument_specs.yml')):
         for entry in (_yaml(spec).get('argument_specs') or {}).values():
@@ -57,7 +59,15 @@ def known_names(root=ROOT):
             text = handle.read()
         names.update(re.findall(r'register:\s*([a-z][a-z0-9_]*)', text))
         names.update(re.findall(r'^\s+([a-z][a-z0-9_]*):', text, re.M))
-    return set(n for n in names if n.startswith(PREFIXES))
+    return frozenset(n for n in names if n.startswith(PREFIXES))
+
+
+def read_once():
+    """Read the known names now, at an action plugin's import: in the main process, before any worker forks."""
+    try:
+        known_names(ROOT)  # as unknown() asks for them: one cache entry
+    except (IOError, OSError, yaml.YAMLError):
+        pass  # read (and the error raised) in the task that needs them, where it is reported
 
 
 def unknown(variables, extra=(), root=ROOT):
