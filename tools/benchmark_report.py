@@ -77,6 +77,9 @@ def table(case, rows):
             notes.append('Graph: %s' % per_tenant(row['graph_paths'], case.tenants))
         if row['total']:
             notes.append('most requests of one tenant: %d' % row['max_tenant'])
+        if len(row.get('cpu_runs') or ()) > 1:
+            notes.append('CPU/tenant of each run %s (the median run shown)'
+                         % ', '.join('%.3f' % cpu for cpu in row['cpu_runs']))
         if notes:
             print('  %s, forks %d: %s' % (row['label'], row['forks'], '; '.join(notes)))
 
