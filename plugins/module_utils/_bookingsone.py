@@ -81,6 +81,11 @@ def room_settings():
     return dict((option, value) for rule in ROOM_POLICY for option, value, _default in rule.settings)
 
 
+def audited_options():
+    """The calendar_processing options the audit judges: the delegates and the room policy's options."""
+    return ('resource_delegates',) + tuple(option for rule in ROOM_POLICY for option, _value, _default in rule.settings)
+
+
 def exchange_defaults():
     """{calendar_processing option: Exchange's default}, what offboarding restores unless a value was recorded."""
     return dict((option, default) for rule in ROOM_POLICY for option, _value, default in rule.settings)

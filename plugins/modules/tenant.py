@@ -330,7 +330,7 @@ failed_step:
 observed:
   description:
     - C(app) (the M(bookingsone.office365.app_registration_info) result, with the C(credential_policy) the
-      preflight read) and C(rooms) (each selected room with C(calendar_processing) and C(full_access)), read
+      preflight read) and C(rooms) (each selected room's C(address), its C(calendar_processing) options the audit judges and C(full_access)), read
       by the steps; C(access_scope) as RV(access_scope); C(operator), what the operator identity holds (as
       the preflight's RV(bookingsone.office365.preflight#module:operator)), when O(operator_role) is given;
       C(proof), with O(proof) - C(ran), C(reason) (why it did not run), C(works), C(first_failure), C(findings) and
