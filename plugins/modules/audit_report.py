@@ -265,9 +265,10 @@ failure:
   sample: "1 tenant(s) could not be audited: tailspin (Read the rooms ...: AuthorizationException ...)"
 failing_tenants:
   description:
-    - Each tenant RV(failure) names, with its reason and the report's page - C(not audited) with the error of a
-      tenant whose audit task failed, C(a control could not be read), or C(failed controls) under O(fail_on=fail);
-      empty when the run should not fail. The audit playbooks fail each on its own host.
+    - Each tenant RV(failure) names, with the same reason and the report's page - C(not audited) with the error
+      of a tenant whose audit task failed, C(could not be audited) with its first control in error, or its count of
+      failed controls (or C(not onboarded)) under O(fail_on=fail); empty when the run should not fail. The audit
+      playbooks fail each on its own host.
   returned: always
   type: dict
   sample: {tailspin: "not audited: preflight: ... (task: Compare the tenant with the desired state (read only)); see reports/audit.html"}

@@ -205,7 +205,8 @@ def verdict(controls, fail_on='error'):
     if failures and fail_on == 'fail':
         reasons.append('%d tenant(s) with failed controls: %s' % (
             len(failures), ', '.join('%s (%s)' % (name, failures[name]) for name in sorted(failures))))
-    return dict(error_tenants=sorted(errors), failed_tenants=sorted(failures), failure='. '.join(reasons))
+    return dict(error_tenants=sorted(errors), failed_tenants=sorted(failures), failure='. '.join(reasons),
+                why=dict(errors, **dict((name, why) for name, why in failures.items() if name not in errors)))
 
 
 def by_status(summary):
@@ -227,7 +228,8 @@ def secrets_due(summary):
 
 def failing_tenants(judged, fail_on, not_audited, page):
     """{tenant: reason} for each tenant the verdict (judged: verdict's result) fails under fail_on, for the
-    playbooks to fail on its own host; not_audited: {tenant: why} of the tenants whose audit task failed."""
+    playbooks to fail on its own host, each with the verdict's own reason for it; not_audited: {tenant: why} of
+    the tenants whose audit task failed."""
     if not judged['failure']:
         return {}
     names = judged['error_tenants'] + [name for name in (judged['failed_tenants'] if fail_on == 'fail' else [])
@@ -237,9 +239,9 @@ def failing_tenants(judged, fail_on, not_audited, page):
         if name in not_audited:
             reason = 'not audited: %s' % not_audited[name]
         elif name in judged['error_tenants']:
-            reason = 'a control could not be read'
+            reason = 'could not be audited: %s' % judged['why'][name]
         else:
-            reason = 'failed controls (bookingsone_audit_fail_on=fail)'
+            reason = '%s (bookingsone_audit_fail_on=fail)' % judged['why'][name]
         reasons[name] = '%s; see %s' % (reason, page)
     return reasons
 

@@ -33,6 +33,8 @@ def test_default_fails_only_on_errors_with_the_first_reason():
 def test_fail_also_names_the_drifted_tenants_and_their_count():
     failure = report.verdict(CONTROLS, 'fail')['failure']
     assert 'tailspin (Read the rooms: denied)' in failure and 'contoso (2 failed)' in failure
+    # each tenant's reason, for the tenant's own failed host
+    assert report.verdict(CONTROLS, 'fail')['why'] == dict(tailspin='Read the rooms: denied', contoso='2 failed')
     assert report.verdict(CONTROLS[:3], 'fail')['failure'] == '1 tenant(s) with failed controls: contoso (2 failed)'
 
 

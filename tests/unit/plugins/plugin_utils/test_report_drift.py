@@ -428,7 +428,7 @@ def test_the_action_says_what_the_playbook_prints_and_which_tenants_fail(tmp_pat
     page = first['paths']['html']
     # each tenant the verdict fails, with its reason: the audit task's own error, else what the controls say
     assert first['failing_tenants'] == dict(tailspin='not audited: login failed; see %s' % page,
-                                            contoso='failed controls (bookingsone_audit_fail_on=fail); see %s' % page)
+                                            contoso='not onboarded (bookingsone_audit_fail_on=fail); see %s' % page)
     lines = first['summary_lines']
     assert lines[0] == 'verdict: ' + first['failure'] and 'tailspin (login failed)' in lines[0]
     # those that fail are named, those not in the run counted
@@ -456,7 +456,9 @@ def test_the_proof_line_says_what_bookings_one_found():
 def test_a_tenant_that_is_no_host_of_the_inventory_is_an_error_not_a_crash(tmp_path):
     judged = action_run(tmp_path, dict(contoso=dict(app=dict(exists=False), rooms=[])), T1, tenants=['contoso', 'ghost'])
     assert judged['tenants']['ghost'] == 'error' and judged['error_tenants'] == ['ghost'], judged['tenants']
-    assert judged['failing_tenants'] == dict(ghost='a control could not be read; see %s' % judged['paths']['html'])
+    assert judged['failing_tenants'] == dict(
+        ghost='could not be audited: the tenant was not reached; see %s' % judged['paths']['html'])
+    assert 'why' not in judged  # the verdict's reasons are returned as failing_tenants, not twice
 
 
 def test_a_merged_run_says_what_the_proof_found_from_its_controls():
