@@ -69,6 +69,13 @@ class Steps(object):
     def run(self, name, module, args):
         return self.add(name, self.runner.run(module, args))
 
+    def warnings(self):
+        """Every step's warnings, in the order the steps ran, each once."""
+        found = []
+        for result in self.results.values():
+            found.extend(w for w in result.get('warnings') or [] if w not in found)
+        return found
+
 
 def preflight_args(entra, rooms, operator_role=None):
     args = dict(operator_role=operator_role) if operator_role else {}
@@ -320,6 +327,10 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg='%s: %s%s' % (exc.step, exc.result.get('msg'), before),
                           failed_step=exc.step, error=exc.result.get('error'))
         retries = runner.retries()
+        # the steps' warnings are the task's (a step's own result is nested under `steps`, where Ansible shows none)
+        for warning in steps.warnings():
+            if warning not in result.setdefault('warnings', []):
+                result['warnings'].append(warning)
         if 'observed' in result:
             result['observed']['retries'] = [retries]
             # what the steps read is in observed: each step's outcome is enough beside it, and a smaller

@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._exchange_api import CALENDAR_PROCESSING
-from helpers import app_by_unique, days_from_now, operator_playbook, tenant_host, withdraw_consent, write_inventory
+from helpers import CONTOSO_ROOMS, app_by_unique, days_from_now, operator_playbook, tenant_host, withdraw_consent, write_inventory
 
 
 @pytest.fixture(scope='module')
@@ -225,3 +225,18 @@ def test_a_playbook_run_by_its_collection_name_writes_where_it_runs_not_into_the
     done = subprocess.run(command, env=fleet['env'], cwd=str(tmp_path), capture_output=True, text=True, timeout=600)
     assert os.path.exists(str(tmp_path / 'reports' / 'audit.json')), done.stdout[-3000:]
     assert [os.path.exists(path) and sorted(os.listdir(path)) for path in inside] == before
+
+
+def test_the_audit_says_when_the_tenant_refused_requests_over_its_concurrency_limit(harness, fleet, drifted):
+    emu = harness.emu
+    emu.exchange_concurrency_limit, emu.exchange_cmdlet_ms = 1, 150
+    try:
+        # three rooms, eight at a time: each read goes alone, all at once (a $batch would run them in turn)
+        run = playbook(harness, fleet, 'audit.yml', '--check', '-e', 'bookingsone_proof=off',
+                       '-e', json.dumps(dict(bookingsone_room_addresses=CONTOSO_ROOMS)), inventory=drifted)
+    finally:
+        emu.exchange_concurrency_limit, emu.exchange_cmdlet_ms = 3, 0
+    assert run.rc == 0, run
+    assert [r for r in run.requests if r['service'] == 'exchange' and r['status'] == 429], run  # the limit was hit
+    # a step's warning is the task's: Ansible shows the warnings of a task's result, not of what it nests
+    assert run.output.count('the tenant refused requests over its concurrency limit, so at most') == 1, run
