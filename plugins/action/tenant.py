@@ -26,6 +26,8 @@ from ansible_collections.bookingsone.office365.plugins.modules import (
     integration_check, mailbox_permission, preflight, tenant,
 )
 from ansible_collections.bookingsone.office365.plugins.module_utils import _bookingsone as bookingsone
+from ansible_collections.bookingsone.office365.plugins.module_utils import _exchange_api as exchange_api
+from ansible_collections.bookingsone.office365.plugins.module_utils._names import unique
 from ansible_collections.bookingsone.office365.plugins.module_utils._delegate_record import former_delegates, record_delegate
 from ansible_collections.bookingsone.office365.plugins.module_utils._private_file import write_private
 from ansible_collections.bookingsone.office365.plugins.plugin_utils import _variables as variables
@@ -152,6 +154,17 @@ def undo_rooms(steps, rooms, selected):
         common, mailboxes=selected, user=rooms['delegate'], access_rights=list(bookingsone.FULL_ACCESS), state='absent'))
 
 
+def read_rooms_together(exo, selected, rooms):
+    """The two room steps' reads (each room's calendar processing and the delegate's permissions on it) sent
+    together, so their $batch requests are in flight at once rather than one step's after the other's: the steps
+    then find them in the connection's read cache (a room's answers, or its error, are the same either way). A
+    write clears that cache (what was read before may be stale after it), so a step after a write reads again."""
+    names = unique(selected)
+    exo.invoke_each([exchange_api.calendar_processing_read(room) for room in names] +
+                    [exchange_api.mailbox_permission_read(room, rooms['delegate']) for room in names],
+                    rooms['concurrency'])
+
+
 def run_rooms(steps, rooms, selected, check_mode, app_unique_name):
     if not selected:
         return
@@ -166,6 +179,7 @@ def run_rooms(steps, rooms, selected, check_mode, app_unique_name):
         for address in former:
             steps.run('former_delegate_full_access', mailbox_permission, dict(
                 common, mailboxes=selected, user=address, access_rights=['FullAccess'], state='absent'))
+    read_rooms_together(steps.runner.connection.exchange, selected, rooms)
     changes = steps.run('calendar_processing', calendar_processing, dict(
         common, rooms=selected, resource_delegates=[rooms['delegate']], resource_delegates_mode='add',
         **bookingsone.room_settings()))

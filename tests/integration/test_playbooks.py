@@ -231,12 +231,24 @@ def test_the_audit_says_when_the_tenant_refused_requests_over_its_concurrency_li
     emu = harness.emu
     emu.exchange_concurrency_limit, emu.exchange_cmdlet_ms = 1, 150
     try:
-        # three rooms, eight at a time: each read goes alone, all at once (a $batch would run them in turn)
+        # one room: its two reads go alone, at once (more would travel in a $batch, which runs them in turn)
         run = playbook(harness, fleet, 'audit.yml', '--check', '-e', 'bookingsone_proof=off',
-                       '-e', json.dumps(dict(bookingsone_room_addresses=CONTOSO_ROOMS)), inventory=drifted)
+                       '-e', json.dumps(dict(bookingsone_room_addresses=CONTOSO_ROOMS[:1])), inventory=drifted)
     finally:
         emu.exchange_concurrency_limit, emu.exchange_cmdlet_ms = 3, 0
     assert run.rc == 0, run
     assert [r for r in run.requests if r['service'] == 'exchange' and r['status'] == 429], run  # the limit was hit
     # a step's warning is the task's: Ansible shows the warnings of a task's result, not of what it nests
     assert run.output.count('the tenant refused requests over its concurrency limit, so at most') == 1, run
+
+
+def test_the_audit_reads_each_room_once_and_both_room_steps_reads_travel_together(harness, fleet, drifted):
+    run = playbook(harness, fleet, 'audit.yml', '--check', '-e', 'bookingsone_proof=off', inventory=drifted)
+    assert run.rc == 0 and run.writes == [], run
+    reads = [r for r in run.requests if r['cmdlet'] in ('Get-CalendarProcessing', 'Get-MailboxPermission')]
+    rooms = len([r for r in reads if r['cmdlet'] == 'Get-CalendarProcessing'])
+    assert rooms >= 3 and len([r for r in reads if r['cmdlet'] == 'Get-MailboxPermission']) == rooms, reads
+    assert all(r['status'] == 200 and r['batch'] for r in reads), reads  # each read once, inside a $batch
+    # one $batch request carries both steps' reads (ten to a batch): the second step does not wait for the first
+    batches = [r for r in run.requests if r['path'].endswith('/$batch')]
+    assert len(batches) == -(-2 * rooms // 10), batches
