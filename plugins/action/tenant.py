@@ -20,7 +20,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import concurrency
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import concurrency, first_error, run_all
 from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
     integration_check, mailbox_permission, preflight, tenant,
@@ -70,6 +70,20 @@ class Steps(object):
 
     def run(self, name, module, args):
         return self.add(name, self.runner.run(module, args))
+
+    def overlapped(self, *halves):
+        """Run each half (a function of a Steps) at once, on this runner, each with steps of its own; then their
+        results, diffs and changes join this one's in the order the halves are given, whatever order they ran in,
+        and the first half's failure, in that order, is raised."""
+        own = [Steps(self.runner) for _half in halves]
+        outcomes = run_all(lambda pair: pair[0](pair[1]), list(zip(halves, own)), len(halves))
+        for steps in own:
+            self.results.update(steps.results)
+            self.diffs.extend(steps.diffs)
+            self.changed = self.changed or steps.changed
+        failure = first_error(outcomes)
+        if failure is not None:
+            raise failure
 
     def warnings(self):
         """Every step's warnings, in the order the steps ran, each once."""
@@ -310,13 +324,22 @@ class ActionModule(ActionBase):
             checked = args['checked'] or steps.run('preflight', preflight, preflight_args(
                 entra, rooms, args['operator_role']))
             scoped = SCOPED if args['access_scope'] == 'rooms' else {}
-            if entra:
-                run_entra(steps, entra, store, scoped)
             selected = [r['address'] for r in checked.get('rooms') or []]
+            halves = []
+            if entra:
+                halves.append(lambda own: run_entra(own, entra, store, scoped))
             if rooms:
-                run_rooms(steps, rooms, selected, check, args['scoped_access']['app_unique_name'])
-                if scoped and rooms['state'] == 'present':
-                    result['access_scope'] = run_access_scope(steps, rooms, args['scoped_access'], selected, check)
+                halves.append(lambda own: run_rooms(own, rooms, selected, check, args['scoped_access']['app_unique_name']))
+            if check and len(halves) == 2:
+                # Reads only: neither half waits for the other. A real run keeps the order: the Entra half makes the
+                # app the rooms half records the delegate on, both write the app's tags, and a failed Entra half
+                # leaves the rooms untouched.
+                steps.overlapped(*halves)
+            else:
+                for half in halves:
+                    half(steps)
+            if rooms and scoped and rooms['state'] == 'present':
+                result['access_scope'] = run_access_scope(steps, rooms, args['scoped_access'], selected, check)
             proof = None
             handoff = (entra or {}).get('handoff') or args['proof'].get('handoff')
             if args['proof']['mode'] != 'off' and handoff and rooms and rooms['state'] == 'present' and \
