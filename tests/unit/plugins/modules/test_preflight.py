@@ -1,7 +1,14 @@
-"""Pure helpers of the preflight module."""
+"""The preflight module: its pure helpers, and its Graph and Exchange reads at once."""
 
 from __future__ import annotations
 
+import threading
+from types import SimpleNamespace
+
+import pytest
+
+from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
+from ansible_collections.bookingsone.office365.plugins.modules import preflight
 from ansible_collections.bookingsone.office365.plugins.modules.preflight import lifetime_limit
 
 
@@ -31,3 +38,30 @@ def test_a_restriction_for_newer_apps_spares_an_older_app_but_binds_one_not_crea
 def test_blocked_password_addition_is_reported():
     restrictions = [{'restrictionType': 'passwordAddition', 'state': 'enabled', 'maxLifetime': None}]
     assert lifetime_limit(restrictions) == (None, True)
+
+
+def test_the_graph_and_exchange_reads_run_at_once_and_their_refusals_keep_their_order(monkeypatch):
+    exchange_read = threading.Event()
+
+    def application_roles(graph):
+        assert exchange_read.wait(5)  # the Exchange read happens while this one is out: they overlap
+        return {}
+
+    def get_recipient(exo, identity):
+        exchange_read.set()
+        return None
+
+    def resolve_permissions(roles, wanted):
+        raise InputError('graph_permissions: unknown Nope.Read')
+
+    monkeypatch.setattr(preflight.graph_api, 'application_roles', application_roles)
+    monkeypatch.setattr(preflight.graph_api, 'resolve_permissions', resolve_permissions)
+    monkeypatch.setattr(preflight.exchange_api, 'get_recipient', get_recipient)
+    params = dict(rooms=None, operator_role=None, secret_lifetime_days=None, redirect_uris=None, handoff_url=None,
+                  graph_permissions=['Nope.Read'], delegate='someone@contoso.example')
+    state = SimpleNamespace(params=params, result={}, graph=object(), exchange=object())
+    with pytest.raises(InputError) as refused:
+        preflight.main_logic(state)
+    # the Graph part's refusal first, as when they ran one after the other, though the Exchange part ended first
+    assert str(refused.value) == ('preflight refused 2 input(s), so nothing was written to this tenant: graph_permissions: '
+                                  'unknown Nope.Read; delegate \'someone@contoso.example\' is not a recipient in this tenant')
