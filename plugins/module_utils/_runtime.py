@@ -12,6 +12,7 @@ or in the controller's worker, several modules of one tenant sharing one Connect
 
 from __future__ import annotations
 
+import threading
 import traceback
 
 from ansible_collections.bookingsone.office365.plugins.module_utils import _auth, _http
@@ -33,12 +34,22 @@ class Connection(object):
         self.policy = RetryPolicy(max_attempts=params['max_retries'] + 1, wait_budget=params['wait_budget'])
         self.endpoints = Endpoints(params)
         self._tokens = self._session = self._graph = self._graph_beta = self._exchange = None
+        # Steps of one tenant may run in threads (a check's two halves, the preflight's two services): each
+        # client is made once, by whichever thread needs it first, and then shared (its token, its read cache).
+        self._making = threading.RLock()
+
+    def _made(self, name, make):
+        with self._making:
+            if getattr(self, name) is None:
+                setattr(self, name, make())
+            return getattr(self, name)
 
     def _shared(self):
-        if self._tokens is None:
-            self._session = _http.new_session(_http.tls_verify(self.params['ca_bundle'], self.params['validate_certs']))
-            self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session,
-                                               self.params['request_timeout'], self.policy)
+        with self._making:
+            if self._tokens is None:
+                self._session = _http.new_session(_http.tls_verify(self.params['ca_bundle'], self.params['validate_certs']))
+                self._tokens = _auth.TokenProvider(self.params, self.endpoints, self._session,
+                                                   self.params['request_timeout'], self.policy)
         return dict(tokens=self._tokens, session=self._session, timeout=self.params['request_timeout'],
                     policy=self.policy)
 
@@ -48,25 +59,20 @@ class Connection(object):
 
     @property
     def graph(self):
-        if self._graph is None:
-            self._graph = GraphClient(self.endpoints.graph, **self._shared())
-        return self._graph
+        return self._made('_graph', lambda: GraphClient(self.endpoints.graph, **self._shared()))
 
     @property
     def graph_beta(self):
         """Microsoft Graph's beta endpoint, for the one report v1.0 lacks (credential sign-in activity); what it
         answers may change without notice. https://learn.microsoft.com/graph/versioning-and-support"""
-        if self._graph_beta is None:
-            self._graph_beta = GraphClient(self.endpoints.graph, version='beta', **self._shared())
-        return self._graph_beta
+        return self._made('_graph_beta', lambda: GraphClient(self.endpoints.graph, version='beta', **self._shared()))
 
     @property
     def exchange(self):
-        if self._exchange is None:
-            # tenant_id may be a domain; the client puts the token's tenant GUID in its URL and anchor
-            # once it holds a token (ExchangeClient.bind_tenant).
-            self._exchange = ExchangeClient(self.endpoints.exchange, self.params['tenant_id'], **self._shared())
-        return self._exchange
+        # tenant_id may be a domain; the client puts the token's tenant GUID in its URL and anchor
+        # once it holds a token (ExchangeClient.bind_tenant).
+        return self._made('_exchange', lambda: ExchangeClient(self.endpoints.exchange, self.params['tenant_id'],
+                                                              **self._shared()))
 
     @property
     def tenant_id(self):

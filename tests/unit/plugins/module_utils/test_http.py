@@ -567,3 +567,31 @@ def test_wait_budget_is_validated(value, ok):
 def test_a_connection_builds_its_policy_with_the_budget():
     connection = Connection(dict(max_retries=2, wait_budget=12.5))
     assert (connection.policy.max_attempts, connection.policy.wait_budget) == (3, 12.5)
+
+
+def test_threads_that_need_a_client_at_once_share_the_one_made(monkeypatch):
+    # A check's two halves (and the preflight's two services) run in threads on one connection: a client made
+    # twice would hold its own token and read cache, so each is made once, whichever thread asks first.
+    from ansible_collections.bookingsone.office365.plugins.module_utils import _runtime
+    made, gate = [], threading.Barrier(4)
+
+    class SlowTokens(object):
+        def __init__(self, *args):
+            made.append('tokens')
+            threading.Event().wait(0.05)  # long enough for every thread to be inside before the first ends
+
+    monkeypatch.setattr(_runtime._auth, 'TokenProvider', SlowTokens)
+    monkeypatch.setattr(_runtime._http, 'new_session', lambda verify: made.append('session') or object())
+    connection = Connection(dict(max_retries=0, wait_budget=0, ca_bundle=None, validate_certs=True,
+                                 request_timeout=5, cloud='public', tenant_id='contoso.onmicrosoft.com',
+                                 login_endpoint=None, graph_endpoint=None, exchange_endpoint=None))
+
+    def touch(name):
+        gate.wait()
+        return getattr(connection, name)
+
+    with ThreadPoolExecutor(4) as pool:
+        clients = list(pool.map(touch, ['graph', 'exchange', 'graph', 'exchange']))
+    assert sorted(made) == ['session', 'tokens']
+    assert clients[0] is clients[2] and clients[1] is clients[3] and clients[0] is not clients[1]
+    assert clients[0].tokens is clients[1].tokens
