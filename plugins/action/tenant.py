@@ -20,7 +20,7 @@ from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import concurrency, first_error, run_all
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import at_once, concurrency
 from ansible_collections.bookingsone.office365.plugins.modules import (
     admin_consent, app_access_scope, app_registration, app_registration_info, app_secret, calendar_processing,
     integration_check, mailbox_permission, preflight, tenant,
@@ -75,15 +75,13 @@ class Steps(object):
         """Run each half (a function of a Steps) at once, on this runner, each with steps of its own; then their
         results, diffs and changes join this one's in the order the halves are given, whatever order they ran in,
         and the first half's failure, in that order, is raised."""
-        own = [Steps(self.runner) for _half in halves]
-        outcomes = run_all(lambda pair: pair[0](pair[1]), list(zip(halves, own)), len(halves))
-        for steps in own:
-            self.results.update(steps.results)
-            self.diffs.extend(steps.diffs)
-            self.changed = self.changed or steps.changed
-        failure = first_error(outcomes)
-        if failure is not None:
-            raise failure
+        at_once([(half, Steps(self.runner)) for half in halves], lambda part: part[0](part[1]),
+                lambda part: self.join(part[1]))
+
+    def join(self, steps):
+        self.results.update(steps.results)
+        self.diffs.extend(steps.diffs)
+        self.changed = self.changed or steps.changed
 
     def warnings(self):
         """Every step's warnings, in the order the steps ran, each once."""

@@ -92,6 +92,18 @@ def read_each(read, items, workers, what, is_missing):
     return [(item, result) for item, result, _exc in outcomes]
 
 
+def at_once(parts, run, join):
+    """run(part) for every part at once; once all have ended, join(part) for each in the order given, whichever
+    ended first, then the first failure in that order is raised. What parts find reads the same as if they had
+    run one after another (every part runs, though, where in turn a failure would stop the later ones)."""
+    outcomes = run_all(run, parts, len(parts))
+    for part in parts:
+        join(part)
+    failure = first_error(outcomes)
+    if failure is not None:
+        raise failure
+
+
 def first_error(outcomes):
     for _item, _result, exc in outcomes:
         if exc is not None:

@@ -185,7 +185,7 @@ from ansible_collections.bookingsone.office365.plugins.module_utils import _secr
 from ansible_collections.bookingsone.office365.plugins.module_utils._errors import InputError, MicrosoftApiError
 from ansible_collections.bookingsone.office365.plugins.module_utils._module import M365Module
 from ansible_collections.bookingsone.office365.plugins.module_utils._names import kept_once
-from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import first_error, run_all
+from ansible_collections.bookingsone.office365.plugins.module_utils._parallel import at_once
 from ansible_collections.bookingsone.office365.plugins.module_utils import _operator_access as operator_access
 from ansible_collections.bookingsone.office365.plugins.module_utils._rooms import (
     SELECTION_SPEC, check_source, discover, select)
@@ -381,22 +381,17 @@ def main_logic(state):
     state.result.update(redirect_uris=uris, notes=notes)
     reads = []
     if params['graph_permissions'] is not None or params['secret_lifetime_days'] is not None:
-        # the client made here, not by whichever of two threads comes first
-        state.graph  # pylint: disable=pointless-statement
         reads.append(lambda found, said: check_graph(state, found, said, refused_before=bool(problems.found)))
     if params['delegate'] is not None or params['rooms'] is not None:
-        state.exchange  # pylint: disable=pointless-statement
         reads.append(lambda found, said: check_exchange(state, found, said))
+
+    def join(part):
+        problems.found.extend(part[1].found)
+        notes.extend(part[2])
+
     # The Graph and the Exchange reads at once (neither needs the other), each part's refusals and notes kept
     # apart and joined in this order, whichever part ends first.
-    parts = [(read, Problems(), []) for read in reads]
-    outcomes = run_all(lambda part: part[0](part[1], part[2]), parts, len(parts))
-    for _read, found, said in parts:
-        problems.found.extend(found.found)
-        notes.extend(said)
-    failure = first_error(outcomes)
-    if failure is not None:
-        raise failure
+    at_once([(read, Problems(), []) for read in reads], lambda part: part[0](part[1], part[2]), join)
     refuse(problems)
 
 
