@@ -176,9 +176,9 @@ class ActionModule(ActionBase):
         # The task itself never fails: the report is always written, and the playbook
         # fails the run on 'failure' after showing the summary.
         judged = model.verdict(controls, args['fail_on'])
-        failing = model.failing_tenants(judged, args['fail_on'], run.get('not_audited') or {}, written['paths']['html'])
-        judged.pop('why')
-        result.update(judged, failing_tenants=failing)
+        result.update((key, judged[key]) for key in ('error_tenants', 'failed_tenants', 'failure'))
+        result['failing_tenants'] = model.failing_tenants(judged, args['fail_on'], run.get('not_audited') or {},
+                                                          written['paths']['html'])
         result.update(changed=False, paths=written['paths'], profile=(run['profile'] or {}).get('name'),
                       totals=summary['totals'], generated=run['generated'], retries=retries,
                       tenants=dict((name, counts['status']) for name, counts in summary['tenants'].items()),

@@ -363,9 +363,12 @@ class ActionModule(ActionBase):
                           failed_step=exc.step, error=exc.result.get('error'))
         retries = runner.retries()
         # the steps' warnings are the task's (a step's own result is nested under `steps`, where Ansible shows none)
+        warnings = result.get('warnings') or []
         for warning in steps.warnings():
-            if warning not in result.setdefault('warnings', []):
-                result['warnings'].append(warning)
+            if warning not in warnings:
+                warnings.append(warning)
+        if warnings:
+            result['warnings'] = warnings
         if 'observed' in result:
             result['observed']['retries'] = [retries]
             # what the steps read is in observed: each step's outcome is enough beside it, and a smaller
