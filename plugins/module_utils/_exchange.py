@@ -41,6 +41,17 @@ BATCH_PREFER = 'odata.continue-on-error'
 # connections per account; over the tenant's limit a request is refused and repeated, each repeat another batch,
 # and the in-flight limit cuts lower after such a refusal.
 BATCH_PARALLEL = 3
+# The reads a write may make stale, for the writes a run sends one per room: Set-CalendarProcessing changes a
+# room's calendar processing (and, for its ResourceDelegates, may change what Get-Mailbox shows of the room's
+# delegates), a mailbox permission write changes mailbox permissions. So a run that sets calendar processing keeps
+# the mailbox permissions it read with it, and the next step need not read them again. Any other write forgets
+# every read (https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing,
+# https://learn.microsoft.com/powershell/module/exchange/add-mailboxpermission).
+STALE_AFTER = {
+    'Set-CalendarProcessing': ('Get-CalendarProcessing', 'Get-Mailbox'),
+    'Add-MailboxPermission': ('Get-MailboxPermission',),
+    'Remove-MailboxPermission': ('Get-MailboxPermission',),
+}
 
 
 def _split(text):
@@ -194,10 +205,23 @@ class ExchangeClient(ServiceClient):
         return None
 
     def is_read(self, method, body):
+        return all(cmdlet.startswith('Get-') for cmdlet in self._cmdlets(body))
+
+    @staticmethod
+    def _cmdlets(body):
+        """The cmdlets a request runs: its own, or each of a batch's requests'."""
         inner = (body or {}).get('requests')
-        if isinstance(inner, list):  # a batch reads only when each of its requests does
-            return all(self.is_read(request.get('method'), request.get('body')) for request in inner)
-        return str(((body or {}).get('CmdletInput') or {}).get('CmdletName') or '').startswith('Get-')
+        bodies = [request.get('body') for request in inner] if isinstance(inner, list) else [body]
+        return [str(((one or {}).get('CmdletInput') or {}).get('CmdletName') or '') for one in bodies]
+
+    def stale_reads(self, method, body):
+        stale = set()
+        for cmdlet in self._cmdlets(body):
+            if not cmdlet.startswith('Get-'):
+                if cmdlet not in STALE_AFTER:
+                    return None
+                stale.update(STALE_AFTER[cmdlet])
+        return lambda key: key[0] in stale  # keys are (cmdlet, parameters, anchor): see _read_key
 
     def overloaded(self, response):
         """The concurrency limit: the request was refused before the cmdlet ran, so it is safe to repeat."""

@@ -199,7 +199,7 @@ class ExplicitVerifyClient(object):
 
 
 class ReadCache(object):
-    """Answers to reads, kept until the next write through the same client.
+    """Answers to reads, kept until a write through the same client may have made them stale (stale_reads).
 
     Several modules of one tenant run on one connection (plugin_utils/_inprocess.py): each
     object is then read once per run, however many of them look at it. Copies go in and
@@ -236,9 +236,11 @@ class ReadCache(object):
         with self._lock:
             self._answers[key] = kept
 
-    def clear(self):
+    def clear(self, stale=None):
+        """Forget the answers whose key `stale` holds true of, or all of them."""
         with self._lock:
-            self._answers.clear()
+            for key in [key for key in self._answers if stale is None or stale(key)]:
+                del self._answers[key]
 
 
 class StaticToken(object):
@@ -300,7 +302,7 @@ class ServiceClient(object):
         if idempotent is None:
             idempotent = method.upper() != 'POST'
         if not self.is_read(method, body):
-            self.reads.clear()  # what was read before a write may be stale after it
+            self.reads.clear(self.stale_reads(method, body))  # what was read before a write may be stale after it
         crowded = crowded or self.overloaded
         refreshed = []
 
@@ -433,6 +435,10 @@ class ServiceClient(object):
     def is_read(self, method, body):
         """Whether a request changes nothing (Exchange reads are POSTs of Get-* cmdlets)."""
         return method.upper() == 'GET'
+
+    def stale_reads(self, method, body):
+        """Of the reads kept, which a write may have made stale: a test of their keys, or None for all of them."""
+        return None
 
     def _send(self, method, url, body, params, headers, refresh):
         send_headers = {

@@ -176,6 +176,28 @@ def test_reads_are_kept_and_a_write_batch_forgets_them():
     assert len(tenant.calls) == 3
 
 
+def test_a_room_write_forgets_only_the_reads_it_can_change_and_any_other_write_all_of_them():
+    tenant = Tenant()
+    exo = client(tenant)
+    permissions = [exchange_api.mailbox_permission_read(room, 'delegate@contoso.example') for room in ROOMS[:4]]
+    exo.invoke_each(reads(ROOMS[:4]) + permissions, workers=1)
+    sent = len(tenant.calls)
+    exo.invoke_each([exchange_api.calendar_processing_write(room, {}) for room in ROOMS[:2]], workers=1)
+    exo.invoke_each(permissions, workers=1)
+    assert len(tenant.calls) == sent + 1  # the write's batch: the permissions came from the reads kept
+    exo.invoke_each(reads(ROOMS[:4]), workers=1)
+    assert len(tenant.calls) == sent + 2  # calendar processing read again after its write
+    exo.invoke_each([exchange_api.mailbox_permission_add(ROOMS[0], 'delegate@contoso.example', ['FullAccess'], False)],
+                    workers=1)
+    exo.invoke_each(reads(ROOMS[:4]), workers=1)
+    assert len(tenant.calls) == sent + 3  # calendar processing kept through a permission write
+    exo.invoke_each(permissions, workers=1)
+    assert len(tenant.calls) == sent + 4
+    exo.invoke('New-DistributionGroup', {'Name': 'Rooms', 'RoomList': True})
+    exo.invoke_each(reads(ROOMS[:4]) + permissions, workers=1)
+    assert len(tenant.calls) == sent + 6  # a write of any other kind: everything read again
+
+
 def test_more_pages_and_warnings_come_through_later_batches():
     def answer(cmdlet, parameters, attempt):
         if parameters['Identity'] == 'annex' and attempt == 1:
