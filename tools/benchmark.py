@@ -339,8 +339,9 @@ def run_case(case, forks, baseline, audit_reports, lines=False, repeats=1):
                   % (case.name, first['rc'], first['log'], first['output'][-4000:]))
             return None
         print('\n%s: first onboard (converging, no latency, not measured): %.1f s wall, %.2f s CPU/tenant, '
-              '%d writes, %d changed' % (case.name, first['wall'], first['cpu_tenant'], first['writes'],
-                                         first['changed']), flush=True)
+              '%.1f requests/tenant (%.1f inside $batch), %d writes, %d changed'
+              % (case.name, first['wall'], first['cpu_tenant'], first['total'], first['inner'], first['writes'],
+                 first['changed']), flush=True)
         if lines:
             output_lines(case, audit_reports)
             return []
