@@ -42,11 +42,11 @@ BATCH_PREFER = 'odata.continue-on-error'
 # and the in-flight limit cuts lower after such a refusal.
 BATCH_PARALLEL = 3
 # The reads a write may make stale, for the writes a run sends one per room: Set-CalendarProcessing changes a
-# room's calendar processing (and, for its ResourceDelegates, may change what Get-Mailbox shows of the room's
-# delegates), a mailbox permission write changes mailbox permissions. So a run that sets calendar processing keeps
-# the mailbox permissions it read with it, and the next step need not read them again. Any other write forgets
-# every read (https://learn.microsoft.com/powershell/module/exchange/set-calendarprocessing,
-# https://learn.microsoft.com/powershell/module/exchange/add-mailboxpermission).
+# room's calendar processing, a mailbox permission write its mailbox permissions (Get-Mailbox is forgotten after
+# Set-CalendarProcessing as well: its page does not say whether the delegates it sets show on the mailbox). So a
+# run that sets calendar processing keeps the mailbox permissions it read with it, and the next step need not read
+# them again. Any other write forgets every read (https://learn.microsoft.com/powershell/module/exchange/
+# set-calendarprocessing, https://learn.microsoft.com/powershell/module/exchange/add-mailboxpermission).
 STALE_AFTER = {
     'Set-CalendarProcessing': ('Get-CalendarProcessing', 'Get-Mailbox'),
     'Add-MailboxPermission': ('Get-MailboxPermission',),
