@@ -34,9 +34,9 @@ def run_all(function, items, workers):
         except Exception as exc:  # pylint: disable=broad-except
             return item, None, exc
 
-    if not items:
-        return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(items)))) as pool:
+    if workers <= 1 or len(items) <= 1:
+        return [attempt(item) for item in items]  # one at a time: in this thread, without a pool's hand-offs
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         return list(pool.map(attempt, items))
 
 
