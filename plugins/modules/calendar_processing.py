@@ -187,7 +187,12 @@ def resolve_delegates(exo, addresses):
     return found
 
 
-def delegate_plan(current, delegates, mode):
+def delegate_names(delegates):
+    """{address: every name Exchange may show that delegate by}, made once for all the rooms."""
+    return dict((address, exchange_api.recipient_names(recipient)) for address, recipient in delegates.items())
+
+
+def delegate_plan(current, delegates, mode, names=None):
     """(the delegate list as Exchange will show it, the ResourceDelegates value to send, or None: no change).
 
     Get-CalendarProcessing lists delegates by recipient name, and names need not be unique, so a name is
@@ -198,8 +203,8 @@ def delegate_plan(current, delegates, mode):
     name cannot be resolved to one recipient at all.
     """
     current = list(current or [])
-    matched = dict((address, [c for c in current if str(c).lower() in exchange_api.recipient_names(recipient)])
-                   for address, recipient in delegates.items())
+    names = names or delegate_names(delegates)
+    matched = dict((address, [c for c in current if str(c).lower() in names[address]]) for address in delegates)
 
     def identity(address):
         return exchange_api.unique_identity(delegates[address], address)
@@ -224,14 +229,14 @@ def delegate_plan(current, delegates, mode):
     return [shown(a) for a in sorted(delegates)], [identity(a) for a in sorted(delegates)]
 
 
-def observed(have, delegates):
+def observed(have, delegates, names=None):
     """The room's settings as read, our delegates shown by the address we were given (Exchange shows names)."""
     shown = list(have.get('resource_delegates') or [])
     if not delegates:
         return have
-    ours = [address for address, recipient in sorted(delegates.items())
-            if any(str(c).lower() in exchange_api.recipient_names(recipient) for c in shown)]
-    others = [c for c in shown if not any(str(c).lower() in exchange_api.recipient_names(r) for r in delegates.values())]
+    names = names or delegate_names(delegates)
+    ours = [address for address in sorted(delegates) if any(str(c).lower() in names[address] for c in shown)]
+    others = [c for c in shown if not any(str(c).lower() in known for known in names.values())]
     return dict(have, resource_delegates=ours + others)
 
 
@@ -241,9 +246,10 @@ def main_logic(state):
     check_input(params)
     overrides = check_room_settings(params)
     exo = state.exchange
-    delegates = None
+    delegates = names = None
     if params['resource_delegates'] is not None:
         delegates = resolve_delegates(exo, params['resource_delegates'])
+        names = delegate_names(delegates)
 
     found = exchange_api.each(exo, params['rooms'], exchange_api.calendar_processing_read, params['concurrency'],
                               exchange_api.first)
@@ -258,7 +264,7 @@ def main_logic(state):
         edit = None
         if delegates is not None:
             want['resource_delegates'], edit = delegate_plan(have['resource_delegates'], delegates,
-                                                             params['resource_delegates_mode'])
+                                                             params['resource_delegates_mode'], names)
         before, after = differences(have, want)
         if after:
             state.record_change(before, after, header=room)
@@ -267,7 +273,7 @@ def main_logic(state):
                 parameters['ResourceDelegates'] = edit  # unambiguous identities, not the names shown
             plans.append((room, parameters))
         state.result['rooms'].append(dict(room=room, changed=bool(after), before=before, after=after,
-                                          current=observed(have, delegates)))
+                                          current=observed(have, delegates, names)))
     state.result['changed_rooms'] = len(plans)
     if plans and not state.check_mode:
         writes = exchange_api.each(exo, plans, lambda plan: exchange_api.calendar_processing_write(*plan),
