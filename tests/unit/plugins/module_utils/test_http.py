@@ -595,3 +595,77 @@ def test_threads_that_need_a_client_at_once_share_the_one_made(monkeypatch):
     assert sorted(made) == ['session', 'tokens']
     assert clients[0] is clients[2] and clients[1] is clients[3] and clients[0] is not clients[1]
     assert clients[0].tokens is clients[1].tokens
+
+
+# The session's environment --------------------------------------------------------------------------------------
+
+class RecordingAdapter(requests.adapters.HTTPAdapter):
+    """Answers every request 200 without a network, keeping what requests would have sent and through which proxy."""
+
+    def __init__(self):
+        super(RecordingAdapter, self).__init__()
+        self.sent = []
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        self.sent.append(dict(url=request.url, authorization=request.headers.get('Authorization'), verify=verify,
+                              proxy=requests.utils.select_proxy(request.url, proxies)))
+        response = requests.models.Response()
+        response.status_code, response._content, response.url, response.request = 200, b'{}', request.url, request
+        return response
+
+
+def recording_session(verify=True):
+    from ansible_collections.bookingsone.office365.plugins.module_utils._http import new_session
+    session, adapter = new_session(verify), RecordingAdapter()
+    session.mount('https://', adapter)
+    return session, adapter
+
+
+def test_the_session_takes_the_proxy_requests_would_take_reading_the_environment_once_per_host(monkeypatch):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.corp.example:3128')
+    monkeypatch.setenv('NO_PROXY', 'login.example,.internal.example')
+    read = []
+    original = requests.utils.get_environ_proxies
+    monkeypatch.setattr(requests.utils, 'get_environ_proxies', lambda url, no_proxy=None: read.append(url) or
+                        original(url, no_proxy))
+    session, adapter = recording_session()
+    for url in ['https://graph.example/v1.0/a', 'https://graph.example/v1.0/b?$top=1', 'https://login.example/t',
+                'https://exo.internal.example/adminapi', 'https://login.example/u']:
+        session.get(url, timeout=5)
+    assert [sent['proxy'] for sent in adapter.sent] == ['http://proxy.corp.example:3128'] * 2 + [None] * 3
+    assert read == ['https://graph.example/v1.0/a', 'https://login.example/t', 'https://exo.internal.example/adminapi']
+    plain = requests.Session()  # what requests itself decides, from the same environment
+    assert [requests.utils.select_proxy(url, plain.merge_environment_settings(url, {}, None, None, None)['proxies'])
+            for url in ('https://graph.example/x', 'https://login.example/x')] == ['http://proxy.corp.example:3128', None]
+
+
+def test_a_netrc_entry_for_the_host_does_not_replace_the_bearer_token(monkeypatch, tmp_path):
+    netrc = tmp_path / '.netrc'
+    netrc.write_text('machine graph.example login someone password not-for-us\n')
+    netrc.chmod(0o600)
+    monkeypatch.setenv('NETRC', str(netrc))
+    session, adapter = recording_session()
+    session.get('https://graph.example/v1.0/me', headers={'Authorization': 'Bearer t0ken'}, timeout=5)
+    assert adapter.sent[0]['authorization'] == 'Bearer t0ken'
+    assert requests.utils.get_netrc_auth('https://graph.example/v1.0/me') == ('someone', 'not-for-us')  # it is there
+
+
+@pytest.mark.parametrize('environment,ca_bundle,validate,verify', [
+    ({}, None, True, True),
+    ({'REQUESTS_CA_BUNDLE': '/etc/corp-ca.pem'}, None, True, '/etc/corp-ca.pem'),
+    ({'CURL_CA_BUNDLE': '/etc/curl-ca.pem'}, None, True, '/etc/curl-ca.pem'),
+    ({'REQUESTS_CA_BUNDLE': '/etc/corp-ca.pem', 'CURL_CA_BUNDLE': '/etc/curl-ca.pem'}, None, True, '/etc/corp-ca.pem'),
+    ({'REQUESTS_CA_BUNDLE': '/etc/corp-ca.pem'}, '/srv/given.pem', True, '/srv/given.pem'),
+    ({'REQUESTS_CA_BUNDLE': '/etc/corp-ca.pem'}, '/srv/given.pem', False, False),
+])
+def test_the_ca_bundle_is_the_one_given_else_the_one_the_environment_names_as_requests_reads_it(
+        monkeypatch, environment, ca_bundle, validate, verify):
+    from ansible_collections.bookingsone.office365.plugins.module_utils._http import tls_verify
+    for name in ('REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE'):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert tls_verify(ca_bundle, validate) == verify
+    session, adapter = recording_session(tls_verify(ca_bundle, validate))
+    session.get('https://graph.example/v1.0/x', timeout=5)
+    assert adapter.sent[0]['verify'] == verify
