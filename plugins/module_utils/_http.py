@@ -186,8 +186,9 @@ class MetadataCache(object):
 class ExplicitVerifyClient(object):
     """The session as msal's http_client: verify and timeout on every call, and the retry policy.
 
-    requests lets REQUESTS_CA_BUNDLE override a session's verify setting; passing
-    it per request keeps the ca_bundle option in charge. Every msal request (OpenID
+    verify goes with each call as well as on the session, so a session that is not new_session's (a plain
+    requests.Session reads REQUESTS_CA_BUNDLE over its own verify) still keeps the ca_bundle option in
+    charge. Every msal request (OpenID
     discovery, token) passes through here, so the login is retried like Graph and
     Exchange. msal would turn a final 5xx into "HTTP Error: 500" and a 429 into a
     vague dict or ValueError, so those become MicrosoftApiError here; other answers
