@@ -8,7 +8,8 @@ Graph, Exchange) and for each number of forks:
 
   audit.yml (check mode)   converged onboard.yml   an empty play (one no-op task per tenant)
 
-each with bookingsone_proof=off (the targets are the operator's own work), the same two for the baseline
+each with bookingsone_proof=off (the targets are the operator's own work), the same audit with the
+collection's own work replayed (Ansible's floor for audit.yml: see replay_code), the same two for the baseline
 revision (--baseline, default BASELINE: the code before issue 25's CPU work; its tree from `git archive`,
 run against the same emulator in the same run), and once, at the highest forks, the audit with the
 proof as Bookings ONE (its cost apart: its requests and test items are Bookings ONE's). A case of over
@@ -156,10 +157,11 @@ class TokenScopes(object):
 
 
 class Code(object):
-    """A tree of the collection to run: its root (playbooks/) and the collections path that finds it."""
+    """A tree of the collection to run: its root (playbooks/), the collections path that finds it and the
+    environment its runs add."""
 
-    def __init__(self, name, root, collections):
-        self.name, self.root, self.collections = name, root, collections
+    def __init__(self, name, root, collections, env=None):
+        self.name, self.root, self.collections, self.env = name, root, collections, env or {}
 
 
 CURRENT = Code('this tree', ROOT, os.path.join(ROOT, 'build', 'collections'))
@@ -186,6 +188,57 @@ def baseline_code(revision, work):
     return Code(described[:90], root, os.path.join(work, 'baseline'))
 
 
+# Appended to a copy of each of the REPLAYED action plugins, whose own class is renamed RealActionModule.
+REPLAY_PLUGIN = """
+
+class ActionModule(RealActionModule):
+    \"\"\"tools/benchmark.py's stand-in: with BOOKINGSONE_BENCH_REPLAY set, the result an earlier run recorded for
+    this plugin and host, and nothing else; without it, the real run, its result recorded.\"\"\"
+
+    def run(self, tmp=None, task_vars=None):
+        import json
+        import os
+        record = os.path.join(os.environ['BOOKINGSONE_BENCH_RECORDS'], '%s-%%s.json' %% task_vars['inventory_hostname'])
+        if os.environ.get('BOOKINGSONE_BENCH_REPLAY'):
+            ActionBase.run(self, tmp, task_vars)
+            with open(record) as handle:
+                return json.load(handle)
+        result = RealActionModule.run(self, tmp, task_vars)
+        with open(record, 'w') as handle:
+            json.dump(result, handle, default=str)
+        return result
+"""
+REPLAYED = ('tenant', 'audit_report')  # the tenant task and the report: all the audit's own work
+TREE = ('ansible.cfg', 'galaxy.yml', 'meta', 'playbooks', 'plugins', 'roles')  # what a run of the collection reads
+
+
+def replay_code(work):
+    """(recording, replaying): this tree with the audit's own work taken out, for Ansible's floor of audit.yml.
+
+    Its tenant and audit_report actions first run for real and record their result (a run not measured), then
+    return that result and do nothing else: no request, no judging, no report written. The rest stays: the same
+    tasks and plugins imported, inputs templated, results of the same size passed between the processes, polled
+    less (no network to wait for). So a replayed audit's CPU is what Ansible costs around the collection's work."""
+    parent = os.path.join(work, 'replayed')
+    root = os.path.join(parent, 'ansible_collections', 'bookingsone', 'office365')
+    os.makedirs(root)
+    for name in TREE:
+        source = os.path.join(ROOT, name)
+        if os.path.isdir(source):
+            shutil.copytree(source, os.path.join(root, name), ignore=shutil.ignore_patterns('__pycache__'))
+        else:
+            shutil.copy2(source, os.path.join(root, name))
+    for name in REPLAYED:
+        path = os.path.join(root, 'plugins', 'action', name + '.py')
+        with open(path) as handle:
+            source, renamed = re.subn(r'\bActionModule\b', 'RealActionModule', handle.read())
+        if not renamed or 'from ansible.plugins.action import ActionBase' not in source:
+            raise RuntimeError('%s no longer has an ActionModule(ActionBase) to replay: update replay_code' % path)
+        with open(path, 'w') as handle:
+            handle.write(source + REPLAY_PLUGIN % name)
+    return Code('recording', root, parent), Code('work replayed', root, parent, dict(BOOKINGSONE_BENCH_REPLAY='1'))
+
+
 class Case(object):
 
     def __init__(self, tenants, rooms, latency_ms, parent):
@@ -204,6 +257,8 @@ class Case(object):
         fd = os.open(self.vault_pass, os.O_WRONLY | os.O_CREAT, 0o600)
         with os.fdopen(fd, 'w') as handle:
             handle.write('bench-vault-password-%d' % os.getpid())
+        self.records = os.path.join(self.work, 'records')  # what a replayed tree's plugins recorded (replay_code)
+        os.makedirs(self.records)
         self.emu = Emulator(os.path.join(self.work, 'emulator'), os.path.join(self.work, 'seed.yml'), reset=True)
         self.runs = 0
 
@@ -217,7 +272,9 @@ class Case(object):
             REQUESTS_CA_BUNDLE=endpoints['ca_bundle'], BOOKINGSONE_TOKEN_CACHE_DIR=cache,
             ANSIBLE_VAULT_PASSWORD_FILE=self.vault_pass, ANSIBLE_NOCOLOR='1', ANSIBLE_RETRY_FILES_ENABLED='0',
             ANSIBLE_LOCAL_TEMP=os.path.join(self.work, 'ansible-tmp'), NO_PROXY='127.0.0.1,localhost',
+            BOOKINGSONE_BENCH_RECORDS=self.records,
         )
+        env.update(code.env)
         for name in ('AZURE_TENANT_ID', 'HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'ALL_PROXY'):
             env.pop(name, None)
         return env
@@ -298,7 +355,7 @@ def output_lines(case, audit_reports):
     for callback in ('default', 'bookingsone.office365.fleet'):
         os.environ['ANSIBLE_STDOUT_CALLBACK'] = callback
         try:
-            run = case.run('audit lines', os.path.join('playbooks', 'audit.yml'), 20, '--diff',
+            run = case.run('audit lines', AUDIT, 20, '--diff',
                            '-e', 'bookingsone_report_dir=%s' % os.path.join(audit_reports, callback))
         finally:
             os.environ.pop('ANSIBLE_STDOUT_CALLBACK', None)
@@ -309,30 +366,46 @@ def output_lines(case, audit_reports):
     return counts
 
 
-def runs_of(case, forks, baseline, reports):
+AUDIT, ONBOARD = os.path.join('playbooks', 'audit.yml'), os.path.join('playbooks', 'onboard.yml')
+NO_PROOF = ('-e', 'bookingsone_proof=off')
+
+
+def audit_args(case, forks, reports):
+    return ('--check', '-e', 'bookingsone_report_dir=%s' % os.path.join(reports, '%s-f%d' % (case.name, forks)))
+
+
+def runs_of(case, forks, baseline, reports, replaying=None):
     """(label, playbook, forks, extra arguments, code) of each measured run of a case, in order."""
-    audit, onboard = os.path.join('playbooks', 'audit.yml'), os.path.join('playbooks', 'onboard.yml')
-    no_proof = ('-e', 'bookingsone_proof=off')
     codes = [('', CURRENT)] + ([(' (baseline)', baseline)] if baseline else [])
     big = case.tenants > BIG_CASE
     for f in forks[-1:] if big else forks:
-        report_dir = ('--check', '-e', 'bookingsone_report_dir=%s' % os.path.join(reports, '%s-f%d' % (case.name, f)))
+        report_dir = audit_args(case, f, reports)
         for suffix, code in codes:
-            yield 'audit' + suffix, audit, f, report_dir + no_proof, code
+            yield 'audit' + suffix, AUDIT, f, report_dir + NO_PROOF, code
             if not big:
-                yield 'onboard converged' + suffix, onboard, f, no_proof, code
+                yield 'onboard converged' + suffix, ONBOARD, f, NO_PROOF, code
         if not big:
             yield 'empty play', case.empty, f, (), CURRENT
+            if replaying:
+                yield 'audit, work replayed', AUDIT, f, report_dir + NO_PROOF, replaying
     if not big:
-        yield 'audit with proof', audit, forks[-1], report_dir, CURRENT  # the proof's own cost, apart
+        yield 'audit with proof', AUDIT, forks[-1], report_dir, CURRENT  # the proof's own cost, apart
 
 
-def run_case(case, forks, baseline, audit_reports, lines=False, repeats=1):
+def record(case, recording, forks, reports):
+    """A converged tenant's audit run for real by the recording tree (not measured): what its replay returns."""
+    run = case.run('recording for the replay', AUDIT, forks, *(audit_args(case, forks, reports) + NO_PROOF),
+                   code=recording)
+    if run['rc']:
+        raise RuntimeError('the audit recorded for the replay failed (rc=%d): %s' % (run['rc'], run['log']))
+
+
+def run_case(case, forks, baseline, audit_reports, lines=False, repeats=1, replayed=None):
     case.emu.start()
     scopes = TokenScopes(case.emu)
     rows = []
     try:
-        first = case.run('first onboard', os.path.join('playbooks', 'onboard.yml'), max(forks))
+        first = case.run('first onboard', ONBOARD, max(forks))
         case.measure(first, scopes)
         if first['rc'] or first['failed']:
             print('\nThe first onboard of %s failed (rc=%d); output: %s\n%s'
@@ -345,9 +418,13 @@ def run_case(case, forks, baseline, audit_reports, lines=False, repeats=1):
         if lines:
             output_lines(case, audit_reports)
             return []
+        replaying = None
+        if replayed and case.tenants <= BIG_CASE:
+            record(case, replayed[0], max(forks), audit_reports)
+            replaying = replayed[1]
         case.emu.set_faults({'latency_ms': case.latency_ms, 'services': ['login', 'graph', 'exchange']})
         for round_ in range(repeats):
-            for label, playbook, f, extra, code in runs_of(case, forks, baseline, audit_reports):
+            for label, playbook, f, extra, code in runs_of(case, forks, baseline, audit_reports, replaying):
                 print('  %s: %s, forks %d%s ...' % (case.name, label, f,
                                                     ', round %d of %d' % (round_ + 1, repeats) if repeats > 1 else ''),
                       flush=True)
@@ -411,6 +488,7 @@ def main():
         cases, forks, args.baseline = [(2, 2)], [20], 'none'
     work = tempfile.mkdtemp(prefix='bookingsone-bench-')
     baseline = None if args.baseline == 'none' or args.output_lines else baseline_code(args.baseline, work)
+    replayed = None if args.output_lines else replay_code(work)
     print('Benchmark of audit.yml, converged onboard.yml and an empty play; cases %s, forks %s, %d ms latency '
           'per request on login, Graph and Exchange (emulator in process, loopback only); baseline: %s.'
           % (', '.join('%dx%d' % c for c in cases), ', '.join(map(str, forks)), args.latency_ms,
@@ -425,7 +503,8 @@ def main():
         for tenants, rooms in cases:
             case = Case(tenants, rooms, args.latency_ms, work)
             repeats = args.repeats or (SMALL_REPEATS if tenants == 1 else 1)
-            rows = run_case(case, forks, baseline, os.path.join(work, 'reports'), args.output_lines, max(1, repeats))
+            rows = run_case(case, forks, baseline, os.path.join(work, 'reports'), args.output_lines, max(1, repeats),
+                            replayed)
             if rows is None:
                 broken = True
                 continue
