@@ -489,8 +489,9 @@ def main():
     work = tempfile.mkdtemp(prefix='bookingsone-bench-')
     baseline = None if args.baseline == 'none' or args.output_lines else baseline_code(args.baseline, work)
     replayed = None if args.output_lines else replay_code(work)
-    print('Benchmark of audit.yml, converged onboard.yml and an empty play; cases %s, forks %s, %d ms latency '
-          'per request on login, Graph and Exchange (emulator in process, loopback only); baseline: %s.'
+    print('Benchmark of audit.yml, converged onboard.yml, an empty play and the audit with the collection\'s work '
+          'replayed; cases %s, forks %s, %d ms latency per request on login, Graph and Exchange (emulator in process, '
+          'loopback only); baseline: %s.'
           % (', '.join('%dx%d' % c for c in cases), ', '.join(map(str, forks)), args.latency_ms,
              baseline.name if baseline else 'none'))
     print('Each run has a new token cache directory: token counts are per run. CPU = user+sys of ansible-playbook '
