@@ -236,7 +236,7 @@ def replay_code(work):
             raise RuntimeError('%s no longer has an ActionModule(ActionBase) to replay: update replay_code' % path)
         with open(path, 'w') as handle:
             handle.write(source + REPLAY_PLUGIN % name)
-    return Code('recording', root, parent), Code('work replayed', root, parent, dict(BOOKINGSONE_BENCH_REPLAY='1'))
+    return Code('recording', root, parent), Code(report.REPLAYED_AUDIT, root, parent, dict(BOOKINGSONE_BENCH_REPLAY='1'))
 
 
 class Case(object):
@@ -387,17 +387,18 @@ def runs_of(case, forks, baseline, reports, replaying=None):
         if not big:
             yield 'empty play', case.empty, f, (), CURRENT
             if replaying:
-                yield 'audit, work replayed', AUDIT, f, report_dir + NO_PROOF, replaying
+                yield report.REPLAYED_AUDIT, AUDIT, f, report_dir + NO_PROOF, replaying
     if not big:
         yield 'audit with proof', AUDIT, forks[-1], report_dir, CURRENT  # the proof's own cost, apart
 
 
-def record(case, recording, forks, reports):
-    """A converged tenant's audit run for real by the recording tree (not measured): what its replay returns."""
-    run = case.run('recording for the replay', AUDIT, forks, *(audit_args(case, forks, reports) + NO_PROOF),
-                   code=recording)
-    if run['rc']:
-        raise RuntimeError('the audit recorded for the replay failed (rc=%d): %s' % (run['rc'], run['log']))
+def broken(case, run):
+    """A run every later one needs (the first onboard, the recording) that failed: said, with its output's end."""
+    if run['rc'] or any(f + u for _c, u, f in run['recap'].values()):
+        print('\nThe %s of %s failed (rc=%d); output: %s\n%s'
+              % (run['label'], case.name, run['rc'], run['log'], run['output'][-4000:]))
+        return True
+    return False
 
 
 def run_case(case, forks, baseline, audit_reports, lines=False, repeats=1, replayed=None):
@@ -407,9 +408,7 @@ def run_case(case, forks, baseline, audit_reports, lines=False, repeats=1, repla
     try:
         first = case.run('first onboard', ONBOARD, max(forks))
         case.measure(first, scopes)
-        if first['rc'] or first['failed']:
-            print('\nThe first onboard of %s failed (rc=%d); output: %s\n%s'
-                  % (case.name, first['rc'], first['log'], first['output'][-4000:]))
+        if broken(case, first):
             return None
         print('\n%s: first onboard (converging, no latency, not measured): %.1f s wall, %.2f s CPU/tenant, '
               '%.1f requests/tenant (%.1f inside $batch), %d writes, %d changed'
@@ -419,8 +418,11 @@ def run_case(case, forks, baseline, audit_reports, lines=False, repeats=1, repla
             output_lines(case, audit_reports)
             return []
         replaying = None
-        if replayed and case.tenants <= BIG_CASE:
-            record(case, replayed[0], max(forks), audit_reports)
+        if replayed and case.tenants <= BIG_CASE:  # the converged audit, run for real and recorded (not measured)
+            recorded = case.run('recording for the replay', AUDIT, max(forks),
+                                *(audit_args(case, max(forks), audit_reports) + NO_PROOF), code=replayed[0])
+            if broken(case, recorded):
+                return None
             replaying = replayed[1]
         case.emu.set_faults({'latency_ms': case.latency_ms, 'services': ['login', 'graph', 'exchange']})
         for round_ in range(repeats):

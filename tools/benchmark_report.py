@@ -16,6 +16,7 @@ PER_OBJECT = ((re.compile(r'/users/[^/?]+'), '/users/{user}'), (re.compile(r'/ev
 # of the 500 x 20 audit at forks 20.
 CPU_TARGETS = {'20x20': 0.35, '1x200': 1.0}
 WALL_TARGET = ('500x20', 20, 120.0)
+REPLAYED_AUDIT = 'audit, work replayed'  # the audit with the collection's work replayed (benchmark.replay_code)
 BATCHED_ROOMS = 5  # from this many rooms (ten reads) on, a tenant's Exchange reads go in $batch requests
 
 
@@ -92,10 +93,11 @@ def ratios(case, rows):
         if label != 'empty play' and empty and empty['cpu_tenant']:
             print('  CPU/tenant %-26s / empty play, forks %2d: %.3f / %.3f = %.1fx'
                   % (label, forks, row['cpu_tenant'], empty['cpu_tenant'], row['cpu_tenant'] / empty['cpu_tenant']))
-        replayed = by.get(('audit, work replayed', forks))
+        replayed = by.get((REPLAYED_AUDIT, forks))
         if label == 'audit' and replayed:
-            print('  CPU/tenant %-26s - work replayed, forks %2d: %.3f - %.3f = %.3f s (the collection\'s work, and Ansible polling meanwhile)'
-                  % (label, forks, row['cpu_tenant'], replayed['cpu_tenant'], row['cpu_tenant'] - replayed['cpu_tenant']))
+            print('  CPU/tenant %-26s - work replayed, forks %2d: %.3f - %.3f = %.3f s (the collection\'s work, and '
+                  'Ansible polling meanwhile)' % (label, forks, row['cpu_tenant'], replayed['cpu_tenant'],
+                                                 row['cpu_tenant'] - replayed['cpu_tenant']))
         before = by.get((label + ' (baseline)', forks))
         if before and before['cpu_tenant']:
             print('  CPU/tenant %-26s / baseline, forks %2d: %.3f / %.3f = %.2fx'
@@ -141,7 +143,7 @@ def targets(results, baseline_name):
                 print('  %s %s forks %d: controller CPU/tenant %.3f <= %.2f s: %s%s%s'
                       % (label, case.name, forks, row['cpu_tenant'], limit, mark(row['cpu_tenant'] <= limit, row),
                          beside(before, 'cpu_tenant', '%.3f s'),
-                         floor_beside(by.get(('audit, work replayed', forks)) if label == 'audit' else None)))
+                         floor_beside(by.get((REPLAYED_AUDIT, forks)) if label == 'audit' else None)))
                 shown += 1
             if label == 'onboard converged':
                 print('  converged onboard %s forks %d: writes %d = 0: %s'

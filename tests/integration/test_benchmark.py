@@ -1,8 +1,7 @@
 """tools/benchmark.py --quick runs whole (what `make benchmark` measures at scale): every run of the 2 x 2
 case completes, the per-kind counts are printed, and the figures that are facts rather than timings hold:
 a converged onboarding writes nothing, the audit alone asks for one token per resource, and the audit with
-the collection's work replayed sends nothing. Timings are
-printed by the benchmark, never asserted."""
+the collection's work replayed sends nothing. Timings are printed by the benchmark, never asserted."""
 
 from __future__ import annotations
 
