@@ -95,9 +95,9 @@ def ratios(case, rows):
                   % (label, forks, row['cpu_tenant'], empty['cpu_tenant'], row['cpu_tenant'] / empty['cpu_tenant']))
         replayed = by.get((REPLAYED_AUDIT, forks))
         if label == 'audit' and replayed:
+            own = row['cpu_tenant'] - replayed['cpu_tenant']
             print('  CPU/tenant %-26s - work replayed, forks %2d: %.3f - %.3f = %.3f s (the collection\'s work, and '
-                  'Ansible polling meanwhile)' % (label, forks, row['cpu_tenant'], replayed['cpu_tenant'],
-                                                 row['cpu_tenant'] - replayed['cpu_tenant']))
+                  'Ansible polling meanwhile)' % (label, forks, row['cpu_tenant'], replayed['cpu_tenant'], own))
         before = by.get((label + ' (baseline)', forks))
         if before and before['cpu_tenant']:
             print('  CPU/tenant %-26s / baseline, forks %2d: %.3f / %.3f = %.2fx'
