@@ -239,6 +239,11 @@ def replay_code(work):
     return Code('recording', root, parent), Code(report.REPLAYED_AUDIT, root, parent, dict(BOOKINGSONE_BENCH_REPLAY='1'))
 
 
+def failures(run):
+    """Hosts failed or unreachable in a run, from its recap."""
+    return sum(failed + unreachable for _changed, unreachable, failed in run['recap'].values())
+
+
 class Case(object):
 
     def __init__(self, tenants, rooms, latency_ms, parent):
@@ -340,7 +345,7 @@ class Case(object):
             cmdlets=Counter(report.exchange_kind(e) for e in mine if e['service'] == 'exchange'),
             graph_paths=Counter(report.graph_path(e) for e in mine if e['service'] == 'graph'),
             changed=sum(c for c, _u, _f in run['recap'].values()),
-            failed=sum(f + u for _c, u, f in run['recap'].values()),
+            failed=failures(run),
             cpu_tenant=run['cpu'] / t)
         return run
 
@@ -394,7 +399,7 @@ def runs_of(case, forks, baseline, reports, replaying=None):
 
 def broken(case, run):
     """A run every later one needs (the first onboard, the recording) that failed: said, with its output's end."""
-    if run['rc'] or any(f + u for _c, u, f in run['recap'].values()):
+    if run['rc'] or failures(run):
         print('\nThe %s of %s failed (rc=%d); output: %s\n%s'
               % (run['label'], case.name, run['rc'], run['log'], run['output'][-4000:]))
         return True
